@@ -1,0 +1,215 @@
+"""JSON form of a scan: the contract that scripts and later tools rely on.
+
+The layout is described by ``scanner/schema/scan.schema.json``; ``schema_version`` changes
+whenever a field changes meaning or disappears. Reading is strict about the version.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from scanner.errors import ScanFileError
+from scanner.model import (
+    SCHEMA_VERSION,
+    Finding,
+    Host,
+    Localized,
+    NotTested,
+    Observation,
+    Protocol,
+    Role,
+    Scan,
+    Scope,
+    Service,
+    Severity,
+    Source,
+)
+
+
+def scan_to_dict(scan: Scan) -> dict[str, Any]:
+    return {
+        "schema_version": scan.schema_version,
+        "tool": {"name": "praxisscan", "version": scan.tool_version},
+        "complete": scan.complete,
+        "started_at": scan.started_at.isoformat(),
+        "finished_at": scan.finished_at.isoformat(),
+        "scope": _scope_to_dict(scan.scope),
+        "hosts": [_host_to_dict(h) for h in scan.hosts],
+        "findings": [_finding_to_dict(f) for f in scan.findings],
+        "not_tested": [
+            {"check": n.check, "host": n.host, "reason": n.reason} for n in scan.not_tested
+        ],
+    }
+
+
+def dumps(scan: Scan) -> str:
+    return json.dumps(scan_to_dict(scan), ensure_ascii=False, indent=2) + "\n"
+
+
+def loads(text: str, origin: str = "<scan>") -> Scan:
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ScanFileError(f"{origin}: not JSON ({e.msg} at line {e.lineno})") from None
+    return scan_from_dict(doc, origin)
+
+
+def scan_from_dict(doc: Any, origin: str = "<scan>") -> Scan:
+    if not isinstance(doc, dict):
+        raise ScanFileError(f"{origin}: not a praxisscan scan (expected a JSON object)")
+    version = doc.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise ScanFileError(
+            f"{origin}: schema_version {version!r} is not supported (this praxisscan reads "
+            f"{SCHEMA_VERSION})"
+        )
+    try:
+        return Scan(
+            schema_version=version,
+            tool_version=doc.get("tool", {}).get("version", ""),
+            complete=bool(doc["complete"]),
+            started_at=datetime.fromisoformat(doc["started_at"]),
+            finished_at=datetime.fromisoformat(doc["finished_at"]),
+            scope=_scope_from_dict(doc["scope"]),
+            hosts=tuple(_host_from_dict(h) for h in doc["hosts"]),
+            findings=tuple(_finding_from_dict(f) for f in doc["findings"]),
+            not_tested=tuple(
+                NotTested(check=n["check"], reason=n["reason"], host=n.get("host"))
+                for n in doc["not_tested"]
+            ),
+        )
+    except (KeyError, TypeError, ValueError) as e:
+        raise ScanFileError(f"{origin}: malformed scan ({type(e).__name__}: {e})") from None
+
+
+def _scope_to_dict(s: Scope) -> dict[str, Any]:
+    return {
+        "targets": list(s.targets),
+        "networks": list(s.networks),
+        "interface": s.interface,
+        "profile": s.profile,
+        "tcp_ports": s.tcp_ports,
+        "excluded_ports": s.excluded_ports,
+        "allow_public": s.allow_public,
+        "allow_large": s.allow_large,
+    }
+
+
+def _scope_from_dict(d: dict[str, Any]) -> Scope:
+    return Scope(
+        targets=tuple(d["targets"]),
+        networks=tuple(d["networks"]),
+        interface=d.get("interface"),
+        profile=d.get("profile", "quick"),
+        tcp_ports=d.get("tcp_ports", ""),
+        excluded_ports=d.get("excluded_ports", ""),
+        allow_public=bool(d.get("allow_public", False)),
+        allow_large=bool(d.get("allow_large", False)),
+    )
+
+
+def _host_to_dict(h: Host) -> dict[str, Any]:
+    return {
+        "key": h.key,
+        "ip": h.ip,
+        "mac": h.mac,
+        "mac_vendor": h.mac_vendor,
+        "mac_randomized": h.mac_randomized,
+        "hostnames": list(h.hostnames),
+        "role": h.role.value,
+        "vendor": h.vendor,
+        "product": h.product,
+        "os": h.os,
+        "services": [
+            {
+                "port": s.port,
+                "protocol": s.protocol.value,
+                "name": s.name,
+                "product": s.product,
+                "version": s.version,
+                "extra_info": s.extra_info,
+            }
+            for s in h.services
+        ],
+        "observations": [
+            {
+                "source": o.source.value,
+                "kind": o.kind,
+                "seen_at": o.seen_at.isoformat(),
+                "data": dict(o.data),
+            }
+            for o in h.observations
+        ],
+    }
+
+
+def _host_from_dict(d: dict[str, Any]) -> Host:
+    return Host(
+        ip=d["ip"],
+        mac=d.get("mac"),
+        mac_vendor=d.get("mac_vendor"),
+        mac_randomized=bool(d.get("mac_randomized", False)),
+        hostnames=tuple(d.get("hostnames", ())),
+        role=Role(d.get("role", "unknown")),
+        vendor=d.get("vendor"),
+        product=d.get("product"),
+        os=d.get("os"),
+        services=tuple(
+            Service(
+                port=int(s["port"]),
+                protocol=Protocol(s["protocol"]),
+                name=s.get("name", ""),
+                product=s.get("product", ""),
+                version=s.get("version", ""),
+                extra_info=s.get("extra_info", ""),
+            )
+            for s in d.get("services", ())
+        ),
+        observations=tuple(
+            Observation(
+                source=Source(o["source"]),
+                kind=o["kind"],
+                seen_at=datetime.fromisoformat(o["seen_at"]),
+                data=tuple((str(k), str(v)) for k, v in o.get("data", {}).items()),
+            )
+            for o in d.get("observations", ())
+        ),
+    )
+
+
+def _localized_to_dict(t: Localized) -> dict[str, str]:
+    return {"de": t.de, "en": t.en}
+
+
+def _localized_from_dict(d: Any) -> Localized:
+    return Localized(de=d.get("de", ""), en=d.get("en", ""))
+
+
+def _finding_to_dict(f: Finding) -> dict[str, Any]:
+    return {
+        "rule": f.rule,
+        "severity": f.severity.value,
+        "host": f.host,
+        "port": f.port,
+        "title": _localized_to_dict(f.title),
+        "evidence": list(f.evidence),
+        "explanation": _localized_to_dict(f.explanation),
+        "fix": _localized_to_dict(f.fix),
+        "references": list(f.references),
+    }
+
+
+def _finding_from_dict(d: dict[str, Any]) -> Finding:
+    return Finding(
+        rule=d["rule"],
+        severity=Severity(d["severity"]),
+        host=d.get("host"),
+        port=d.get("port"),
+        title=_localized_from_dict(d["title"]),
+        evidence=tuple(d.get("evidence", ())),
+        explanation=_localized_from_dict(d.get("explanation", {})),
+        fix=_localized_from_dict(d.get("fix", {})),
+        references=tuple(d.get("references", ())),
+    )

@@ -1,0 +1,208 @@
+"""The scan model: what every stage produces and consumes.
+
+All types are frozen: a stage never edits what an earlier stage produced, it returns new
+values (``dataclasses.replace``). Collections are tuples so a value can be shared freely.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+SCHEMA_VERSION = 1
+
+
+class Role(str, enum.Enum):
+    ROUTER = "router"
+    ACCESS_POINT = "access-point"
+    SWITCH = "switch"
+    KONNEKTOR = "konnektor"
+    CARD_TERMINAL = "card-terminal"
+    PVS_SERVER = "pvs-server"
+    SERVER = "server"
+    WORKSTATION = "workstation"
+    MEDICAL_DEVICE = "medical-device"
+    PRINTER = "printer"
+    NAS = "nas"
+    SMARTPHONE = "smartphone"
+    TABLET = "tablet"
+    IOT = "iot"
+    UNKNOWN = "unknown"
+
+
+class Severity(str, enum.Enum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """Higher is worse; used for sorting and for ``--fail-on``."""
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {
+    Severity.CRITICAL: 4,
+    Severity.HIGH: 3,
+    Severity.MEDIUM: 2,
+    Severity.LOW: 1,
+    Severity.INFO: 0,
+}
+
+
+class Protocol(str, enum.Enum):
+    TCP = "tcp"
+    UDP = "udp"
+
+
+class Source(str, enum.Enum):
+    """Where a piece of evidence came from."""
+
+    ARP = "arp"
+    ICMP = "icmp"
+    NMAP = "nmap"
+    MDNS = "mdns"
+    SSDP = "ssdp"
+    DHCP = "dhcp"
+    NETBIOS = "netbios"
+    SICCT = "sicct"
+    PROBE = "probe"
+    SITE = "site"
+
+
+@dataclass(frozen=True)
+class Localized:
+    """User-facing text in both report languages."""
+
+    de: str
+    en: str
+
+    def get(self, lang: str) -> str:
+        return self.en if lang == "en" else self.de
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What the operator allowed to be scanned, and how."""
+
+    targets: tuple[str, ...]
+    networks: tuple[str, ...]
+    interface: str | None = None
+    profile: str = "quick"
+    tcp_ports: str = ""
+    excluded_ports: str = ""
+    allow_public: bool = False
+    allow_large: bool = False
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One piece of raw evidence about a host, as seen on the network.
+
+    ``data`` holds the evidence as text pairs; values come from the network and are
+    untrusted: renderers escape them, nothing interprets them as markup.
+    """
+
+    source: Source
+    kind: str
+    data: tuple[tuple[str, str], ...]
+    seen_at: datetime
+
+    def get(self, key: str, default: str | None = None) -> str | None:
+        for k, v in self.data:
+            if k == key:
+                return v
+        return default
+
+
+@dataclass(frozen=True)
+class Service:
+    port: int
+    protocol: Protocol
+    name: str = ""
+    product: str = ""
+    version: str = ""
+    extra_info: str = ""
+
+
+@dataclass(frozen=True)
+class Host:
+    """A device on the network.
+
+    Identity (``key``) is the MAC address first, then a stable name, then the IP: a device
+    keeps its key when DHCP gives it another address.
+    """
+
+    ip: str
+    mac: str | None = None
+    mac_vendor: str | None = None
+    mac_randomized: bool = False
+    hostnames: tuple[str, ...] = ()
+    role: Role = Role.UNKNOWN
+    vendor: str | None = None
+    product: str | None = None
+    os: str | None = None
+    services: tuple[Service, ...] = ()
+    observations: tuple[Observation, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return host_key(self.mac, self.hostnames, self.ip)
+
+    def service(self, port: int, protocol: Protocol = Protocol.TCP) -> Service | None:
+        for s in self.services:
+            if s.port == port and s.protocol is protocol:
+                return s
+        return None
+
+
+def host_key(mac: str | None, hostnames: tuple[str, ...], ip: str) -> str:
+    if mac:
+        return f"mac:{mac.lower()}"
+    if hostnames:
+        return f"name:{hostnames[0].lower()}"
+    return f"ip:{ip}"
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    severity: Severity
+    host: str | None
+    port: int | None
+    title: Localized
+    evidence: tuple[str, ...]
+    explanation: Localized = Localized("", "")
+    fix: Localized = Localized("", "")
+    references: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class NotTested:
+    """A check that could not run: never to be read as a clean result."""
+
+    check: str
+    reason: str
+    host: str | None = None
+
+
+@dataclass(frozen=True)
+class Scan:
+    started_at: datetime
+    finished_at: datetime
+    scope: Scope
+    complete: bool
+    hosts: tuple[Host, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    not_tested: tuple[NotTested, ...] = ()
+    tool_version: str = ""
+    schema_version: int = field(default=SCHEMA_VERSION)
+
+    def host(self, key: str) -> Host | None:
+        for h in self.hosts:
+            if h.key == key:
+                return h
+        return None
