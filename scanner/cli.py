@@ -1,2 +1,213 @@
-def main() -> int:
-    return 0
+"""Command line: parse, call the library, print. Exit 0 clean, 1 findings >= --fail-on, 2 error.
+
+Imports of the heavy parts (scapy, nmap, jinja2, rich) happen inside the commands so that
+``praxisscan --help`` starts fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from scanner import __version__
+from scanner.errors import PraxisscanError, UsageError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+SEVERITIES = ("critical", "high", "medium", "low", "info", "none")
+LAB_SUBNET = "192.168.178.0/24"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="praxisscan",
+        description="Network exposure scanner for German medical practices. "
+                    "Scans only what you name (or, with --yes, the networks of this machine's "
+                    "interfaces); --plan shows what would be sent without sending anything.",
+    )
+    p.add_argument("--version", action="version", version=f"praxisscan {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    s = sub.add_parser("scan", help="scan the practice network")
+    s.add_argument("targets", nargs="*", metavar="TARGET",
+                   help="CIDR, range (192.168.178.10-20) or host; none: the interfaces' networks")
+    s.add_argument("--interface", "-i", help="network interface to scan from")
+    s.add_argument("--site", type=Path, help="site file with the practice's allowlist")
+    s.add_argument("--profile", choices=("quick", "standard", "deep"), default="quick",
+                   help="quick: practice port list; standard: + nmap's top 1000; deep: all TCP")
+    s.add_argument("--format", "-f", choices=("terminal", "json", "html"), default="terminal")
+    s.add_argument("--output", "-o", type=Path, help="write the report here instead of stdout")
+    s.add_argument("--lang", choices=("de", "en"), default="de", help="report language")
+    s.add_argument("--yes", "-y", action="store_true",
+                   help="confirm scanning the detected networks without asking")
+    s.add_argument("--plan", action="store_true",
+                   help="print what would be sent, send nothing")
+    s.add_argument("--allow-public", action="store_true",
+                   help="allow public (non-RFC 1918) targets")
+    s.add_argument("--allow-large", action="store_true", help="allow more than a /16")
+    s.add_argument("--fail-on", choices=SEVERITIES, default="high",
+                   help="exit 1 when a finding has at least this severity (default: high)")
+    s.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
+
+    lab = sub.add_parser("lab", help="the simulated practice network (needs root)")
+    lab.add_argument("action", choices=("up", "down", "status"))
+
+    d = sub.add_parser("demo", help="build the lab practice, scan it, write the report, remove it")
+    d.add_argument("--output-dir", type=Path, default=Path("praxisscan-demo"))
+    d.add_argument("--lang", choices=("de", "en"), default="de")
+    d.add_argument("--keep-lab", action="store_true", help="leave the lab running afterwards")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_ERROR
+    try:
+        return {"scan": cmd_scan, "lab": cmd_lab, "demo": cmd_demo}[args.command](args)
+    except PraxisscanError as e:
+        print(f"praxisscan: error: {e}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("praxisscan: interrupted", file=sys.stderr)
+        return EXIT_ERROR
+
+
+# -- scan ---------------------------------------------------------------------------------
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    from scanner.pipeline import require_root, run_scan
+    from scanner.plan import make_plan
+    from scanner.ports import Profile
+    from scanner.render import Format, render
+
+    if args.site is not None:
+        raise UsageError("--site: site files are not supported by this version yet; "
+                         "scan without it")
+    if args.output and args.output.is_dir():
+        raise UsageError(f"--output {args.output} is a directory; name a file")
+    plan = make_plan(args.targets, interface=args.interface, profile=Profile(args.profile),
+                     allow_public=args.allow_public, allow_large=args.allow_large)
+    if args.plan:
+        print("\n".join(plan.describe()))
+        return EXIT_OK
+    if plan.detected and not args.yes:
+        _confirm(plan.describe())
+    require_root()
+    observer = None if args.quiet else _rich_observer()
+    scan = run_scan(plan, observer) if observer else run_scan(plan)
+    color = args.output is None and args.format == "terminal" and sys.stdout.isatty()
+    report = render(scan, Format(args.format), args.lang, color=color)
+    _emit(report, args.output)
+    return _exit_for(scan, args.fail_on)
+
+
+def _confirm(plan_lines: list[str]) -> None:
+    if not sys.stdin.isatty():
+        raise UsageError("no target given: the networks were detected from the interfaces. "
+                         "Check them with --plan, then confirm with --yes or name the targets")
+    print("\n".join(plan_lines), file=sys.stderr)
+    answer = input("Diese Netze scannen? / Scan these networks? [y/N] ")
+    if answer.strip().lower() not in ("y", "yes", "j", "ja"):
+        raise UsageError("not confirmed: nothing was sent")
+
+
+def _exit_for(scan, fail_on: str) -> int:
+    from scanner.model import Severity
+
+    if fail_on == "none":
+        return EXIT_OK
+    threshold = Severity(fail_on).rank
+    return EXIT_FINDINGS if any(f.severity.rank >= threshold for f in scan.findings) else EXIT_OK
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    write_private(output, text)
+
+
+def write_private(path: Path, text: str) -> None:
+    """Atomic write, readable by the owner only: a scan describes the practice's weak spots."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _rich_observer():
+    from scanner.progress import RichObserver
+
+    return RichObserver()
+
+
+# -- lab and demo -------------------------------------------------------------------------
+
+
+def _lab():
+    from scanner.lab.lab import Lab
+
+    return Lab(progress=lambda msg: print(f"lab: {msg}", file=sys.stderr))
+
+
+def cmd_lab(args: argparse.Namespace) -> int:
+    lab = _lab()
+    if args.action == "up":
+        lab.up()
+        print(f"The lab practice is up. Scan it from its scanner namespace, e.g.:\n"
+              f"  {' '.join(lab.scanner_command(['praxisscan', 'scan', LAB_SUBNET, '-i', 'eth0']))}")
+        return EXIT_OK
+    if args.action == "down":
+        lab.down()
+        print("The lab practice is down; nothing of it is left.")
+        return EXIT_OK
+    status = lab.status()
+    if not status.namespaces:
+        print("The lab practice is not running.")
+        return EXIT_FINDINGS
+    for h in status.hosts:
+        state = "ready" if h.ready else "NOT READY"
+        missing = [f"tcp/{p}" for p in h.tcp_missing] + [f"udp/{p}" for p in h.udp_missing]
+        print(f"{h.name:<12} {h.ip:<16} {state}" + (f" (not listening: {', '.join(missing)})"
+                                                     if missing else ""))
+    return EXIT_OK if status.up else EXIT_FINDINGS
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from scanner.jsonio import loads
+    from scanner.render import Format, render
+
+    out: Path = args.output_dir
+    out.mkdir(parents=True, exist_ok=True)
+    json_path = out / "scan.json"
+    lab = _lab()
+    lab.up()
+    try:
+        argv = lab.scanner_command([sys.executable, "-m", "scanner", "scan", LAB_SUBNET,
+                                    "--interface", "eth0", "--format", "json",
+                                    "--output", str(json_path.resolve()), "--fail-on", "none"])
+        rc = subprocess.run(argv, stdin=subprocess.DEVNULL).returncode
+        if rc != 0:
+            raise UsageError(f"the scan inside the lab failed (exit {rc})")
+    finally:
+        if not args.keep_lab:
+            lab.down()
+    scan = loads(json_path.read_text(), str(json_path))
+    html_path = out / "report.html"
+    write_private(html_path, render(scan, Format.HTML, args.lang))
+    sys.stdout.write(render(scan, Format.TERMINAL, args.lang, color=sys.stdout.isatty()))
+    print(f"\nReport: {html_path.resolve()}\nScan (JSON): {json_path.resolve()}")
+    return EXIT_OK

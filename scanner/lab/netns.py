@@ -65,19 +65,35 @@ def ns_pids(ns: str) -> list[int]:
 
 
 def kill_namespace_processes(ns: str, grace: float = 2.0) -> None:
-    """TERM everything in the namespace, then KILL what is left after ``grace`` seconds."""
-    pids = ns_pids(ns)
+    """TERM everything in the namespace, KILL what is left after ``grace`` seconds, and
+    return only when every one of those processes has exited."""
+    pids = set(ns_pids(ns))
     for pid in pids:
         _signal(pid, signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    while pids and time.monotonic() < deadline:
+    if not _wait_gone(pids, grace):
+        for pid in pids | set(ns_pids(ns)):
+            _signal(pid, signal.SIGKILL)
+        if not _wait_gone(pids | set(ns_pids(ns)), 5.0):
+            raise LabError(f"processes in {ns} survived SIGKILL: {sorted(pids)}")
+
+
+def _wait_gone(pids: set[int], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while True:
+        alive = {p for p in pids if _alive(p)}
+        if not alive:
+            return True
+        if time.monotonic() > deadline:
+            return False
         time.sleep(0.05)
-        pids = ns_pids(ns)
-    for pid in pids:
-        _signal(pid, signal.SIGKILL)
-    deadline = time.monotonic() + 2.0
-    while ns_pids(ns) and time.monotonic() < deadline:
-        time.sleep(0.05)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return False
+    return state != "Z"  # a zombie has exited; its parent reaps it
 
 
 def _signal(pid: int, sig: int) -> None:

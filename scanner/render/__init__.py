@@ -1,0 +1,29 @@
+"""Renderers: a scan in, a string out. The CLI decides where the string goes."""
+
+from __future__ import annotations
+
+import enum
+
+from scanner.model import Scan
+
+
+class Format(str, enum.Enum):
+    TERMINAL = "terminal"
+    JSON = "json"
+    HTML = "html"
+
+
+def render(scan: Scan, fmt: Format, lang: str = "de", color: bool = False) -> str:
+    if fmt is Format.JSON:
+        from scanner.jsonio import dumps
+
+        return dumps(scan)
+    if fmt is Format.HTML:
+        from scanner.render.html import render_html
+
+        return render_html(scan, lang)
+    if fmt is Format.TERMINAL:
+        from scanner.render.terminal import render_terminal
+
+        return render_terminal(scan, lang, color)
+    raise AssertionError(f"unhandled format {fmt}")  # pragma: no cover

@@ -1,0 +1,76 @@
+"""Offline MAC vendor lookup: longest prefix over MA-S (36 bit), MA-M (28 bit), MA-L (24 bit).
+
+MA-L comes from aiooui (MIT, refreshed 2026-09). MA-M and MA-S come from IEEE CSV files
+(``Registry,Assignment,Organization Name,Organization Address``): Debian's ieee-data when
+installed, overridden by fresher files the operator drops into ``extra_dirs``. A 24-bit
+lookup alone would call many small medical vendors "IEEE Registration Authority".
+A locally administered address is random (iOS/Android privacy MACs) and has no vendor.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+from functools import cached_property
+from pathlib import Path
+
+SYSTEM_IEEE_DIR = Path("/usr/share/ieee-data")
+_BITS = {"MA-S": 9, "MA-M": 7, "MA-L": 6, "IAB": 9}  # prefix length in hex digits
+
+
+def normalize_mac(mac: str) -> str | None:
+    digits = "".join(c for c in mac.lower() if c in "0123456789abcdef")
+    if len(digits) != 12:
+        return None
+    return ":".join(digits[i : i + 2] for i in range(0, 12, 2))
+
+
+def is_randomized(mac: str) -> bool:
+    """Locally administered bit set: a privacy/random address, not a vendor's."""
+    return bool(int(mac[:2], 16) & 0x02)
+
+
+class MacVendors:
+    def __init__(self, ieee_dirs: tuple[Path, ...] = (SYSTEM_IEEE_DIR,)) -> None:
+        self.ieee_dirs = ieee_dirs
+
+    def lookup(self, mac: str) -> str | None:
+        norm = normalize_mac(mac)
+        if norm is None or is_randomized(norm):
+            return None
+        hexes = norm.replace(":", "").upper()
+        for digits in (9, 7):
+            name = self._table.get(hexes[:digits])
+            if name:
+                return name
+        return self._ma_l(norm) or self._table.get(hexes[:6])
+
+    @cached_property
+    def _table(self) -> dict[str, str]:
+        """Prefixes from IEEE CSVs; later directories override earlier ones."""
+        table: dict[str, str] = {}
+        for d in self.ieee_dirs:
+            for name in ("oui.csv", "mam.csv", "oui36.csv", "iab.csv"):
+                path = d / name
+                if path.is_file():
+                    table.update(read_ieee_csv(path))
+        return table
+
+    def _ma_l(self, mac: str) -> str | None:
+        import aiooui
+
+        if not aiooui.is_loaded():
+            asyncio.run(aiooui.async_load())
+        return aiooui.get_vendor(mac)
+
+
+def read_ieee_csv(path: Path) -> dict[str, str]:
+    out: dict[str, str] = {}
+    with path.open(newline="", encoding="utf-8", errors="replace") as f:
+        for row in csv.reader(f):
+            if len(row) < 3 or row[0] not in _BITS:
+                continue
+            prefix = row[1].strip().upper()
+            if len(prefix) == _BITS[row[0]] and all(c in "0123456789ABCDEF" for c in prefix):
+                out[prefix] = row[2].strip()
+    return out

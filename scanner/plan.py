@@ -1,0 +1,126 @@
+"""The scan plan: everything a scan will send, computed before anything is sent.
+
+``praxisscan scan --plan`` prints it and stops; a scan without explicit targets shows it and
+asks for confirmation. Building a plan reads interfaces and may resolve host names, nothing
+else.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+from scanner import netinfo
+from scanner.errors import TargetError
+from scanner.model import Scope
+from scanner.ports import NEVER_PROBED, Profile, port_spec, tcp_ports
+from scanner.scope import guard, host_addresses, parse_target
+
+ARP_RATE_PPS = 1000.0
+
+
+@dataclass(frozen=True)
+class ArpTask:
+    interface: netinfo.Interface
+    targets: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Plan:
+    networks: tuple[ipaddress.IPv4Network, ...]
+    detected: bool  # the networks came from the interfaces, not from the operator
+    arp: tuple[ArpTask, ...]
+    routed_targets: tuple[str, ...]
+    profile: Profile
+    tcp_ports: tuple[int, ...]
+    interface: str | None
+    allow_public: bool
+    allow_large: bool
+    target_texts: tuple[str, ...]
+
+    @property
+    def address_count(self) -> int:
+        return sum(len(t.targets) for t in self.arp) + len(self.routed_targets)
+
+    def scope(self) -> Scope:
+        return Scope(
+            targets=self.target_texts,
+            networks=tuple(str(n) for n in self.networks),
+            interface=self.interface,
+            profile=self.profile.value,
+            tcp_ports=port_spec(list(self.tcp_ports)),
+            excluded_ports=f"{NEVER_PROBED.start}-{NEVER_PROBED.stop - 1}",
+            allow_public=self.allow_public,
+            allow_large=self.allow_large,
+        )
+
+    def describe(self) -> list[str]:
+        """Plain lines: what will be sent, to whom, how fast."""
+        lines = [
+            f"Scope: {', '.join(str(n) for n in self.networks)}"
+            + (" (detected from the interfaces)" if self.detected else ""),
+            f"Profile: {self.profile.value}, {self.address_count} addresses",
+        ]
+        for t in self.arp:
+            lines.append(f"ARP who-has to {len(t.targets)} addresses on {t.interface.name} "
+                         f"(from {t.interface.addresses[0].ip}), at most "
+                         f"{ARP_RATE_PPS:.0f}/s, each asked at most twice")
+        if self.routed_targets:
+            lines.append(f"nmap host discovery (ICMP echo, TCP SYN 22,80,443,445,3389, "
+                         f"TCP ACK 80) to {len(self.routed_targets)} routed addresses")
+        lines.append(f"nmap TCP SYN scan of {len(self.tcp_ports)} ports on every host found: "
+                     f"{_abbrev(port_spec(list(self.tcp_ports)))}")
+        lines.append("nmap version probes (-sV --version-light) on open ports")
+        lines.append(f"Never probed: TCP {NEVER_PROBED.start}-{NEVER_PROBED.stop - 1} (raw "
+                     "printing); no OS detection, no NSE scripts")
+        return lines
+
+
+def _abbrev(spec: str, limit: int = 160) -> str:
+    return spec if len(spec) <= limit else spec[:limit].rsplit(",", 1)[0] + ",..."
+
+
+def make_plan(
+    targets: list[str],
+    *,
+    interface: str | None = None,
+    profile: Profile = Profile.QUICK,
+    allow_public: bool = False,
+    allow_large: bool = False,
+) -> Plan:
+    chosen = [netinfo.interface(interface)] if interface else None
+    if targets:
+        nets = guard([parse_target(t) for t in targets],
+                     allow_public=allow_public, allow_large=allow_large)
+        candidates = chosen or netinfo.scannable_interfaces()
+        detected = False
+    else:
+        candidates = chosen or netinfo.scannable_interfaces()
+        if not candidates:
+            raise TargetError("no target given and no interface with an IPv4 address found")
+        detected_nets = [n for i in candidates for n in i.networks]
+        nets = guard([parse_target(str(n)) for n in detected_nets],
+                     allow_public=allow_public, allow_large=allow_large)
+        detected = True
+
+    per_iface: dict[str, list[str]] = {}
+    routed: list[str] = []
+    by_name = {i.name: i for i in candidates}
+    for addr in host_addresses(nets):
+        iface = netinfo.interface_for(addr, candidates)
+        if iface:
+            per_iface.setdefault(iface.name, []).append(str(addr))
+        else:
+            routed.append(str(addr))
+    return Plan(
+        networks=tuple(nets),
+        detected=detected,
+        arp=tuple(ArpTask(by_name[n], tuple(a)) for n, a in per_iface.items()),
+        routed_targets=tuple(routed),
+        profile=profile,
+        tcp_ports=tuple(tcp_ports(profile)),
+        interface=interface,
+        allow_public=allow_public,
+        allow_large=allow_large,
+        target_texts=tuple(targets),
+    )

@@ -1,0 +1,131 @@
+"""TCP port and service scan with the nmap binary; python-nmap parses its XML.
+
+We start nmap ourselves (not ``PortScanner.scan``) so its XML goes to a file we keep, its
+progress lines reach the observer, and a failure becomes a typed error with nmap's own
+message instead of an empty result. What we never pass: ``-O``/``-A`` (OS detection) and
+``--script`` (NSE); ports 9100-9107 are excluded on nmap's side as a second fence.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from scanner.errors import ScanRuntimeError, ToolMissingError
+from scanner.model import Protocol, Service
+from scanner.observer import NullObserver, ScanObserver
+from scanner.ports import NEVER_PROBED, port_spec
+
+_PROGRESS = re.compile(r"About ([0-9.]+)% done")
+
+
+@dataclass(frozen=True)
+class NmapHost:
+    ip: str
+    mac: str | None
+    services: tuple[Service, ...]
+
+
+def nmap_binary() -> str:
+    path = shutil.which("nmap")
+    if not path:
+        raise ToolMissingError("nmap is not installed: apt-get install nmap "
+                               "(or run: bash scripts/dev.sh setup)")
+    return path
+
+
+def tcp_scan_arguments(ports: Sequence[int], interface: str | None,
+                       version_detection: bool = True) -> list[str]:
+    if any(p in NEVER_PROBED for p in ports):
+        raise ScanRuntimeError("refusing to probe ports 9100-9107 (raw printing)")
+    args = ["-n", "-Pn", "-sS", "-T4", "--max-retries", "2", "--host-timeout", "300s",
+            "-p", port_spec(list(ports)),
+            "--exclude-ports", f"{NEVER_PROBED.start}-{NEVER_PROBED.stop - 1}"]
+    if version_detection:
+        args += ["-sV", "--version-light"]
+    if interface:
+        args += ["-e", interface]
+    return args
+
+
+def tcp_scan(hosts: Sequence[str], ports: Sequence[int], interface: str | None,
+             observer: ScanObserver = NullObserver(), keep_xml: Path | None = None,
+             version_detection: bool = True) -> list[NmapHost]:
+    if not hosts:
+        return []
+    args = [nmap_binary(), *tcp_scan_arguments(ports, interface, version_detection),
+            "--stats-every", "2s"]
+    with tempfile.TemporaryDirectory(prefix="praxisscan-nmap-") as tmp:
+        xml_path = keep_xml or Path(tmp) / "tcp.xml"
+        targets = Path(tmp) / "targets.txt"
+        targets.write_text("\n".join(hosts) + "\n")
+        argv = [*args, "-oX", str(xml_path), "-iL", str(targets)]
+        out = _run(argv, observer)
+        xml = xml_path.read_text(errors="replace") if xml_path.exists() else ""
+    return parse_nmap_xml(xml, out)
+
+
+def _run(argv: list[str], observer: ScanObserver) -> str:
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            stdin=subprocess.DEVNULL)
+    assert proc.stdout and proc.stderr
+    done = 0.0
+    for line in proc.stdout:
+        m = _PROGRESS.search(line)
+        if m:
+            pct = float(m.group(1))
+            observer.advance(max(0, int(pct - done)))
+            done = max(done, pct)
+    err = proc.stderr.read()
+    if proc.wait() != 0:
+        last = [line for line in err.strip().splitlines() if line.strip()]
+        raise ScanRuntimeError(f"nmap failed (exit {proc.returncode}): "
+                               f"{last[-1] if last else 'no message'}")
+    return err
+
+
+def parse_nmap_xml(xml: str, stderr: str = "") -> list[NmapHost]:
+    """Our hosts from nmap XML. Raises ScanRuntimeError when nmap gave no usable XML."""
+    import nmap
+
+    if not xml.strip():
+        raise ScanRuntimeError(f"nmap wrote no XML output {stderr.strip()[-200:]}".strip())
+    parser = nmap.PortScanner.__new__(nmap.PortScanner)  # parse only: no nmap lookup
+    try:
+        result = parser.analyse_nmap_xml_scan(nmap_xml_output=xml)
+    except nmap.PortScannerError as e:
+        raise ScanRuntimeError(f"nmap output unreadable: {str(e).strip()[:200]}") from None
+    hosts = []
+    for ip, h in result.get("scan", {}).items():
+        services = []
+        for port, p in sorted(h.get("tcp", {}).items()):
+            if p.get("state") != "open":
+                continue
+            services.append(Service(
+                port=int(port), protocol=Protocol.TCP, name=p.get("name", ""),
+                product=p.get("product", ""), version=p.get("version", ""),
+                extra_info=p.get("extrainfo", ""),
+            ))
+        mac = h.get("addresses", {}).get("mac")
+        hosts.append(NmapHost(ip=ip, mac=mac.lower() if mac else None, services=tuple(services)))
+    return hosts
+
+
+def ping_scan(targets: Sequence[str], interface: str | None,
+              observer: ScanObserver = NullObserver()) -> list[str]:
+    """Hosts that answer nmap's host discovery (for subnets ARP cannot reach)."""
+    args = [nmap_binary(), "-n", "-sn", "-PE", "-PS22,80,443,445,3389", "-PA80", "-T4",
+            "--stats-every", "2s"]
+    if interface:
+        args += ["-e", interface]
+    with tempfile.TemporaryDirectory(prefix="praxisscan-nmap-") as tmp:
+        xml_path, targets_file = Path(tmp) / "ping.xml", Path(tmp) / "targets.txt"
+        targets_file.write_text("\n".join(targets) + "\n")
+        err = _run([*args, "-oX", str(xml_path), "-iL", str(targets_file)], observer)
+        hosts = parse_nmap_xml(xml_path.read_text(errors="replace"), err)
+    return [h.ip for h in hosts]

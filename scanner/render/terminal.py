@@ -1,0 +1,45 @@
+"""Terminal report with rich. Network text goes in as rich ``Text``: never parsed as markup."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from scanner.model import Scan
+from scanner.render.labels import labels
+from scanner.render.text import clean
+
+
+def render_terminal(scan: Scan, lang: str = "de", color: bool = False, width: int = 120) -> str:
+    L = labels(lang)
+    buf = io.StringIO()
+    console = Console(file=buf, width=width, force_terminal=color, no_color=not color,
+                      highlight=False, emoji=False, markup=False)
+    services = sum(len(h.services) for h in scan.hosts)
+    if not scan.complete:
+        console.print(Text(L["incomplete"], style="bold red"))
+    console.print(Text(L["summary"].format(hosts=len(scan.hosts), services=services,
+                                           findings=len(scan.findings)), style="bold"))
+    table = Table(title=L["hosts"], show_lines=False)
+    for col in (L["ip"], L["mac"], L["vendor"], L["role"], L["services"]):
+        table.add_column(col, overflow="fold")
+    for h in scan.hosts:
+        vendor = clean(h.mac_vendor or (L["randomized"] if h.mac_randomized else ""), 40)
+        svc = ", ".join(
+            clean(f"{s.port}/{s.protocol.value} {s.name} {s.product} {s.version}".strip(), 60)
+            for s in h.services) or "-"
+        table.add_row(Text(h.ip), Text(clean(h.mac or "")), Text(vendor),
+                      Text(h.role.value), Text(svc))
+    console.print(table)
+    console.print(Text(f"{L['findings']}: {len(scan.findings) or L['no_findings']}", style="bold"))
+    for f in sorted(scan.findings, key=lambda f: -f.severity.rank):
+        console.print(Text(f"[{f.severity.value}] {clean(f.title.get(lang))} "
+                           f"({clean(f.host or '')}{':' + str(f.port) if f.port else ''})"))
+    if scan.not_tested:
+        console.print(Text(L["not_tested"] + ":", style="bold"))
+        for n in scan.not_tested:
+            console.print(Text(f"  - {clean(n.check)}: {clean(n.reason, 300)}"))
+    return buf.getvalue()

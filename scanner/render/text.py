@@ -1,0 +1,17 @@
+"""Make untrusted text from the network safe to show anywhere."""
+
+from __future__ import annotations
+
+import re
+
+# CSI/OSC escape sequences first, then every other C0/C1 control character and DEL.
+_ANSI = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|[@-Z\\-_])")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+MAX_FIELD = 200
+
+
+def clean(value: object, limit: int = MAX_FIELD) -> str:
+    """One line of printable text, at most ``limit`` characters (an ellipsis marks a cut)."""
+    s = "" if value is None else str(value)
+    s = _CONTROL.sub("", _ANSI.sub("", s)).replace("\n", " ").replace("\t", " ")
+    return s if len(s) <= limit else s[: limit - 1] + "…"
