@@ -106,7 +106,10 @@ def make_plan(
     per_iface: dict[str, list[str]] = {}
     routed: list[str] = []
     by_name = {i.name: i for i in candidates}
+    own = {a.ip for i in candidates for a in i.addresses}
     for addr in host_addresses(nets):
+        if addr in own:
+            continue
         iface = netinfo.interface_for(addr, candidates)
         if iface:
             per_iface.setdefault(iface.name, []).append(str(addr))

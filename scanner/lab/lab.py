@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -72,7 +73,11 @@ class LabStatus:
 class Lab:
     def __init__(self, directory: Path = DEFAULT_DIR, practice: Practice | None = None,
                  progress: Progress | None = None) -> None:
-        self.dir = directory
+        self.dir = directory.resolve()
+        hidden = [d for d in netns.PRIVATE_DIRS if self.dir.is_relative_to("/" + d)]
+        if hidden:
+            # Daemons see a private /<dir>: a lab directory below it would vanish for them.
+            raise LabError(f"the lab directory {self.dir} must not be under /{hidden[0]}")
         self.practice = practice or load_practice()
         self.progress = progress or (lambda msg: None)
 
@@ -242,7 +247,13 @@ class Lab:
     def _start_daemons(self, h: LabHost) -> dict[str, int]:
         hd = self._host_dir(h)
         pids = {}
-        for proc in procs_for(hd):
+        try:
+            procs = procs_for(hd)
+        except subprocess.CalledProcessError as e:
+            err = (e.stderr or b"").decode(errors="replace").strip().splitlines()
+            raise LabError(f"{h.name}: {' '.join(map(str, e.cmd))} failed: "
+                           f"{err[-1] if err else f'exit {e.returncode}'}") from None
+        for proc in procs:
             self.progress(f"{h.name}: starting {proc.name}")
             pid = netns.spawn(ns_name(h.name), h.hostname, hd.root, proc.argv,
                               hd.root / "log" / f"{proc.name}.log", proc.env)

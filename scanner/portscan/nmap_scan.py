@@ -98,7 +98,8 @@ def parse_nmap_xml(xml: str, stderr: str = "") -> list[NmapHost]:
     parser = nmap.PortScanner.__new__(nmap.PortScanner)  # parse only: no nmap lookup
     try:
         result = parser.analyse_nmap_xml_scan(nmap_xml_output=xml)
-    except nmap.PortScannerError as e:
+    except (nmap.PortScannerError, AttributeError, KeyError, TypeError, ValueError) as e:
+        # python-nmap assumes nmap's layout and fails with whatever the gap raises.
         raise ScanRuntimeError(f"nmap output unreadable: {str(e).strip()[:200]}") from None
     hosts = []
     for ip, h in result.get("scan", {}).items():

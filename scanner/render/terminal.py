@@ -24,14 +24,15 @@ def render_terminal(scan: Scan, lang: str = "de", color: bool = False, width: in
     console.print(Text(L["summary"].format(hosts=len(scan.hosts), services=services,
                                            findings=len(scan.findings)), style="bold"))
     table = Table(title=L["hosts"], show_lines=False)
-    for col in (L["ip"], L["mac"], L["vendor"], L["role"], L["services"]):
+    for col in (L["ip"], L["name"], L["mac"], L["vendor"], L["role"], L["services"]):
         table.add_column(col, overflow="fold")
     for h in scan.hosts:
         vendor = clean(h.mac_vendor or (L["randomized"] if h.mac_randomized else ""), 40)
         svc = ", ".join(
             clean(f"{s.port}/{s.protocol.value} {s.name} {s.product} {s.version}".strip(), 60)
             for s in h.services) or "-"
-        table.add_row(Text(h.ip), Text(clean(h.mac or "")), Text(vendor),
+        table.add_row(Text(h.ip), Text(clean(h.hostnames[0] if h.hostnames else "", 30)),
+                      Text(clean(h.mac or "")), Text(vendor),
                       Text(h.role.value), Text(svc))
     console.print(table)
     console.print(Text(f"{L['findings']}: {len(scan.findings) or L['no_findings']}", style="bold"))

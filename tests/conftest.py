@@ -1,0 +1,96 @@
+"""Shared test helpers.
+
+Lab tests need root and the lab's daemons. Outside CI they are skipped with the reason when
+those are missing; under CI=true a missing prerequisite is a failure, never a skip.
+Every packet a test sends goes to loopback or into namespaces the test's lab created.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def unavailable(reason: str) -> None:
+    """Skip locally; fail in CI, where everything must be installed."""
+    if IN_CI:
+        pytest.fail(f"CI must provide this: {reason}")
+    pytest.skip(reason)
+
+
+def captures_dir() -> Path:
+    d = SHARED / "testdata" / "captures"
+    if not d.is_dir():
+        unavailable(f"shared captures not found at {d}")
+    return d
+
+
+def praxisscan(*args: str, ns: str | None = None, input: str | None = None,
+               env: dict[str, str] | None = None, timeout: float = 600,
+               wrap: list[str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the real CLI as a user would, optionally inside a lab namespace."""
+    argv = [sys.executable, "-m", "scanner", *args]
+    if ns:
+        argv = ["ip", "netns", "exec", ns, *argv]
+    if wrap:
+        argv = [*wrap, *argv]
+    return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, cwd=REPO,
+                          input=input, env={**os.environ, **(env or {})})
+
+
+def require_lab_prerequisites() -> None:
+    if os.geteuid() != 0:
+        unavailable("lab tests need root (network namespaces)")
+    from scanner.lab.lab import REQUIRED_TOOLS
+
+    missing = [t for t in REQUIRED_TOOLS if not shutil.which(t)]
+    if missing:
+        unavailable(f"lab tools missing: {', '.join(missing)} (bash scripts/dev.sh setup)")
+
+
+@pytest.fixture(scope="module")
+def lab():
+    """A running lab practice for one test module; removed afterwards even on failure."""
+    require_lab_prerequisites()
+    from scanner.lab.lab import Lab
+
+    practice_lab = Lab()
+    practice_lab.root_links_before = root_links()  # type: ignore[attr-defined]
+    try:
+        practice_lab.up()
+        yield practice_lab
+    finally:
+        practice_lab.down()
+
+
+@pytest.fixture
+def scratch_ns():
+    """An empty namespace with one veth pair inside it (192.168.77.1/24 on eth0)."""
+    if os.geteuid() != 0:
+        unavailable("needs root to create a network namespace")
+    name = f"pxtest-{os.getpid()}"
+    run = lambda *a: subprocess.run(a, check=True, capture_output=True)  # noqa: E731
+    run("ip", "netns", "add", name)
+    try:
+        run("ip", "-n", name, "link", "add", "eth0", "type", "veth", "peer", "name", "eth1")
+        run("ip", "-n", name, "addr", "add", "192.168.77.1/24", "dev", "eth0")
+        run("ip", "-n", name, "link", "set", "eth0", "up")
+        run("ip", "-n", name, "link", "set", "eth1", "up")
+        yield name
+    finally:
+        subprocess.run(["ip", "netns", "del", name], capture_output=True)
+
+
+def root_links() -> set[str]:
+    """Interface names in the root namespace: the lab must never add one."""
+    out = subprocess.run(["ip", "-o", "link", "show"], capture_output=True, text=True).stdout
+    return {line.split(":")[1].strip().split("@")[0] for line in out.splitlines()}

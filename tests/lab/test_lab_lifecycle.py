@@ -1,0 +1,79 @@
+"""lab up / down leave the machine as they found it, also after a crash or a failed start."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from scanner.errors import LabError
+from scanner.lab import netns
+from scanner.lab.lab import Lab
+from scanner.lab.topology import Daemon, load_practice
+from tests.conftest import require_lab_prerequisites, root_links
+
+pytestmark = pytest.mark.lab
+
+
+def machine_state() -> dict[str, object]:
+    def out(*argv: str) -> str:
+        text = subprocess.run(argv, capture_output=True, text=True).stdout
+        return "\n".join(line for line in text.splitlines() if not line.startswith("#"))
+
+    return {
+        "links": root_links(),
+        "namespaces": sorted(netns.list_lab_namespaces()),
+        "iptables-legacy": out("iptables-legacy-save"),
+        "iptables": out("iptables-save"),
+        "netns-etc": sorted(p.name for p in Path("/etc/netns").glob("*")),
+    }
+
+
+def lab_processes(lab_dir: Path) -> list[str]:
+    ps = subprocess.run(["ps", "-eo", "stat=,args="], capture_output=True, text=True).stdout
+    return [line for line in ps.splitlines()
+            if str(lab_dir) in line and not line.lstrip().startswith("Z")]
+
+
+@pytest.fixture
+def lab_dir():
+    # Not under /tmp: the daemons see a private /tmp (see Lab.__init__).
+    d = Path(f"/var/lib/praxisscan/test-lab-{os.getpid()}")
+    yield d
+    assert not d.exists(), "the lab left its directory behind"
+
+
+def test_up_after_a_crash_and_down_leave_nothing(lab_dir: Path) -> None:
+    require_lab_prerequisites()
+    before = machine_state()
+    first = Lab(directory=lab_dir)
+    first.up()
+    # A crash: the process that built the lab is gone, its namespaces and daemons are not.
+    second = Lab(directory=lab_dir)
+    second.up()
+    assert second.status().up
+    second.down()
+    assert machine_state() == before
+    assert not lab_dir.exists()
+    assert lab_processes(lab_dir) == []
+
+
+def test_a_lab_directory_the_daemons_cannot_see_is_refused() -> None:
+    with pytest.raises(LabError, match="must not be under /tmp"):
+        Lab(directory=Path("/tmp/somewhere/lab"))
+
+
+def test_a_failed_up_cleans_up_after_itself(lab_dir: Path) -> None:
+    require_lab_prerequisites()
+    before = machine_state()
+    practice = load_practice()
+    broken_host = dataclasses.replace(practice.hosts[1], daemons=(Daemon("no-such-daemon"),))
+    practice = dataclasses.replace(
+        practice, hosts=tuple(broken_host if h is practice.hosts[1] else h for h in practice.hosts))
+    lab = Lab(directory=lab_dir, practice=practice)
+    with pytest.raises(LabError, match="no-such-daemon"):
+        lab.up()
+    assert machine_state() == before

@@ -1,0 +1,203 @@
+"""A scan of the running lab practice, compared with the lab's ground truth (practice.toml).
+
+The scan runs the real CLI inside the lab's scanner namespace while tcpdump records every
+packet the scanner sends, so the scan policy is checked on the wire.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from scanner.jsonio import loads, scan_to_dict
+from scanner.lab.lab import SCANNER_NS
+from scanner.lab.topology import load_practice
+from scanner.model import Scan
+from tests.conftest import REPO, praxisscan, root_links
+
+pytestmark = pytest.mark.lab
+PRACTICE = load_practice()
+SUBNET = str(PRACTICE.subnet)
+
+
+def _ports(spec: str) -> set[int]:
+    out: set[int] = set()
+    for part in spec.split(","):
+        lo, _, hi = part.partition("-")
+        out.update(range(int(lo), int(hi or lo) + 1))
+    return out
+
+
+@pytest.fixture(scope="module")
+def scan_run(lab, tmp_path_factory):
+    out = tmp_path_factory.mktemp("labscan")
+    pcap, json_path = out / "scanner.pcap", out / "scan.json"
+    dump = subprocess.Popen(["ip", "netns", "exec", SCANNER_NS, "tcpdump", "-i", "eth0", "-U",
+                             "-n", "-w", str(pcap), "src", PRACTICE.scanner_ip, "or", "arp"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    time.sleep(1.0)  # tcpdump needs a moment before it captures
+    try:
+        r = praxisscan("scan", SUBNET, "--interface", "eth0", "--format", "json",
+                       "--output", str(json_path), ns=SCANNER_NS)
+    finally:
+        time.sleep(0.5)
+        dump.send_signal(signal.SIGINT)
+        dump.wait(timeout=10)
+    assert r.returncode == 0, r.stderr
+    return loads(json_path.read_text()), pcap, r
+
+
+def test_every_lab_host_is_found_with_its_ip_and_mac(scan_run) -> None:
+    scan: Scan = scan_run[0]
+    found = {(h.ip, h.mac) for h in scan.hosts}
+    expected = {(h.ip, h.mac) for h in PRACTICE.hosts}
+    assert found == expected
+
+
+def test_open_tcp_ports_match_the_ground_truth(scan_run) -> None:
+    scan: Scan = scan_run[0]
+    probed = _ports(scan.scope.tcp_ports)
+    by_ip = {h.ip: h for h in scan.hosts}
+    for truth in PRACTICE.hosts:
+        seen = {s.port for s in by_ip[truth.ip].services}
+        assert seen == set(truth.tcp_open) & probed, truth.name
+    assert 9100 not in {s.port for h in scan.hosts for s in h.services}
+
+
+def test_firewalled_hosts_are_found_by_arp(scan_run) -> None:
+    scan: Scan = scan_run[0]
+    ips = {h.ip for h in scan.hosts}
+    for name in ("konnektor", "ws-empfang"):  # both drop everything but ARP (and 4 ports)
+        assert PRACTICE.host(name).ip in ips
+
+
+def test_vendors_and_randomised_phones(scan_run) -> None:
+    scan: Scan = scan_run[0]
+    by_ip = {h.ip: h for h in scan.hosts}
+    expect = {"fritzbox": "AVM", "konnektor": "KoCo Connector", "ekg-pc": "SCHILLER",
+              "sono": "GE Healthcare", "kt-empfang": "Cherry", "kt-arzt": "Ingenico",
+              "nas": "Synology", "drucker": "Brother"}
+    for name, vendor in expect.items():
+        assert vendor.lower() in (by_ip[PRACTICE.host(name).ip].mac_vendor or "").lower(), name
+    for name in ("iphone", "android"):
+        phone = by_ip[PRACTICE.host(name).ip]
+        assert phone.mac_randomized and phone.mac_vendor is None
+
+
+def test_services_carry_nmaps_identification(scan_run) -> None:
+    scan: Scan = scan_run[0]
+    nas = next(h for h in scan.hosts if h.ip == PRACTICE.host("nas").ip)
+    ftp = nas.service(21)
+    assert ftp and (ftp.product, ftp.version) == ("vsftpd", "3.0.3")
+    assert nas.service(22) and nas.service(22).product == "OpenSSH"
+
+
+def test_the_scan_file_matches_the_schema_and_round_trips(scan_run) -> None:
+    scan: Scan = scan_run[0]
+    schema = json.loads((REPO / "scanner" / "schema" / "scan.schema.json").read_text())
+    doc = scan_to_dict(scan)
+    jsonschema.validate(doc, schema)
+    assert loads(json.dumps(doc)) == scan
+    assert scan.complete and any(n.check == "exposure-rules" for n in scan.not_tested)
+
+
+def test_on_the_wire_the_scanner_respects_the_policy(scan_run) -> None:
+    from scapy.layers.inet import ICMP, IP, TCP, UDP
+    from scapy.utils import rdpcap
+
+    packets = rdpcap(str(scan_run[1]))
+    sent = [p for p in packets if IP in p and p[IP].src == PRACTICE.scanner_ip]
+    assert len(sent) > 500, "the capture did not record the scan"
+    subnet = ipaddress.ip_network(SUBNET)
+    for p in sent:
+        dst = ipaddress.ip_address(p[IP].dst)
+        assert dst in subnet or dst.is_multicast, f"packet left the lab subnet: {p.summary()}"
+        if TCP in p:
+            assert not 9100 <= p[TCP].dport <= 9107, p.summary()
+        if ICMP in p:  # nmap OS detection sends echo requests with code 9 and odd sizes
+            assert p[ICMP].code == 0, p.summary()
+        if UDP in p:  # OS detection's U1 probe: 300 bytes of 'C' to a closed port
+            assert bytes(p[UDP].payload) != b"C" * 300, p.summary()
+
+
+def test_the_lab_added_nothing_to_the_root_namespace(lab) -> None:
+    assert root_links() == lab.root_links_before
+
+
+def test_lab_status_says_ready(lab) -> None:
+    r = praxisscan("lab", "status")
+    assert r.returncode == 0, r.stdout + r.stderr
+    for h in PRACTICE.hosts:
+        assert f"{h.name}" in r.stdout
+    assert "NOT READY" not in r.stdout
+
+
+def _in_scanner(code: str) -> str:
+    import sys
+
+    return subprocess.run(["ip", "netns", "exec", SCANNER_NS, sys.executable, "-c", code],
+                          capture_output=True, text=True, check=True, timeout=30,
+                          cwd=REPO).stdout
+
+
+def test_lab_card_terminals_answer_sicct_discovery(lab) -> None:
+    code = f"""
+import socket
+from scanner.protocols import sicct
+for ip in ({PRACTICE.host('kt-empfang').ip!r}, {PRACTICE.host('kt-arzt').ip!r}):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(2)
+    s.bind(({PRACTICE.scanner_ip!r}, 0))
+    s.sendto(sicct.encode_request({PRACTICE.scanner_ip!r}, s.getsockname()[1]), (ip, 4742))
+    r = sicct.parse_reply(s.recv(1024))
+    print(r.ip, r.mac, r.name, r.tcp_port, r.tls)
+"""
+    lines = _in_scanner(code).splitlines()
+    emp, arzt = PRACTICE.host("kt-empfang"), PRACTICE.host("kt-arzt")
+    assert lines == [f"{emp.ip} {emp.mac} ST-1506-0A1B2C 4742 1.2",
+                     f"{arzt.ip} {arzt.mac} ORGA6100-0221734 4742 None"]
+
+
+def test_lab_konnektor_serves_its_service_directory(lab) -> None:
+    ip = PRACTICE.host("konnektor").ip
+    code = f"""
+import ssl, urllib.request
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+for url in ("https://{ip}/connector.sds", "http://{ip}/connector.sds"):
+    print(urllib.request.urlopen(url, context=ctx, timeout=5).read().decode())
+"""
+    out = _in_scanner(code)
+    assert out.count("<ProductCode>kocobox</ProductCode>") == 2
+    assert "<ns2:ClientAutMandatory>false</ns2:ClientAutMandatory>" in out
+    assert f"https://{ip}:443/service/cardservice" in out
+
+
+def test_lab_router_has_the_upnp_mapping_and_port_forward(lab) -> None:
+    router, nas = PRACTICE.router, PRACTICE.host("nas")
+    out = subprocess.run(["ip", "netns", "exec", SCANNER_NS, "upnpc", "-u",
+                          f"http://{router.ip}:49000/rootDesc.xml", "-l"],
+                         capture_output=True, text=True, timeout=20).stdout
+    assert f"5001->{nas.ip}:5001" in out and "Synology DSM" in out
+    rules = subprocess.run(["ip", "netns", "exec", "pxlab-fritzbox", "iptables-legacy", "-t",
+                            "nat", "-S", "PREROUTING"], capture_output=True, text=True).stdout
+    assert f"--to-destination {PRACTICE.host('pvs-server').ip}:3389" in rules
+
+
+def test_lab_hosts_have_their_own_hostnames(lab) -> None:
+    # Daemons must report the lab host's name, not this machine's (telnet login prompt).
+    code = f"""
+import socket, time
+s = socket.create_connection(({PRACTICE.host('switch').ip!r}, 23), timeout=5)
+data = b""
+end = time.time() + 3
+while b"login" not in data and time.time() < end:
+    data += s.recv(4096)
+print(data.decode(errors="replace"))
+"""
+    assert "GS1900-24E login" in _in_scanner(code)

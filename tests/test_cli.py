@@ -1,0 +1,108 @@
+"""The CLI as a user meets it: exit codes and one-line errors. Nothing here sends a packet
+outside loopback: --plan sends nothing, and the only scan target is 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from scanner.cli import _exit_for, write_private
+from tests.conftest import praxisscan
+from tests.test_model_json import sample_scan
+
+
+def error_line(r: subprocess.CompletedProcess[str]) -> str:
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, f"expected one error line, got: {r.stderr!r}"
+    assert "Traceback" not in r.stderr
+    return lines[0]
+
+
+def test_version_and_help() -> None:
+    r = praxisscan("--version")
+    assert r.returncode == 0 and r.stdout.startswith("praxisscan ")
+    r = praxisscan("scan", "--help")
+    assert r.returncode == 0 and "--allow-public" in r.stdout and "--plan" in r.stdout
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["scan", "--plan", "192.168.178.300"], "malformed target"),
+    (["scan", "--plan", "8.8.8.0/24"], "--allow-public"),
+    (["scan", "--plan", "10.0.0.0/8"], "--allow-large"),
+    (["scan", "--plan", "-i", "no-such-if0", "10.0.0.1"], "unknown interface 'no-such-if0'"),
+    (["scan", "--site", "praxis.toml", "10.0.0.1"], "--site"),
+])
+def test_bad_input_is_one_line_and_exit_2(args: list[str], fragment: str) -> None:
+    r = praxisscan(*args)
+    assert r.returncode == 2
+    assert fragment in error_line(r)
+
+
+def test_plan_describes_without_sending() -> None:
+    r = praxisscan("scan", "--plan", "192.168.50.0/28")
+    assert r.returncode == 0
+    assert "192.168.50.0/28" in r.stdout and "14 addresses" in r.stdout
+    assert "9100-9107" in r.stdout and "no OS detection" in r.stdout
+
+
+def test_public_range_allowed_with_the_flag_in_plan_mode() -> None:
+    r = praxisscan("scan", "--plan", "--allow-public", "8.8.8.8")
+    assert r.returncode == 0 and "8.8.8.8/32" in r.stdout
+
+
+def test_not_root_is_refused_before_sending() -> None:
+    if not shutil.which("unshare"):
+        pytest.skip("unshare not available")
+    # A user namespace without uid mapping makes this a real non-root process.
+    r = praxisscan("scan", "127.0.0.1", wrap=["unshare", "--user"])
+    assert r.returncode == 2
+    assert "needs root" in error_line(r)
+
+
+def test_missing_nmap_is_refused_before_sending(tmp_path: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("the nmap check runs after the root check")
+    path = os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep)
+                           if not (Path(p) / "nmap").exists())
+    r = praxisscan("scan", "127.0.0.1", env={"PATH": path})
+    assert r.returncode == 2
+    assert "nmap is not installed" in error_line(r)
+
+
+def test_no_target_detects_networks_and_needs_confirmation(scratch_ns: str) -> None:
+    r = praxisscan("scan", "--plan", ns=scratch_ns)
+    assert r.returncode == 0
+    assert "192.168.77.0/24 (detected from the interfaces)" in r.stdout
+    r = praxisscan("scan", ns=scratch_ns, input="")
+    assert r.returncode == 2
+    assert "--yes" in error_line(r)
+
+
+def test_fail_on_threshold() -> None:
+    scan = sample_scan()  # one "high" finding
+    assert _exit_for(scan, "high") == 1
+    assert _exit_for(scan, "critical") == 0
+    assert _exit_for(scan, "none") == 0
+
+
+def test_reports_are_written_private_and_atomic(tmp_path: Path) -> None:
+    target = tmp_path / "sub" / "scan.json"
+    write_private(target, "{}\n")
+    assert target.read_text() == "{}\n"
+    assert target.stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in target.parent.iterdir()] == ["scan.json"]
+
+
+def test_help_starts_fast() -> None:
+    # Not a timing assertion: the heavy libraries must simply not load for --help.
+    code = ("import sys; from scanner import cli; "
+            "assert not {'scapy', 'nmap', 'jinja2', 'rich', 'netifaces'} & set(sys.modules), "
+            "sorted(m for m in sys.modules if m.split('.')[0] in "
+            "{'scapy','nmap','jinja2','rich','netifaces'})")
+    subprocess.run([sys.executable, "-c", code], check=True)

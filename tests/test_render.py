@@ -1,0 +1,60 @@
+"""Reports show hostile text from the network inert, in every format."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from scanner.render import Format, render
+from scanner.render.text import clean
+from tests.test_model_json import HOSTILE, sample_scan
+
+
+def test_terminal_report_neutralises_markup_and_escapes() -> None:
+    out = render(sample_scan(), Format.TERMINAL, "de", color=False)
+    assert "\x1b" not in out  # no escape from the network reaches the terminal
+    assert "[bold red]x[/]" in out  # Rich markup shown literally, not interpreted
+    assert "192.168.178.10" in out and "Fujitsu" in out
+    assert "UNVOLLSTÄNDIG" in out  # complete=False is said, in German by default
+
+
+def test_terminal_colour_output_carries_only_our_own_escapes() -> None:
+    out = render(sample_scan(), Format.TERMINAL, "de", color=True)
+    assert "\x1b[31m" not in out and "red\x1b" not in out
+
+
+def test_html_report_escapes_everything_and_is_self_contained() -> None:
+    html = render(sample_scan(), Format.HTML, "de")
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "\x1b" not in html
+    assert not re.search(r"""(src|href)\s*=\s*["']?https?:""", html)  # nothing loads from the net
+    assert '<html lang="de">' in html and "Netzwerk-Sicherheitsbericht" in html
+    assert "SMBv1 aktiv" in html and "Abhilfe" in html
+
+
+def test_html_report_in_english() -> None:
+    html = render(sample_scan(), Format.HTML, "en")
+    assert '<html lang="en">' in html and "SMBv1 enabled" in html
+    assert "Network security report" in html
+
+
+def test_long_strings_are_cut() -> None:
+    html = render(sample_scan(), Format.HTML, "de")
+    assert "Ä" * 1000 not in html
+    assert clean("x" * 10_000, 200) == "x" * 199 + "…"
+
+
+def test_json_report_keeps_the_raw_text() -> None:
+    doc = json.loads(render(sample_scan(), Format.JSON))
+    assert doc["hosts"][0]["hostnames"][1] == HOSTILE  # data is kept; renderers escape
+
+
+@pytest.mark.parametrize("raw, shown", [
+    ("\x1b]0;evil title\x07ok", "ok"), ("a\x00b\x7fc", "abc"), ("line1\nline2", "line1 line2"),
+    ("\x9b31mx", "31mx"),
+])
+def test_clean(raw: str, shown: str) -> None:
+    assert clean(raw) == shown
