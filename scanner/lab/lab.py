@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -74,10 +75,12 @@ class Lab:
     def __init__(self, directory: Path = DEFAULT_DIR, practice: Practice | None = None,
                  progress: Progress | None = None) -> None:
         self.dir = directory.resolve()
-        hidden = [d for d in netns.PRIVATE_DIRS if self.dir.is_relative_to("/" + d)]
-        if hidden:
-            # Daemons see a private /<dir>: a lab directory below it would vanish for them.
-            raise LabError(f"the lab directory {self.dir} must not be under /{hidden[0]}")
+        # Daemons see a private /run, /var/log ...: what lies below would vanish for them.
+        for what, path in (("the lab directory", self.dir),
+                           ("praxisscan's Python", Path(sys.executable).parent)):
+            hidden = [d for d in netns.PRIVATE_DIRS if path.is_relative_to("/" + d)]
+            if hidden:
+                raise LabError(f"{what} ({path}) must not be under /{hidden[0]}")
         self.practice = practice or load_practice()
         self.progress = progress or (lambda msg: None)
 
@@ -236,7 +239,7 @@ class Lab:
 
     def _host_dir(self, h: LabHost) -> HostDir:
         root = self.dir / "hosts" / h.name
-        for sub in ("state", "log", "etc", *(f"fs/{d}" for d in netns.PRIVATE_DIRS)):
+        for sub in ("state", "log", "etc", "fs/tmp", *(f"fs/{d}" for d in netns.PRIVATE_DIRS)):
             (root / sub).mkdir(parents=True, exist_ok=True)
         (root / "fs" / "tmp").chmod(0o1777)
         (root / "fs" / "var" / "tmp").chmod(0o1777)

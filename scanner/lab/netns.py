@@ -25,10 +25,12 @@ h=$1; d=$2; shift 2
 hostname "$h"
 mount --bind "$d/etc/resolv.conf" /etc/resolv.conf 2>/dev/null
 mount --bind "$d/etc/hosts" /etc/hosts 2>/dev/null
-for p in run var/log var/spool var/cache var/tmp tmp; do mount --bind "$d/fs/$p" "/$p" || exit 97; done
-exec "$@"
+for p in run var/log var/spool var/cache var/tmp; do mount --bind "$d/fs/$p" "/$p" || exit 97; done
+TMPDIR="$d/fs/tmp" exec "$@"
 """
-PRIVATE_DIRS = ("run", "var/log", "var/spool", "var/cache", "var/tmp", "tmp")
+# /tmp stays shared: a checkout (and its venv, whose python runs the emulators) may live
+# there. Daemons get TMPDIR inside the lab directory instead.
+PRIVATE_DIRS = ("run", "var/log", "var/spool", "var/cache", "var/tmp")
 
 
 def ns_name(host: str) -> str:

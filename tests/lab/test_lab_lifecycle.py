@@ -40,7 +40,7 @@ def lab_processes(lab_dir: Path) -> list[str]:
 
 @pytest.fixture
 def lab_dir():
-    # Not under /tmp: the daemons see a private /tmp (see Lab.__init__).
+    # Not under /run, /var/log ...: the daemons see those privately (see Lab.__init__).
     d = Path(f"/var/lib/praxisscan/test-lab-{os.getpid()}")
     yield d
     assert not d.exists(), "the lab left its directory behind"
@@ -62,8 +62,8 @@ def test_up_after_a_crash_and_down_leave_nothing(lab_dir: Path) -> None:
 
 
 def test_a_lab_directory_the_daemons_cannot_see_is_refused() -> None:
-    with pytest.raises(LabError, match="must not be under /tmp"):
-        Lab(directory=Path("/tmp/somewhere/lab"))
+    with pytest.raises(LabError, match="must not be under /run"):
+        Lab(directory=Path("/run/somewhere/lab"))
 
 
 def test_a_failed_up_cleans_up_after_itself(lab_dir: Path) -> None:
