@@ -51,6 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--fail-on", choices=SEVERITIES, default="high",
                    help="exit 1 when a finding has at least this severity (default: high)")
     s.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
+    s.add_argument("--max-time", type=_seconds, metavar="SECONDS",
+                   help="time budget: stop after this long and report what was learned "
+                        "(marked incomplete)")
+    s.add_argument("--listen", type=_seconds, default=6.0, metavar="SECONDS",
+                   help="listen at least this long for DHCP, mDNS, SSDP, NetBIOS (default 6)")
 
     lab = sub.add_parser("lab", help="the simulated practice network (needs root)")
     lab.add_argument("action", choices=("up", "down", "status"))
@@ -100,12 +105,31 @@ def cmd_scan(args: argparse.Namespace) -> int:
     if plan.detected and not args.yes:
         _confirm(plan.describe())
     require_root()
-    observer = None if args.quiet else _rich_observer()
-    scan = run_scan(plan, observer) if observer else run_scan(plan)
+    from scanner.observer import NullObserver
+    from scanner.pipeline import ScanOptions
+
+    observer = NullObserver() if args.quiet else _rich_observer()
+    scan = run_scan(plan, observer, options=ScanOptions(listen_seconds=args.listen,
+                                                        max_time=args.max_time))
     color = args.output is None and args.format == "terminal" and sys.stdout.isatty()
     report = render(scan, Format(args.format), args.lang, color=color)
     _emit(report, args.output)
+    if not scan.complete:
+        where = args.output or "stdout"
+        print(f"praxisscan: scan incomplete, partial results written to {where} "
+              "(see not_tested)", file=sys.stderr)
+        return EXIT_ERROR
     return _exit_for(scan, args.fail_on)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must not be negative")
+    return value
 
 
 def _confirm(plan_lines: list[str]) -> None:

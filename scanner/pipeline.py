@@ -1,31 +1,55 @@
-"""The scan pipeline: plan -> discovery -> port/service scan -> (classification, policy) -> Scan.
+"""The scan pipeline: plan -> discovery -> port scan -> probes -> (classification, policy) -> Scan.
 
-Each stage converts what its adapter returns into model types at once; this module only
-merges them per host and records what could not be tested.
+Stages: a passive listener runs for the whole scan; ARP finds the local hosts; mDNS/SSDP
+queries ask the network to describe itself; nmap SYN-scans each host within its role's
+policy (rate, port profile); our probes identify services; then everything heard and
+probed is merged per host. A time budget (``max_time``) or Ctrl-C ends the scan early with
+what was learned, marked incomplete, and every skipped part listed as not tested.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import os
+import threading
+import time
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from scanner import __version__
-from scanner.discovery.arp import ArpReply, arp_sweep
+from scanner.discovery.arp import arp_sweep
+from scanner.discovery.passive import Heard, PassiveListener
 from scanner.errors import PrivilegeError
-from scanner.model import Host, NotTested, Observation, Scan, Source
+from scanner.hosts import HostDraft, build_host
+from scanner.model import NotTested, Observation, Scan, Source
 from scanner.observer import NullObserver, ScanObserver
-from scanner.oui import MacVendors, is_randomized
+from scanner.oui import MacVendors
 from scanner.plan import ARP_RATE_PPS, Plan
-from scanner.portscan.nmap_scan import NmapHost, nmap_binary, ping_scan, tcp_scan
+from scanner.policy import Policy, load_policy
+from scanner.portscan.nmap_scan import NmapHost, NmapRun, nmap_binary, ping_scan
+from scanner.ports import tcp_ports
+from scanner.probes import web
+from scanner.probes.registry import jobs_for, run_jobs
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    listen_seconds: float = 6.0  # the passive window lasts at least this long
+    max_time: float | None = None  # seconds; None: no budget
 
 
 @dataclass
-class _HostDraft:
-    ip: str
-    mac: str | None = None
-    observations: list[Observation] = field(default_factory=list)
+class _State:
+    drafts: dict[str, HostDraft] = field(default_factory=dict)
+    by_mac: dict[str, str] = field(default_factory=dict)
+    not_tested: list[NotTested] = field(default_factory=list)
+    nmap: dict[str, NmapHost] = field(default_factory=dict)
+    probed: set[str] = field(default_factory=set)
+    stage: str = "start"
+
+    def draft(self, ip: str) -> HostDraft:
+        return self.drafts.setdefault(ip, HostDraft(ip))
 
 
 def require_root() -> None:
@@ -35,72 +59,217 @@ def require_root() -> None:
 
 
 def run_scan(plan: Plan, observer: ScanObserver = NullObserver(),
-             vendors: MacVendors | None = None) -> Scan:
+             vendors: MacVendors | None = None, options: ScanOptions = ScanOptions(),
+             policy: Policy | None = None) -> Scan:
     require_root()
     nmap_binary()  # fail before sending anything if nmap is missing
-    started = datetime.now(timezone.utc)
-    drafts: dict[str, _HostDraft] = {}
-
-    for task in plan.arp:
-        observer.stage_started(f"ARP discovery on {task.interface.name}", len(task.targets))
-        replies = arp_sweep(task.interface, (ipaddress.IPv4Address(a) for a in task.targets),
-                            rate_pps=ARP_RATE_PPS, observer=observer)
-        for r in replies:
-            _draft(drafts, r.ip).mac = r.mac
-            _draft(drafts, r.ip).observations.append(_arp_observation(r))
-        observer.stage_finished(f"{len(replies)} hosts answered ARP")
-
-    if plan.routed_targets:
-        observer.stage_started("nmap host discovery (routed)", 100)
-        for ip in ping_scan(plan.routed_targets, plan.interface, observer):
-            _draft(drafts, ip)
-        observer.stage_finished()
-
-    ips = sorted(drafts, key=ipaddress.IPv4Address)
-    observer.stage_started(f"TCP scan of {len(ips)} hosts", 100)
-    scanned = {h.ip: h for h in tcp_scan(ips, plan.tcp_ports, plan.interface, observer)}
-    observer.stage_finished()
-
+    policy = policy or load_policy()
     vendors = vendors or MacVendors()
-    hosts = tuple(_host(d, scanned.get(d.ip), vendors) for d in (drafts[i] for i in ips))
+    started_at, t0 = datetime.now(timezone.utc), time.monotonic()
+    deadline = t0 + options.max_time if options.max_time else None
+    st = _State()
+    nmap_runs: list[NmapRun] = []
+    timer = _deadline_timer(deadline, nmap_runs)
+    listeners = [PassiveListener(t.interface) for t in plan.arp]
+    interrupted = False
+    try:
+        for listener in listeners:
+            listener.start()
+            if listener.error:
+                st.not_tested.append(NotTested("passive-discovery", listener.error))
+        _discover(plan, st, listeners, observer)
+        _port_scan(plan, st, policy, vendors, nmap_runs, observer)
+        _probe(plan, st, policy, vendors, deadline, observer)
+        _upnp(st, listeners, policy, vendors)
+        st.stage = "listening"
+        remaining = options.listen_seconds - (time.monotonic() - t0)
+        if remaining > 0 and not _past(deadline):
+            observer.note(f"listening {remaining:.0f} s more for DHCP, mDNS, SSDP ...")
+            time.sleep(min(remaining, (deadline - time.monotonic()) if deadline else remaining))
+    except KeyboardInterrupt:
+        interrupted = True
+        for run in nmap_runs:
+            run.stop()
+    finally:
+        if timer:
+            timer.cancel()
+    for listener in listeners:
+        _attach_heard(plan, st, listener.stop())
+    cut_short = interrupted or _past(deadline)
+    if cut_short:
+        _record_gaps(st, "interrupted (Ctrl-C)" if interrupted else "time budget (--max-time) ran out")
+    hosts = tuple(build_host(st.drafts[ip], st.nmap.get(ip), vendors)
+                  for ip in sorted(st.drafts, key=ipaddress.IPv4Address))
     return Scan(
-        started_at=started,
+        started_at=started_at,
         finished_at=datetime.now(timezone.utc),
         scope=plan.scope(),
-        complete=True,
+        complete=not cut_short,
         hosts=hosts,
-        not_tested=_not_tested(plan),
+        not_tested=tuple(_standing_gaps(plan)) + tuple(st.not_tested),
         tool_version=__version__,
     )
 
 
-def _draft(drafts: dict[str, _HostDraft], ip: str) -> _HostDraft:
-    return drafts.setdefault(ip, _HostDraft(ip))
+# -- stages ---------------------------------------------------------------------------------
 
 
-def _arp_observation(r: ArpReply) -> Observation:
-    return Observation(Source.ARP, "arp-reply", (("ip", r.ip), ("mac", r.mac)), r.seen_at)
+def _discover(plan: Plan, st: _State, listeners: list[PassiveListener],
+              observer: ScanObserver) -> None:
+    st.stage = "discovery"
+    for task, listener in zip(plan.arp, listeners):
+        listener.query()  # answers arrive while ARP runs
+        observer.stage_started(f"ARP discovery on {task.interface.name}", len(task.targets))
+        replies = arp_sweep(task.interface, (ipaddress.IPv4Address(a) for a in task.targets),
+                            rate_pps=ARP_RATE_PPS, observer=observer)
+        for r in replies:
+            d = st.draft(r.ip)
+            d.mac = r.mac
+            st.by_mac[r.mac] = r.ip
+            d.observations.append(Observation(Source.ARP, "arp-reply",
+                                              (("ip", r.ip), ("mac", r.mac)), r.seen_at))
+        observer.stage_finished(f"{len(replies)} hosts answered ARP")
+        listener.query_service_types()
+    if plan.routed_targets:
+        observer.stage_started("nmap host discovery (routed)", 100)
+        for ip in ping_scan(plan.routed_targets, plan.interface, observer):
+            st.draft(ip)
+        observer.stage_finished()
 
 
-def _host(d: _HostDraft, scanned: NmapHost | None, vendors: MacVendors) -> Host:
-    mac = d.mac or (scanned.mac if scanned else None)
-    return Host(
-        ip=d.ip,
-        mac=mac,
-        mac_vendor=vendors.lookup(mac) if mac else None,
-        mac_randomized=is_randomized(mac) if mac else False,
-        services=scanned.services if scanned else (),
-        observations=tuple(d.observations),
-    )
+def _port_scan(plan: Plan, st: _State, policy: Policy, vendors: MacVendors,
+               nmap_runs: list[NmapRun], observer: ScanObserver) -> None:
+    st.stage = "tcp-scan"
+    groups: dict[str, list[str]] = defaultdict(list)
+    for ip, d in st.drafts.items():
+        d.prescan_role = policy.prescan_role(vendors.lookup(d.mac) if d.mac else None)
+        groups[d.prescan_role].append(ip)
+    observer.stage_started(f"TCP scan of {len(st.drafts)} hosts", 100 * len(groups))
+    threads, errors = [], []
+    for role, ips in groups.items():
+        rp = policy.for_role(role)
+        run = NmapRun()
+        nmap_runs.append(run)
+        ports = tcp_ports(rp.profile(plan.profile))
+
+        def work(run: NmapRun = run, ips: list[str] = ips, ports: list[int] = ports,
+                 pps: float = rp.host_pps) -> None:
+            try:
+                for h in run.scan(sorted(ips, key=ipaddress.IPv4Address), ports, plan.interface,
+                                  observer, host_pps=pps, max_pps=policy.max_pps / len(groups)):
+                    st.nmap[h.ip] = h
+            except BaseException as e:  # noqa: BLE001 - re-raised in the main thread
+                errors.append(e)
+
+        threads.append(threading.Thread(target=work, name=f"nmap-{role}"))
+    for t in threads:
+        t.start()
+    try:
+        for t in threads:
+            t.join()
+    except KeyboardInterrupt:
+        for run in nmap_runs:
+            run.stop()  # nmap ends, its partial XML is parsed in its thread
+        for t in threads:
+            t.join()
+        raise
+    if errors:
+        raise errors[0]
+    observer.stage_finished()
 
 
-def _not_tested(plan: Plan) -> tuple[NotTested, ...]:
+def _probe(plan: Plan, st: _State, policy: Policy, vendors: MacVendors, deadline: float | None,
+           observer: ScanObserver) -> None:
+    st.stage = "probes"
+    source = {t.interface.name: str(t.interface.addresses[0].ip) for t in plan.arp}
+    src_ip = next(iter(source.values()), "0.0.0.0")
+    jobs, pps, keys = {}, {}, {}
+    for ip, d in st.drafts.items():
+        open_tcp = [s.port for s in st.nmap[ip].services] if ip in st.nmap else []
+        # Ports can reveal a fragile device the MAC vendor did not: re-check before probing.
+        role = d.prescan_role if d.prescan_role != "default" else policy.prescan_role(
+            vendors.lookup(d.mac) if d.mac else None, set(open_tcp))
+        rp = policy.for_role(role)
+        jobs[ip] = jobs_for(ip, open_tcp, rp.probes, src_ip)
+        pps[ip], keys[ip] = rp.host_pps, d.key
+    observer.stage_started("service probes", sum(len(j) for j in jobs.values()))
+    runs = run_jobs(jobs, pps, keys, deadline, observer)
+    for ip, run in runs.items():
+        st.probed.add(ip)
+        d = st.drafts[ip]
+        for result in run.results:
+            d.observations.extend(result.observations)
+            if result.service:
+                d.probed_services.append(result.service)
+        st.not_tested.extend(run.not_tested)
+    observer.stage_finished()
+
+
+def _upnp(st: _State, listeners: list[PassiveListener], policy: Policy,
+          vendors: MacVendors) -> None:
+    st.stage = "upnp"
+    for listener in listeners:
+        for location, ip in list(listener.locations.items())[:16]:
+            d = st.drafts.get(ip)
+            if d is None:
+                continue
+            role = d.prescan_role or "default"
+            if "upnp" not in policy.for_role(role).probes:
+                continue
+            d.observations.extend(web.upnp_description(location).observations)
+
+
+# -- merging ----------------------------------------------------------------------------------
+
+
+def _attach_heard(plan: Plan, st: _State, heard: list[Heard]) -> None:
+    nets = [ipaddress.IPv4Network(n) for n in plan.scope().networks]
+    for h in heard:
+        ip = st.by_mac.get(h.mac or "") or h.ip
+        if not ip or ip == "0.0.0.0":
+            continue
+        try:
+            addr = ipaddress.IPv4Address(ip)
+        except ValueError:
+            continue
+        if ip not in st.drafts and not any(addr in n for n in nets):
+            continue  # heard, but outside what the operator asked us to look at
+        d = st.draft(ip)
+        if h.mac and not d.mac and h.observation.source is not Source.SSDP:
+            d.mac = h.mac
+        d.observations.append(h.observation)
+
+
+def _standing_gaps(plan: Plan) -> list[NotTested]:
     # Said out loud so that an empty findings list is never read as "clean".
-    return (
-        NotTested("udp-services", f"profile {plan.profile.value} scans no UDP ports "
-                  "(SNMP, SSDP, NAT-PMP, SICCT discovery, NetBIOS)"),
+    return [
+        NotTested("udp-services", f"profile {plan.profile.value} scans no UDP port range; only "
+                  "SNMP (161), SICCT (4742) and NetBIOS (137) are asked directly"),
         NotTested("tcp/9100-9107", "raw printing ports are never probed (scan policy)"),
         NotTested("exposure-rules", "this version evaluates no exposure rules yet: "
                   "the findings list is empty because nothing was checked, not because "
                   "nothing was found"),
-    )
+    ]
+
+
+def _record_gaps(st: _State, why: str) -> None:
+    st.not_tested.append(NotTested("scan", f"{why} during stage {st.stage}"))
+    for ip, d in st.drafts.items():
+        if ip not in st.nmap:
+            st.not_tested.append(NotTested("tcp-scan", why, d.key))
+        elif ip not in st.probed:
+            st.not_tested.append(NotTested("probes", why, d.key))
+
+
+def _past(deadline: float | None) -> bool:
+    return deadline is not None and time.monotonic() >= deadline
+
+
+def _deadline_timer(deadline: float | None, runs: list[NmapRun]) -> threading.Timer | None:
+    if deadline is None:
+        return None
+    timer = threading.Timer(max(0.0, deadline - time.monotonic()),
+                            lambda: [r.stop() for r in list(runs)])
+    timer.daemon = True
+    timer.start()
+    return timer

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from scanner import netinfo
 from scanner.errors import TargetError
 from scanner.model import Scope
+from scanner.policy import load_policy
 from scanner.ports import NEVER_PROBED, Profile, port_spec, tcp_ports
 from scanner.scope import guard, host_addresses, parse_target
 
@@ -70,7 +71,13 @@ class Plan:
                          f"TCP ACK 80) to {len(self.routed_targets)} routed addresses")
         lines.append(f"nmap TCP SYN scan of {len(self.tcp_ports)} ports on every host found: "
                      f"{_abbrev(port_spec(list(self.tcp_ports)))}")
-        lines.append("nmap version probes (-sV --version-light) on open ports")
+        lines.append("mDNS service enumeration and SSDP M-SEARCH (multicast, once); listening "
+                     "for DHCP, mDNS, SSDP, NetBIOS, LLMNR and SICCT during the scan")
+        lines.append("Per host, by the role guessed from MAC vendor and open ports:")
+        lines.extend(load_policy().describe())
+        lines.append("Probes are read-only: banners, one HTTP GET (/ and /connector.sds), TLS "
+                     "handshakes, one SMB negotiate, SNMP GET (community public), SICCT and "
+                     "NetBIOS name queries, DICOM C-ECHO, UPnP description")
         lines.append(f"Never probed: TCP {NEVER_PROBED.start}-{NEVER_PROBED.stop - 1} (raw "
                      "printing); no OS detection, no NSE scripts")
         return lines

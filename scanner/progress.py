@@ -22,6 +22,9 @@ class RichObserver:
         self.hosts = 0
 
     def stage_started(self, stage: str, total: int | None = None) -> None:
+        if not self.console.is_terminal:  # a log file gets one line per stage, no redraws
+            self.console.print(Text(f"{stage} ..."))
+            return
         if not self.live:
             self.progress.start()
             self.live = True
@@ -38,6 +41,10 @@ class RichObserver:
         self.console.print(Text(message))
 
     def stage_finished(self, summary: str = "") -> None:
+        if not self.console.is_terminal:
+            if summary:
+                self.console.print(Text(f"  {summary}"))
+            return
         if self.task is not None:
             task = self.progress.tasks[-1]
             self.progress.update(self.task, completed=task.total or task.completed,

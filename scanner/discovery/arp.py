@@ -39,15 +39,19 @@ def arp_sweep(
     observer: ScanObserver = NullObserver(),
 ) -> list[ArpReply]:
     # scapy takes ~0.5 s to import: only a scan pays for it, never --help.
-    from scapy.config import conf
+    from scapy.arch.linux import L2Socket
     from scapy.layers.l2 import ARP, Ether
+
+    from scanner.discovery.passive import quiet_scapy
+
+    quiet_scapy()
 
     if not iface.mac:
         raise ScanRuntimeError(f"interface {iface.name} has no MAC address: ARP is impossible")
     src_ip = str(iface.addresses[0].ip)
     wanted = [str(t) for t in targets if str(t) != src_ip]
     try:
-        sock = conf.L2socket(iface=iface.name, type=ETH_P_ARP)
+        sock = L2Socket(iface=iface.name, type=ETH_P_ARP)
     except (OSError, PermissionError) as e:
         raise ScanRuntimeError(f"cannot open a raw socket on {iface.name}: {e}") from None
     found: dict[str, ArpReply] = {}

@@ -415,3 +415,13 @@ def _mdns(hd: HostDir, p: dict[str, Any]) -> list[Proc]:
         "ip": hd.host.ip, "hostname": hd.host.hostname, "services": p["services"],
     }))
     return [Proc("mdns", _emulator("mdns", str(spec)))]
+
+
+@recipe("chatter")
+def _chatter(hd: HostDir, p: dict[str, Any]) -> list[Proc]:
+    args = ["--ip", hd.host.ip, "--every", str(p.get("every", 3))]
+    for name in p.get("llmnr", []):
+        args += ["--llmnr", name]
+    if p.get("sicct_discovery"):
+        args += ["--sicct-discovery"]
+    return [Proc("chatter", _emulator("chatter", *args))]

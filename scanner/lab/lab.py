@@ -33,6 +33,7 @@ REQUIRED_TOOLS = ("ip", "unshare", "iptables-legacy", "busybox", "socat", "opens
                   "smbd", "nmbd", "nginx", "miniupnpd", "upnpc", "snmpd", "cupsd", "xrdp",
                   "vsftpd", "ssh-keygen", "runuser")
 READY_TIMEOUT = 30.0
+DHCP_RECONNECT_SECONDS = 3
 
 Progress = Callable[[str], None]
 
@@ -40,8 +41,7 @@ _UDHCPC_SCRIPT = """#!/bin/sh
 # busybox udhcpc hook: configure the lease on the interface, nothing else.
 case "$1" in
   bound|renew)
-    ip addr flush dev "$interface"
-    ip addr add "$ip/${mask:-24}" dev "$interface"
+    ip addr replace "$ip/${mask:-24}" dev "$interface"
     for r in $router; do ip route replace default via "$r" dev "$interface"; break; done ;;
 esac
 exit 0
@@ -169,6 +169,7 @@ class Lab:
             if h.dhcp:
                 self._dhcp_client(h)
                 pids.update(self._start_daemons(h))
+                pids.update(self._dhcp_reconnects(h))
         self.progress("waiting for every daemon to listen")
         self._wait_ready(list(p.hosts))
         for h in p.hosts:
@@ -273,6 +274,17 @@ class Lab:
         got = in_ns(ns_name(h.name), ["ip", "-4", "-o", "addr", "show", "dev", "eth0"])
         if f" {h.ip}/" not in got:
             raise LabError(f"{h.name}: DHCP gave {got.strip() or 'no address'}, expected {h.ip}")
+
+    def _dhcp_reconnects(self, h: LabHost) -> dict[str, int]:
+        """A phone on WLAN asks DHCP again at every reconnect: here every few seconds."""
+        assert h.dhcp
+        hd = self._host_dir(h)
+        loop = (f"while sleep {DHCP_RECONNECT_SECONDS}; do busybox udhcpc -i eth0 -n -q -f "
+                f"-t 3 -T 1 -s {self.dir / 'udhcpc.script'} -x hostname:{h.dhcp.hostname} "
+                f"-V '{h.dhcp.vendor_class}' >/dev/null 2>&1; done")
+        pid = netns.spawn(ns_name(h.name), h.hostname, hd.root, ["/bin/sh", "-c", loop],
+                          hd.root / "log" / "dhcp-reconnect.log")
+        return {f"{h.name}/dhcp-reconnect": pid}
 
     def _upnp_map(self, h: LabHost, proto: str, ext: int, internal: int, desc: str) -> None:
         router = self.practice.router

@@ -39,11 +39,17 @@ def nmap_binary() -> str:
     return path
 
 
-def tcp_scan_arguments(ports: Sequence[int], interface: str | None,
-                       version_detection: bool = True) -> list[str]:
+def tcp_scan_arguments(ports: Sequence[int], interface: str | None, *, host_pps: float = 40,
+                       max_pps: float = 2000, max_retries: int = 1,
+                       version_detection: bool = False) -> list[str]:
     if any(p in NEVER_PROBED for p in ports):
         raise ScanRuntimeError("refusing to probe ports 9100-9107 (raw printing)")
-    args = ["-n", "-Pn", "-sS", "-T4", "--max-retries", "2", "--host-timeout", "300s",
+    delay_ms = max(1, int(1000 / host_pps))
+    args = ["-n", "-Pn", "-sS", "-T4", "--max-retries", str(max_retries),
+            "--host-timeout", "600s",
+            # Per host: at least this long between two probes, so at most host_pps.
+            "--scan-delay", f"{delay_ms}ms", "--max-scan-delay", f"{max(delay_ms, 10)}ms",
+            "--max-rate", f"{max_pps:g}",
             "-p", port_spec(list(ports)),
             "--exclude-ports", f"{NEVER_PROBED.start}-{NEVER_PROBED.stop - 1}"]
     if version_detection:
@@ -53,26 +59,53 @@ def tcp_scan_arguments(ports: Sequence[int], interface: str | None,
     return args
 
 
+class NmapRun:
+    """One nmap TCP scan; ``stop()`` (from another thread) ends it early, keeping its XML."""
+
+    def __init__(self) -> None:
+        self.proc: subprocess.Popen[str] | None = None
+        self.stopped = False
+
+    def stop(self) -> None:
+        self.stopped = True
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+
+    def scan(self, hosts: Sequence[str], ports: Sequence[int], interface: str | None,
+             observer: ScanObserver = NullObserver(), **rates: float) -> list[NmapHost]:
+        if not hosts:
+            return []
+        args = [nmap_binary(), *tcp_scan_arguments(ports, interface, **rates),  # type: ignore[arg-type]
+                "--stats-every", "2s"]
+        with tempfile.TemporaryDirectory(prefix="praxisscan-nmap-") as tmp:
+            xml_path, targets = Path(tmp) / "tcp.xml", Path(tmp) / "targets.txt"
+            targets.write_text("\n".join(hosts) + "\n")
+            err = _run([*args, "-oX", str(xml_path), "-iL", str(targets)], observer, self)
+            xml = xml_path.read_text(errors="replace") if xml_path.exists() else ""
+        if self.stopped:
+            return parse_nmap_xml(close_partial_xml(xml), err) if xml else []
+        return parse_nmap_xml(xml, err)
+
+
 def tcp_scan(hosts: Sequence[str], ports: Sequence[int], interface: str | None,
-             observer: ScanObserver = NullObserver(), keep_xml: Path | None = None,
-             version_detection: bool = True) -> list[NmapHost]:
-    if not hosts:
-        return []
-    args = [nmap_binary(), *tcp_scan_arguments(ports, interface, version_detection),
-            "--stats-every", "2s"]
-    with tempfile.TemporaryDirectory(prefix="praxisscan-nmap-") as tmp:
-        xml_path = keep_xml or Path(tmp) / "tcp.xml"
-        targets = Path(tmp) / "targets.txt"
-        targets.write_text("\n".join(hosts) + "\n")
-        argv = [*args, "-oX", str(xml_path), "-iL", str(targets)]
-        out = _run(argv, observer)
-        xml = xml_path.read_text(errors="replace") if xml_path.exists() else ""
-    return parse_nmap_xml(xml, out)
+             observer: ScanObserver = NullObserver(), **rates: float) -> list[NmapHost]:
+    return NmapRun().scan(hosts, ports, interface, observer, **rates)
 
 
-def _run(argv: list[str], observer: ScanObserver) -> str:
+def close_partial_xml(xml: str) -> str:
+    """Make the XML of a stopped nmap parseable: keep complete <host> elements only."""
+    end = xml.rfind("</host>")
+    head = xml[: end + len("</host>")] if end >= 0 else xml[: xml.find("<host") if "<host" in xml else len(xml)]
+    return (head + '\n<runstats><finished time="0" timestr="" elapsed="0" exit="stopped"/>'
+            '<hosts up="0" down="0" total="0"/></runstats></nmaprun>\n')
+
+
+def _run(argv: list[str], observer: ScanObserver, owner: NmapRun | None = None) -> str:
+    # Own session: Ctrl-C reaches praxisscan only, which then stops nmap and keeps its XML.
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            stdin=subprocess.DEVNULL)
+                            stdin=subprocess.DEVNULL, start_new_session=True)
+    if owner:
+        owner.proc = proc
     assert proc.stdout and proc.stderr
     done = 0.0
     for line in proc.stdout:
@@ -82,7 +115,7 @@ def _run(argv: list[str], observer: ScanObserver) -> str:
             observer.advance(max(0, int(pct - done)))
             done = max(done, pct)
     err = proc.stderr.read()
-    if proc.wait() != 0:
+    if proc.wait() != 0 and not (owner and owner.stopped):
         last = [line for line in err.strip().splitlines() if line.strip()]
         raise ScanRuntimeError(f"nmap failed (exit {proc.returncode}): "
                                f"{last[-1] if last else 'no message'}")
@@ -127,6 +160,6 @@ def ping_scan(targets: Sequence[str], interface: str | None,
     with tempfile.TemporaryDirectory(prefix="praxisscan-nmap-") as tmp:
         xml_path, targets_file = Path(tmp) / "ping.xml", Path(tmp) / "targets.txt"
         targets_file.write_text("\n".join(targets) + "\n")
-        err = _run([*args, "-oX", str(xml_path), "-iL", str(targets_file)], observer)
+        err = _run([*args, "-oX", str(xml_path), "-iL", str(targets_file)], observer, None)
         hosts = parse_nmap_xml(xml_path.read_text(errors="replace"), err)
     return [h.ip for h in hosts]

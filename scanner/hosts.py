@@ -1,0 +1,78 @@
+"""Merging what every stage learned about one address into a Host."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from scanner.model import Host, Observation, Service, host_key
+from scanner.oui import MacVendors, is_randomized
+from scanner.portscan.nmap_scan import NmapHost
+from scanner.render.text import clean
+
+# Where a host's name comes from, most trusted first.
+_NAME_SOURCES = (("netbios", "computer"), ("dhcp", "hostname"), ("mdns-host", "name"),
+                 ("snmp", "sys_name"), ("sicct", "name"))
+
+
+@dataclass
+class HostDraft:
+    ip: str
+    mac: str | None = None
+    prescan_role: str = "default"
+    observations: list[Observation] = field(default_factory=list)
+    probed_services: list[Service] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return host_key(self.mac, (), self.ip)
+
+
+def build_host(d: HostDraft, scanned: NmapHost | None, vendors: MacVendors) -> Host:
+    mac = d.mac or (scanned.mac if scanned else None)
+    return Host(
+        ip=d.ip,
+        mac=mac,
+        mac_vendor=vendors.lookup(mac) if mac else None,
+        mac_randomized=is_randomized(mac) if mac else False,
+        hostnames=hostnames(d.observations),
+        services=merge_services(scanned.services if scanned else (), d.probed_services),
+        observations=unique(d.observations),
+    )
+
+
+def unique(observations: list[Observation]) -> tuple[Observation, ...]:
+    """The first of each (source, kind, data): a repeated announcement adds nothing."""
+    seen: set[tuple[object, ...]] = set()
+    out = []
+    for o in observations:
+        k = (o.source, o.kind, o.data)
+        if k not in seen:
+            seen.add(k)
+            out.append(o)
+    return tuple(out)
+
+
+def hostnames(observations: list[Observation]) -> tuple[str, ...]:
+    names: list[str] = []
+    for kind, key in _NAME_SOURCES:
+        for o in observations:
+            if o.kind == kind:
+                name = clean(o.get(key) or "", 64).strip()
+                if name.endswith(".local"):
+                    name = name[: -len(".local")]
+                if name and name.lower() not in (n.lower() for n in names):
+                    names.append(name)
+    return tuple(names)
+
+
+def merge_services(found: tuple[Service, ...], identified: list[Service]) -> tuple[Service, ...]:
+    """nmap says which ports are open; a probe's identification fills in name/product/version."""
+    by_port = {(s.port, s.protocol): s for s in identified}
+    out = []
+    for s in found:
+        p = by_port.get((s.port, s.protocol))
+        if p:
+            s = Service(s.port, s.protocol, p.name or s.name, p.product or s.product,
+                        p.version or s.version, p.extra_info or s.extra_info)
+        out.append(s)
+    return tuple(out)

@@ -1,0 +1,93 @@
+"""What every probe shares: bounded sockets, and the result type.
+
+A probe is read-only (it asks, it never configures), bounded in time (each socket
+operation) and in size (what it reads), and never raises on what the network sends back:
+it returns what it learned, or nothing.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from scanner.model import Observation, Service, Source
+
+TIMEOUT = 2.0
+MAX_READ = 64 * 1024
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    observations: tuple[Observation, ...] = ()
+    service: Service | None = None  # identification of the probed port, if learned
+
+
+@dataclass
+class Budget:
+    """A probe's wall-clock allowance across several socket operations."""
+
+    seconds: float = 6.0
+    start: float = field(default_factory=time.monotonic)
+
+    def left(self) -> float:
+        return max(0.05, min(TIMEOUT, self.seconds - (time.monotonic() - self.start)))
+
+    @property
+    def spent(self) -> bool:
+        return time.monotonic() - self.start >= self.seconds
+
+
+def observation(kind: str, **data: object) -> Observation:
+    return Observation(Source.PROBE, kind,
+                       tuple((k, str(v)[:1024]) for k, v in data.items() if v not in (None, "")),
+                       datetime.now(timezone.utc))
+
+
+def connect(ip: str, port: int, timeout: float = TIMEOUT) -> socket.socket:
+    return socket.create_connection((ip, port), timeout=timeout)
+
+
+def read_until(sock: socket.socket, done: bytes | None = None, limit: int = 4096,
+               budget: Budget | None = None) -> bytes:
+    """Read until ``done`` appears, ``limit`` bytes, EOF, or the budget runs out."""
+    budget = budget or Budget(TIMEOUT)
+    data = b""
+    while len(data) < limit and not budget.spent:
+        sock.settimeout(budget.left())
+        try:
+            chunk = sock.recv(min(4096, limit - len(data)))
+        except (TimeoutError, socket.timeout, OSError):
+            break
+        if not chunk:
+            break
+        data += chunk
+        if done is not None and done in data:
+            break
+    return data
+
+
+def tls_client_context(minimum: ssl.TLSVersion | None = None,
+                       maximum: ssl.TLSVersion | None = None) -> ssl.SSLContext:
+    """No verification (we inspect, we do not trust); legacy versions allowed on request."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    if minimum or maximum:
+        ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+        if minimum:
+            ctx.minimum_version = minimum
+        if maximum:
+            ctx.maximum_version = maximum
+    return ctx
+
+
+def is_tls(ip: str, port: int, timeout: float = TIMEOUT) -> bool:
+    try:
+        with connect(ip, port, timeout) as raw:
+            with tls_client_context().wrap_socket(raw) as s:
+                return s.version() is not None
+    except (OSError, ssl.SSLError, ValueError):
+        return False

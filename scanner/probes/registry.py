@@ -1,0 +1,150 @@
+"""Which probe runs against which port, and the runner that paces them per host.
+
+Jobs of one host run one after another, paced so that the host receives at most its
+policy's packets per second; hosts run in parallel. A job that raises or is cut off by the
+deadline becomes a "not tested" entry, never a silent gap.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from scanner.model import NotTested
+from scanner.observer import NullObserver, ScanObserver
+from scanner.probes import banners, dicom, smb, tls, udp, web
+from scanner.probes.base import ProbeResult
+
+# Ports where a protocol is expected; other open ports get a passive banner read.
+PLAIN_HTTP = {80, 631, 5000, 8000, 8042, 8080, 49000}
+TLS_PORTS = {443, 636, 993, 995, 4742, 5001, 8443, 8500, 8501, 11115, 49443}
+HTTPS = {443, 5001, 8443, 8500, 8501, 11115, 49443}
+DICOM = {104, 11112, 4242}
+SMTP, POP3 = {25, 587}, {110}
+SILENT = {139, 445, 3389, 5432, 1433, 3306, 3050, 135, 5900, 5901, 62078, 49152}
+
+
+@dataclass(frozen=True)
+class Job:
+    probe: str  # the policy name of the probe
+    port: int | None
+    run: Callable[[], ProbeResult] = field(compare=False)
+    packets: int = 10  # rough count we send, for pacing
+
+
+def jobs_for(ip: str, open_tcp: list[int], allowed: frozenset[str], source_ip: str) -> list[Job]:
+    jobs: list[Job] = []
+
+    def add(probe: str, port: int | None, fn: Callable[[], ProbeResult], packets: int = 10) -> None:
+        if probe in allowed:
+            jobs.append(Job(probe, port, fn, packets))
+
+    ports = set(open_tcp)
+    for port in sorted(ports):
+        if port == 22:
+            add("ssh", port, lambda p=port: banners.ssh(ip, p))
+        elif port == 21:
+            add("ftp", port, lambda p=port: banners.ftp(ip, p), 14)
+        elif port == 23:
+            add("telnet", port, lambda p=port: banners.telnet(ip, p))
+        elif port in SMTP:
+            add("smtp", port, lambda p=port: banners.smtp(ip, p), 12)
+        elif port in POP3:
+            add("pop3", port, lambda p=port: banners.pop3(ip, p), 12)
+        elif port in DICOM:
+            add("dicom", port, lambda p=port: dicom.c_echo(ip, p), 14)
+        elif port in PLAIN_HTTP:
+            add("http", port, lambda p=port: web.http(ip, p, False))
+        elif port in HTTPS:
+            add("http", port, lambda p=port: web.http(ip, p, True), 14)
+        elif port not in TLS_PORTS and port not in SILENT:
+            add("banner", port, lambda p=port: banners.generic(ip, p), 6)
+        if port in TLS_PORTS:
+            add("tls", port, lambda p=port: tls.tls(ip, p), 36)
+    if 443 in ports:
+        add("connector-sds", 443, lambda: web.connector_directory(ip, 443, True), 14)
+    elif 80 in ports:
+        add("connector-sds", 80, lambda: web.connector_directory(ip, 80, False))
+    if ports & {445, 139}:
+        port = 445 if 445 in ports else 139
+        add("smb", port, lambda: smb.smb(ip, port), 8)
+    add("snmp", None, lambda: udp.snmp_public(ip), 1)
+    add("sicct", None, lambda: udp.sicct_discovery(ip, source_ip), 1)
+    add("netbios", None, lambda: udp.netbios_status(ip), 1)
+    return jobs
+
+
+@dataclass
+class HostRun:
+    results: list[ProbeResult] = field(default_factory=list)
+    not_tested: list[NotTested] = field(default_factory=list)
+
+
+def run_jobs(
+    jobs: dict[str, list[Job]],
+    host_pps: dict[str, float],
+    host_keys: dict[str, str],
+    deadline: float | None = None,
+    observer: ScanObserver = NullObserver(),
+    workers: int = 24,
+) -> dict[str, HostRun]:
+    runs = {ip: HostRun() for ip in jobs}
+    stop = threading.Event()
+
+    def one_host(ip: str) -> None:
+        run, window = runs[ip], _Window(host_pps[ip])
+        for job in jobs[ip]:
+            window.wait_for(job.packets)
+            if stop.is_set() or (deadline is not None and time.monotonic() >= deadline):
+                why = "interrupted" if stop.is_set() else "the scan's time budget ran out"
+                run.not_tested.append(NotTested(_check(job), f"{why} before this probe",
+                                                host_keys[ip]))
+                continue
+            try:
+                run.results.append(job.run())
+            except OSError as e:
+                # refused/reset/unreachable: the port answered the SYN scan but not the probe
+                run.not_tested.append(NotTested(
+                    _check(job), f"probe failed: {e.__class__.__name__}", host_keys[ip]))
+            except Exception as e:  # noqa: BLE001 - one probe must never end the scan
+                run.not_tested.append(NotTested(
+                    _check(job), f"probe error: {type(e).__name__}: {e}"[:200], host_keys[ip]))
+            window.sent(job.packets)
+            observer.advance()
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="probe") as pool:
+        futures = [pool.submit(one_host, ip) for ip in jobs]
+        try:
+            for future in futures:
+                future.result()
+        except KeyboardInterrupt:
+            stop.set()  # running probes finish (each is bounded), the rest are skipped
+            raise
+    return runs
+
+
+class _Window:
+    """At most ``pps`` packets in any one-second window (what a capture would measure)."""
+
+    def __init__(self, pps: float) -> None:
+        self.pps = pps
+        self.log: list[tuple[float, int]] = []
+
+    def wait_for(self, packets: int) -> None:
+        while True:
+            now = time.monotonic()
+            self.log = [(t, n) for t, n in self.log if now - t < 1.0]
+            if not self.log or sum(n for _, n in self.log) + packets <= self.pps:
+                return
+            time.sleep(max(0.01, 1.0 - (now - self.log[0][0])))
+
+    def sent(self, packets: int) -> None:
+        # Stamped at the end: a probe's packets span its whole run.
+        self.log.append((time.monotonic(), packets))
+
+
+def _check(job: Job) -> str:
+    return f"probe:{job.probe}" + (f"/tcp/{job.port}" if job.port else "")

@@ -1,0 +1,113 @@
+"""HTTP(S): server header and title, the Konnektor's connector.sds, UPnP descriptions."""
+
+from __future__ import annotations
+
+import html
+import re
+import ssl
+
+from scanner.model import Protocol, Service
+from scanner.probes.base import Budget, ProbeResult, connect, observation, read_until, tls_client_context
+from scanner.protocols import connector_sds, upnp
+from scanner.render.text import clean
+
+_TITLE = re.compile(rb"<title[^>]*>(.*?)</title", re.IGNORECASE | re.DOTALL)
+MAX_BODY = 256 * 1024
+
+
+def fetch(ip: str, port: int, path: str = "/", use_tls: bool = False,
+          host: str | None = None) -> tuple[int, dict[str, str], bytes] | None:
+    """One GET, HTTP/1.0 (no keep-alive, no chunking); None when nothing HTTP came back."""
+    request = (f"GET {path} HTTP/1.0\r\nHost: {host or ip}\r\n"
+               "User-Agent: praxisscan\r\nAccept: */*\r\nConnection: close\r\n\r\n").encode()
+    try:
+        raw_sock = connect(ip, port)
+        sock = tls_client_context().wrap_socket(raw_sock) if use_tls else raw_sock
+        with sock:
+            sock.sendall(request)
+            raw = read_until(sock, None, MAX_BODY, Budget(4.0))
+    except (OSError, ssl.SSLError, ValueError):
+        return None
+    head, _, body = raw.partition(b"\r\n\r\n")
+    lines = head.decode("iso-8859-1").split("\r\n")
+    m = re.match(r"HTTP/\d\.\d (\d{3})", lines[0]) if lines else None
+    if not m:
+        return None
+    headers: dict[str, str] = {}
+    for line in lines[1:64]:
+        k, sep, v = line.partition(":")
+        if sep:
+            headers[k.strip().lower()[:64]] = v.strip()[:512]
+    return int(m.group(1)), headers, body
+
+
+def http(ip: str, port: int, use_tls: bool) -> ProbeResult:
+    got = fetch(ip, port, "/", use_tls)
+    if got is None:
+        return ProbeResult()
+    status, headers, body = got
+    t = _TITLE.search(body[:MAX_BODY])
+    title = clean(html.unescape(t.group(1).decode("utf-8", "replace")).strip(), 200) if t else ""
+    server = clean(headers.get("server", ""), 200)
+    product, version = server_product(server)
+    obs = observation("http", port=port, tls="yes" if use_tls else "no", status=status,
+                      server=server, title=title,
+                      auth=headers.get("www-authenticate", "")[:100],
+                      login_form="yes" if b'type="password"' in body.lower()
+                      or b"type='password'" in body.lower() else "no")
+    return ProbeResult((obs,), Service(port, Protocol.TCP, "https" if use_tls else "http",
+                                       product, version))
+
+
+def server_product(header: str) -> tuple[str, str]:
+    """``nginx/1.22.1`` -> (nginx, 1.22.1). For ``OS/x UPnP/1.1 Product/y`` the product is
+    the token after ``UPnP/``, as the UPnP spec orders them."""
+    tokens = header.split()
+    if not tokens:
+        return "", ""
+    pick = tokens[0]
+    for i, t in enumerate(tokens[:-1]):
+        if t.upper().startswith("UPNP/"):
+            pick = tokens[i + 1]
+    name, _, version = pick.partition("/")
+    return name, version
+
+
+def connector_directory(ip: str, port: int, use_tls: bool) -> ProbeResult:
+    got = fetch(ip, port, "/connector.sds", use_tls)
+    if got is None or got[0] != 200:
+        return ProbeResult()
+    sds = connector_sds.parse(got[2])
+    if sds is None:
+        return ProbeResult()
+    obs = observation(
+        "connector-sds", port=port, tls="yes" if use_tls else "no",
+        product_type=sds.product_type, vendor_id=sds.vendor_id, product_code=sds.product_code,
+        product_name=sds.product_name, vendor_name=sds.vendor_name,
+        version=sds.type_version, hw_version=sds.hw_version, fw_version=sds.fw_version,
+        tls_mandatory=_tri(sds.tls_mandatory), client_aut_mandatory=_tri(sds.client_aut_mandatory),
+        plain_endpoints=len(sds.plain_http_endpoints), tls_endpoints=sds.tls_endpoints)
+    return ProbeResult((obs,))
+
+
+def upnp_description(location: str) -> ProbeResult:
+    m = re.match(r"http://([\d.]+):(\d+)(/[^\s]*)?$", location.strip())
+    if not m:
+        return ProbeResult()
+    ip, port, path = m.group(1), int(m.group(2)), m.group(3) or "/"
+    got = fetch(ip, port, path)
+    if got is None or got[0] != 200:
+        return ProbeResult()
+    desc = upnp.parse(got[2])
+    if desc is None:
+        return ProbeResult()
+    return ProbeResult((observation(
+        "upnp-device", location=location, port=port, device_type=desc.device_type,
+        friendly_name=desc.friendly_name, manufacturer=desc.manufacturer,
+        model_name=desc.model_name, model_number=desc.model_number,
+        server=got[1].get("server", ""), services=" ".join(desc.services)[:1000],
+        igd="yes" if "InternetGatewayDevice" in desc.device_type else "no"),))
+
+
+def _tri(v: bool | None) -> str:
+    return "unknown" if v is None else "true" if v else "false"
