@@ -50,6 +50,7 @@ class PassiveListener:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._query_sockets: list[socket.socket] = []
         self.error: str | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -71,6 +72,8 @@ class PassiveListener:
         if self._thread:
             self._thread.join(timeout=2)
             self._sock.close()
+        for s in self._query_sockets:
+            s.close()
         with self._lock:
             return list(self.heard)
 
@@ -88,15 +91,18 @@ class PassiveListener:
             self._send(mdns.mdns_query(types[i : i + 10]), MDNS_GROUP)
 
     def _send(self, payload: bytes, dest: tuple[str, int]) -> None:
+        # The socket stays open until stop(): answers sent to it unicast (legacy mDNS, SSDP)
+        # must not meet a closed port and make our kernel send ICMP errors to the devices.
         src = str(self.iface.addresses[0].ip)
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self._query_sockets.append(s)
+        try:
             s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(src))
             s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 1)
             s.bind((src, 0))
-            try:
-                s.sendto(payload, dest)
-            except OSError as e:
-                self.error = f"multicast query to {dest[0]} failed: {e}"
+            s.sendto(payload, dest)
+        except OSError as e:
+            self.error = f"multicast query to {dest[0]} failed: {e}"
 
     # -- receiving ---------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ message instead of an empty result. What we never pass: ``-O``/``-A`` (OS detect
 
 from __future__ import annotations
 
+import math
 import re
 import shutil
 import subprocess
@@ -44,7 +45,8 @@ def tcp_scan_arguments(ports: Sequence[int], interface: str | None, *, host_pps:
                        version_detection: bool = False) -> list[str]:
     if any(p in NEVER_PROBED for p in ports):
         raise ScanRuntimeError("refusing to probe ports 9100-9107 (raw printing)")
-    delay_ms = max(1, int(1000 / host_pps))
+    # 80 % of the budget: for every open port the kernel also sends a RST to the SYN-ACK.
+    delay_ms = max(1, math.ceil(1000 / (0.8 * host_pps)))
     args = ["-n", "-Pn", "-sS", "-T4", "--max-retries", str(max_retries),
             "--host-timeout", "600s",
             # Per host: at least this long between two probes, so at most host_pps.

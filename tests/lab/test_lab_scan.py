@@ -122,7 +122,9 @@ def test_on_the_wire_the_scanner_respects_the_policy(scan_run) -> None:
         if TCP in p:
             assert not 9100 <= p[TCP].dport <= 9107, p.summary()
         if ICMP in p:  # nmap OS detection sends echo requests with code 9 and odd sizes
-            assert p[ICMP].code == 0, p.summary()
+            assert p[ICMP].type != 8 or p[ICMP].code == 0, p.summary()
+            # our kernel must not answer late replies with port-unreachable
+            assert p[ICMP].type != 3, p.summary()
         if UDP in p:  # OS detection's U1 probe: 300 bytes of 'C' to a closed port
             assert bytes(p[UDP].payload) != b"C" * 300, p.summary()
 
@@ -201,3 +203,171 @@ while b"login" not in data and time.time() < end:
 print(data.decode(errors="replace"))
 """
     assert "GS1900-24E login" in _in_scanner(code)
+
+
+# -- discovery sources and probes against the lab's real daemons -------------------------------
+
+
+def _obs(scan: Scan, host: str, kind: str) -> list[dict[str, str]]:
+    ip = PRACTICE.host(host).ip
+    h = next(h for h in scan.hosts if h.ip == ip)
+    return [dict(o.data) for o in h.observations if o.kind == kind]
+
+
+def _names(scan: Scan, host: str) -> tuple[str, ...]:
+    return next(h for h in scan.hosts if h.ip == PRACTICE.host(host).ip).hostnames
+
+
+def test_passive_dhcp_reveals_the_android_phone(scan_run) -> None:
+    scan = scan_run[0]
+    dhcp = _obs(scan, "android", "dhcp")
+    assert any(d.get("vendor_class") == "android-dhcp-14" and d.get("hostname") == "Galaxy-S23"
+               for d in dhcp)
+    assert "Galaxy-S23" in _names(scan, "android")
+    assert any(d.get("client") == PRACTICE.host("android").mac
+               for d in _obs(scan, "fritzbox", "dhcp-server"))
+
+
+def test_mdns_reveals_the_iphone_model(scan_run) -> None:
+    scan = scan_run[0]
+    services = _obs(scan, "iphone", "mdns-service")
+    assert any(s.get("type") == "_device-info._tcp" and s.get("txt.model") == "iPhone15,2"
+               for s in services)
+    assert any(s.get("type") == "_companion-link._tcp" for s in services)
+    assert "iPhone-von-Dr-Weber" in _names(scan, "iphone")
+    assert any(s.get("type") == "_ipp._tcp" for s in _obs(scan, "drucker", "mdns-service"))
+
+
+def test_ssdp_and_the_routers_upnp_description(scan_run) -> None:
+    scan = scan_run[0]
+    assert any("MiniUPnPd/2.3.1" in s.get("server", "") for s in _obs(scan, "fritzbox", "ssdp"))
+    (desc,) = _obs(scan, "fritzbox", "upnp-device")
+    assert desc["igd"] == "yes" and desc["friendly_name"] == "FRITZ!Box 7590"
+    assert "WANIPConnection" in desc["services"]
+
+
+def test_netbios_llmnr_and_sicct_broadcasts(scan_run) -> None:
+    scan = scan_run[0]
+    assert {"computer": "PVS-SERVER", "workgroup": "PRAXIS"}.items() <= \
+        _obs(scan, "pvs-server", "netbios")[0].items()
+    assert {d["name"] for d in _obs(scan, "ws-arzt", "llmnr-query")} >= {"wpad"}
+    assert _obs(scan, "konnektor", "sicct-client")  # the Konnektor looks for terminals
+
+
+def test_sicct_probe_names_both_terminals_and_their_tls(scan_run) -> None:
+    scan = scan_run[0]
+    assert {"name": "ST-1506-0A1B2C", "tls": "1.2"}.items() <= _obs(scan, "kt-empfang", "sicct")[0].items()
+    assert {"name": "ORGA6100-0221734", "tls": "none"}.items() <= _obs(scan, "kt-arzt", "sicct")[0].items()
+
+
+def test_konnektor_service_directory_probe(scan_run) -> None:
+    (sds,) = _obs(scan_run[0], "konnektor", "connector-sds")
+    assert sds["product_code"] == "kocobox" and sds["product_name"] == "KoCoBox MED+"
+    assert sds["tls_mandatory"] == "true" and sds["client_aut_mandatory"] == "false"
+
+
+def test_banner_probes(scan_run) -> None:
+    scan = scan_run[0]
+    ftp = next(d for d in _obs(scan, "nas", "banner") if d["protocol"] == "ftp")
+    assert ftp["text"] == "220 (vsFTPd 3.0.3)" and ftp["anonymous"] == "yes"
+    telnet = next(d for d in _obs(scan, "switch", "banner") if d["protocol"] == "telnet")
+    assert "GS1900-24E login" in telnet["text"]
+    assert _obs(scan, "pvs-server", "smtp")[0] == {
+        "port": "25", "greeting": "220 KOM-LE-Clientmodul ESMTP", "starttls": "no"}
+    assert _obs(scan, "pvs-server", "pop3")[0]["stls"] == "no"
+
+
+def test_http_and_tls_probes(scan_run) -> None:
+    scan = scan_run[0]
+    titles = {d["port"]: d.get("title") for d in _obs(scan, "nas", "http")}
+    assert titles["5000"] == "Synology DiskStation" and titles["5001"] == "Synology DiskStation"
+    tls = {d["port"]: d for d in _obs(scan, "konnektor", "tls")}
+    assert tls["443"]["version"] == "TLSv1.2" and "commonName=kocobox" in tls["443"]["subject"]
+    assert tls["443"]["self_signed"] == "yes" and tls["443"]["expired"] == "no"
+
+
+def test_smb_probe_tells_smb1_apart(scan_run) -> None:
+    scan = scan_run[0]
+    assert _obs(scan, "ekg-pc", "smb")[0]["smb1"] == "yes"
+    assert _obs(scan, "pvs-server", "smb")[0]["smb1"] == "no"
+    assert _obs(scan, "nas", "smb")[0]["smb1"] == "no"
+
+
+def test_snmp_and_dicom_probes(scan_run) -> None:
+    scan = scan_run[0]
+    assert _obs(scan, "drucker", "snmp")[0]["sys_descr"].startswith("Brother NC-8300w")
+    assert _obs(scan, "switch", "snmp")[0]["sys_name"] == "GS1900-24E"
+    dicom = _obs(scan, "sono", "dicom")[0]
+    assert dicom["association"] == "accepted" and dicom["echo"] == "success"
+
+
+def test_every_host_stays_under_its_packet_rate(scan_run) -> None:
+    from scapy.layers.inet import IP
+    from scapy.utils import rdpcap
+
+    from scanner.policy import load_policy
+
+    policy = load_policy()
+    times: dict[str, list[float]] = {}
+    for p in rdpcap(str(scan_run[1])):
+        if IP in p and p[IP].src == PRACTICE.scanner_ip:
+            times.setdefault(p[IP].dst, []).append(float(p.time))
+    for h in PRACTICE.hosts:
+        cap = policy.for_role(policy.prescan_role(_vendor(scan_run[0], h.ip))).host_pps
+        ts = sorted(times[h.ip])
+        worst, j = 0, 0
+        for i in range(len(ts)):
+            while ts[i] - ts[j] >= 1.0:
+                j += 1
+            worst = max(worst, i - j + 1)
+        assert worst <= cap, f"{h.name}: {worst} packets in one second, cap {cap:g}"
+
+
+def _vendor(scan: Scan, ip: str) -> str | None:
+    return next(h.mac_vendor for h in scan.hosts if h.ip == ip)
+
+
+def test_medical_devices_get_only_discovery_grade_probes(scan_run) -> None:
+    from scapy.layers.inet import IP, TCP, UDP
+    from scapy.utils import rdpcap
+
+    medical = {PRACTICE.host("ekg-pc").ip, PRACTICE.host("sono").ip}
+    for p in rdpcap(str(scan_run[1])):
+        if IP not in p or p[IP].dst not in medical:
+            continue
+        if TCP in p and len(p[TCP].payload):  # data, not just the SYN scan
+            assert p[TCP].dport in (104, 139, 445), p.summary()
+        if UDP in p:
+            assert p[UDP].dport in (137, 4742), p.summary()
+
+
+# -- interruption ------------------------------------------------------------------------
+
+
+def test_time_budget_gives_a_partial_scan(tmp_path: Path, lab) -> None:
+    out = tmp_path / "partial.json"
+    r = praxisscan("scan", SUBNET, "-i", "eth0", "--format", "json", "-o", str(out),
+                   "--max-time", "3", "-q", ns=SCANNER_NS)
+    assert r.returncode == 2 and "scan incomplete" in r.stderr
+    scan = loads(out.read_text())
+    assert scan.complete is False
+    assert any(n.check == "scan" and "time budget" in n.reason for n in scan.not_tested)
+    assert len(scan.hosts) == len(PRACTICE.hosts)  # ARP finished before the budget ran out
+
+
+def test_ctrl_c_gives_a_partial_scan(tmp_path: Path, lab) -> None:
+    import sys
+
+    out = tmp_path / "interrupted.json"
+    proc = subprocess.Popen(["ip", "netns", "exec", SCANNER_NS, sys.executable, "-m", "scanner",
+                             "scan", SUBNET, "-i", "eth0", "--format", "json", "-o", str(out),
+                             "-q"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    time.sleep(4)  # inside the TCP scan or the probes
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2, err
+    scan = loads(out.read_text())
+    assert scan.complete is False
+    assert any(n.check == "scan" and "interrupted" in n.reason for n in scan.not_tested)
+    assert subprocess.run(["pgrep", "-f", "nmap -n -Pn -sS"], capture_output=True).returncode == 1
