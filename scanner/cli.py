@@ -54,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--max-time", type=_seconds, metavar="SECONDS",
                    help="time budget: stop after this long and report what was learned "
                         "(marked incomplete)")
+    s.add_argument("--arp-retries", type=int, choices=range(0, 4), default=0, metavar="N",
+                   help="ask silent addresses again N times (lossy WLAN links; default 0)")
     s.add_argument("--listen", type=_seconds, default=6.0, metavar="SECONDS",
                    help="listen at least this long for DHCP, mDNS, SSDP, NetBIOS (default 6)")
 
@@ -98,7 +100,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
     if args.output and args.output.is_dir():
         raise UsageError(f"--output {args.output} is a directory; name a file")
     plan = make_plan(args.targets, interface=args.interface, profile=Profile(args.profile),
-                     allow_public=args.allow_public, allow_large=args.allow_large)
+                     allow_public=args.allow_public, allow_large=args.allow_large,
+                     arp_rounds=1 + args.arp_retries)
     if args.plan:
         print("\n".join(plan.describe()))
         return EXIT_OK

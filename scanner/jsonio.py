@@ -13,6 +13,8 @@ from typing import Any
 from scanner.errors import ScanFileError
 from scanner.model import (
     SCHEMA_VERSION,
+    Classification,
+    Reason,
     Finding,
     Host,
     Localized,
@@ -142,7 +144,37 @@ def _host_to_dict(h: Host) -> dict[str, Any]:
             }
             for o in h.observations
         ],
+        "classification": _classification_to_dict(h.classification),
     }
+
+
+def _reason_to_dict(r: Reason) -> dict[str, Any]:
+    return {"rule": r.rule, "field": r.field, "value": r.value,
+            "attributes": dict(r.attributes), "confidence": r.confidence}
+
+
+def _reason_from_dict(d: dict[str, Any]) -> Reason:
+    return Reason(d["rule"], d["field"], d["value"],
+                  tuple((str(k), str(v)) for k, v in d.get("attributes", {}).items()),
+                  float(d["confidence"]))
+
+
+def _classification_to_dict(c: Classification | None) -> dict[str, Any] | None:
+    if c is None:
+        return None
+    return {"confidence": c.confidence, "model": c.model,
+            "reasons": [_reason_to_dict(r) for r in c.reasons],
+            "alternatives": [_reason_to_dict(r) for r in c.alternatives]}
+
+
+def _classification_from_dict(d: Any) -> Classification | None:
+    if not d:
+        return None
+    return Classification(
+        confidence=float(d["confidence"]), model=d.get("model"),
+        reasons=tuple(_reason_from_dict(r) for r in d.get("reasons", ())),
+        alternatives=tuple(_reason_from_dict(r) for r in d.get("alternatives", ())),
+    )
 
 
 def _host_from_dict(d: dict[str, Any]) -> Host:
@@ -176,6 +208,7 @@ def _host_from_dict(d: dict[str, Any]) -> Host:
             )
             for o in d.get("observations", ())
         ),
+        classification=_classification_from_dict(d.get("classification")),
     )
 
 

@@ -129,6 +129,31 @@ class Service:
 
 
 @dataclass(frozen=True)
+class Reason:
+    """One fingerprint rule that matched one piece of a host's evidence."""
+
+    rule: str
+    field: str
+    value: str
+    attributes: tuple[tuple[str, str], ...]
+    confidence: float
+
+    def get(self, attribute: str) -> str | None:
+        for k, v in self.attributes:
+            if k == attribute:
+                return v
+        return None
+
+
+@dataclass(frozen=True)
+class Classification:
+    confidence: float  # of the role
+    model: str | None = None
+    reasons: tuple[Reason, ...] = ()
+    alternatives: tuple[Reason, ...] = ()  # matches whose answer lost
+
+
+@dataclass(frozen=True)
 class Host:
     """A device on the network.
 
@@ -147,6 +172,7 @@ class Host:
     os: str | None = None
     services: tuple[Service, ...] = ()
     observations: tuple[Observation, ...] = ()
+    classification: Classification | None = None
 
     @property
     def key(self) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
-from functools import cached_property
+import threading
 from pathlib import Path
 
 SYSTEM_IEEE_DIR = Path("/usr/share/ieee-data")
@@ -31,36 +31,48 @@ def is_randomized(mac: str) -> bool:
 
 
 class MacVendors:
+    """Thread-safe: the scan looks vendors up from many threads at once."""
+
     def __init__(self, ieee_dirs: tuple[Path, ...] = (SYSTEM_IEEE_DIR,)) -> None:
         self.ieee_dirs = ieee_dirs
+        self._lock = threading.Lock()
+        self._loaded: dict[str, str] | None = None
 
     def lookup(self, mac: str) -> str | None:
         norm = normalize_mac(mac)
         if norm is None or is_randomized(norm):
             return None
         hexes = norm.replace(":", "").upper()
+        table = self._table
         for digits in (9, 7):
-            name = self._table.get(hexes[:digits])
+            name = table.get(hexes[:digits])
             if name:
                 return name
-        return self._ma_l(norm) or self._table.get(hexes[:6])
+        return self._ma_l(norm) or table.get(hexes[:6])
 
-    @cached_property
+    @property
     def _table(self) -> dict[str, str]:
-        """Prefixes from IEEE CSVs; later directories override earlier ones."""
-        table: dict[str, str] = {}
-        for d in self.ieee_dirs:
-            for name in ("oui.csv", "mam.csv", "oui36.csv", "iab.csv"):
-                path = d / name
-                if path.is_file():
-                    table.update(read_ieee_csv(path))
-        return table
+        """Prefixes from IEEE CSVs (later directories override earlier ones), and the
+        aiooui MA-L table, both loaded once."""
+        if self._loaded is None:
+            with self._lock:
+                if self._loaded is None:
+                    import aiooui
+
+                    if not aiooui.is_loaded():
+                        asyncio.run(aiooui.async_load())
+                    table: dict[str, str] = {}
+                    for d in self.ieee_dirs:
+                        for name in ("oui.csv", "mam.csv", "oui36.csv", "iab.csv"):
+                            path = d / name
+                            if path.is_file():
+                                table.update(read_ieee_csv(path))
+                    self._loaded = table
+        return self._loaded
 
     def _ma_l(self, mac: str) -> str | None:
         import aiooui
 
-        if not aiooui.is_loaded():
-            asyncio.run(aiooui.async_load())
         return aiooui.get_vendor(mac)
 
 

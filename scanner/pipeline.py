@@ -13,7 +13,7 @@ import ipaddress
 import os
 import threading
 import time
-from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -30,7 +30,10 @@ from scanner.policy import Policy, load_policy
 from scanner.portscan.nmap_scan import NmapHost, NmapRun, nmap_binary, ping_scan
 from scanner.ports import tcp_ports
 from scanner.probes import web
-from scanner.probes.registry import jobs_for, run_jobs
+from scanner.probes.registry import jobs_for, probe_host
+
+
+MAX_PARALLEL_HOSTS = 32  # nmap processes and probe threads at once
 
 
 @dataclass(frozen=True)
@@ -78,8 +81,7 @@ def run_scan(plan: Plan, observer: ScanObserver = NullObserver(),
             if listener.error:
                 st.not_tested.append(NotTested("passive-discovery", listener.error))
         _discover(plan, st, listeners, observer)
-        _port_scan(plan, st, policy, vendors, nmap_runs, observer)
-        _probe(plan, st, policy, vendors, deadline, observer)
+        _scan_hosts(plan, st, policy, vendors, nmap_runs, deadline, observer)
         _upnp(st, listeners, policy, vendors)
         st.stage = "listening"
         remaining = options.listen_seconds - (time.monotonic() - t0)
@@ -121,7 +123,7 @@ def _discover(plan: Plan, st: _State, listeners: list[PassiveListener],
         listener.query()  # answers arrive while ARP runs
         observer.stage_started(f"ARP discovery on {task.interface.name}", len(task.targets))
         replies = arp_sweep(task.interface, (ipaddress.IPv4Address(a) for a in task.targets),
-                            rate_pps=ARP_RATE_PPS, observer=observer)
+                            rate_pps=ARP_RATE_PPS, rounds=plan.arp_rounds, observer=observer)
         for r in replies:
             d = st.draft(r.ip)
             d.mac = r.mac
@@ -137,71 +139,63 @@ def _discover(plan: Plan, st: _State, listeners: list[PassiveListener],
         observer.stage_finished()
 
 
-def _port_scan(plan: Plan, st: _State, policy: Policy, vendors: MacVendors,
-               nmap_runs: list[NmapRun], observer: ScanObserver) -> None:
+def _scan_hosts(plan: Plan, st: _State, policy: Policy, vendors: MacVendors,
+                nmap_runs: list[NmapRun], deadline: float | None,
+                observer: ScanObserver) -> None:
+    """Per host: nmap SYN scan within the role's policy, then our probes at once.
+
+    Hosts run in parallel, each with its own nmap, so a host that answers is probed while
+    one that drops everything is still being scanned.
+    """
     st.stage = "tcp-scan"
-    groups: dict[str, list[str]] = defaultdict(list)
-    for ip, d in st.drafts.items():
+    src_ip = next((str(t.interface.addresses[0].ip) for t in plan.arp), "0.0.0.0")
+    stop = threading.Event()
+    lock = threading.Lock()
+    workers = min(MAX_PARALLEL_HOSTS, max(1, len(st.drafts)))
+    observer.stage_started(f"TCP scan and probes of {len(st.drafts)} hosts", len(st.drafts))
+
+    def one(ip: str) -> None:
+        d = st.drafts[ip]
         d.prescan_role = policy.prescan_role(vendors.lookup(d.mac) if d.mac else None)
-        groups[d.prescan_role].append(ip)
-    observer.stage_started(f"TCP scan of {len(st.drafts)} hosts", 100 * len(groups))
-    threads, errors = [], []
-    for role, ips in groups.items():
-        rp = policy.for_role(role)
+        rp = policy.for_role(d.prescan_role)
         run = NmapRun()
-        nmap_runs.append(run)
-        ports = tcp_ports(rp.profile(plan.profile))
-
-        def work(run: NmapRun = run, ips: list[str] = ips, ports: list[int] = ports,
-                 pps: float = rp.host_pps) -> None:
-            try:
-                for h in run.scan(sorted(ips, key=ipaddress.IPv4Address), ports, plan.interface,
-                                  observer, host_pps=pps, max_pps=policy.max_pps / len(groups)):
-                    st.nmap[h.ip] = h
-            except BaseException as e:  # noqa: BLE001 - re-raised in the main thread
-                errors.append(e)
-
-        threads.append(threading.Thread(target=work, name=f"nmap-{role}"))
-    for t in threads:
-        t.start()
-    try:
-        for t in threads:
-            t.join()
-    except KeyboardInterrupt:
-        for run in nmap_runs:
-            run.stop()  # nmap ends, its partial XML is parsed in its thread
-        for t in threads:
-            t.join()
-        raise
-    if errors:
-        raise errors[0]
-    observer.stage_finished()
-
-
-def _probe(plan: Plan, st: _State, policy: Policy, vendors: MacVendors, deadline: float | None,
-           observer: ScanObserver) -> None:
-    st.stage = "probes"
-    source = {t.interface.name: str(t.interface.addresses[0].ip) for t in plan.arp}
-    src_ip = next(iter(source.values()), "0.0.0.0")
-    jobs, pps, keys = {}, {}, {}
-    for ip, d in st.drafts.items():
+        with lock:
+            nmap_runs.append(run)
+        if stop.is_set() or _past(deadline):
+            return
+        found = run.scan([ip], tcp_ports(rp.profile(plan.profile)), plan.interface,
+                         host_pps=rp.host_pps, max_pps=policy.max_pps / workers)
+        if found:
+            st.nmap[ip] = found[0]
+        if stop.is_set() or run.stopped:
+            return
         open_tcp = [s.port for s in st.nmap[ip].services] if ip in st.nmap else []
         # Ports can reveal a fragile device the MAC vendor did not: re-check before probing.
-        role = d.prescan_role if d.prescan_role != "default" else policy.prescan_role(
-            vendors.lookup(d.mac) if d.mac else None, set(open_tcp))
-        rp = policy.for_role(role)
-        jobs[ip] = jobs_for(ip, open_tcp, rp.probes, src_ip)
-        pps[ip], keys[ip] = rp.host_pps, d.key
-    observer.stage_started("service probes", sum(len(j) for j in jobs.values()))
-    runs = run_jobs(jobs, pps, keys, deadline, observer)
-    for ip, run in runs.items():
+        if d.prescan_role == "default":
+            d.prescan_role = policy.prescan_role(None, set(open_tcp))
+            rp = policy.for_role(d.prescan_role)
+        result = probe_host(jobs_for(ip, open_tcp, rp.probes, src_ip), rp.host_pps, d.key,
+                            deadline, stop)
         st.probed.add(ip)
-        d = st.drafts[ip]
-        for result in run.results:
-            d.observations.extend(result.observations)
-            if result.service:
-                d.probed_services.append(result.service)
-        st.not_tested.extend(run.not_tested)
+        for r in result.results:
+            d.observations.extend(r.observations)
+            if r.service:
+                d.probed_services.append(r.service)
+        with lock:
+            st.not_tested.extend(result.not_tested)
+        observer.advance()
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="host") as pool:
+        futures = [pool.submit(one, ip) for ip in sorted(st.drafts, key=ipaddress.IPv4Address)]
+        try:
+            for f in futures:
+                f.result()
+        except KeyboardInterrupt:
+            stop.set()
+            with lock:
+                for run in nmap_runs:
+                    run.stop()  # each nmap ends; its partial XML is parsed in its thread
+            raise
     observer.stage_finished()
 
 

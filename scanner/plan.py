@@ -38,6 +38,7 @@ class Plan:
     allow_public: bool
     allow_large: bool
     target_texts: tuple[str, ...]
+    arp_rounds: int = 1
 
     @property
     def address_count(self) -> int:
@@ -65,7 +66,7 @@ class Plan:
         for t in self.arp:
             lines.append(f"ARP who-has to {len(t.targets)} addresses on {t.interface.name} "
                          f"(from {t.interface.addresses[0].ip}), at most "
-                         f"{ARP_RATE_PPS:.0f}/s, each asked at most twice")
+                         f"{ARP_RATE_PPS:.0f}/s, each asked at most {self.arp_rounds}x")
         if self.routed_targets:
             lines.append(f"nmap host discovery (ICMP echo, TCP SYN 22,80,443,445,3389, "
                          f"TCP ACK 80) to {len(self.routed_targets)} routed addresses")
@@ -94,6 +95,7 @@ def make_plan(
     profile: Profile = Profile.QUICK,
     allow_public: bool = False,
     allow_large: bool = False,
+    arp_rounds: int = 1,
 ) -> Plan:
     chosen = [netinfo.interface(interface)] if interface else None
     if targets:
@@ -133,4 +135,5 @@ def make_plan(
         allow_public=allow_public,
         allow_large=allow_large,
         target_texts=tuple(targets),
+        arp_rounds=arp_rounds,
     )

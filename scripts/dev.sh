@@ -10,7 +10,7 @@ cd "$here"
 
 # System packages: nmap for the scanner; the rest are the real daemons of the lab practice.
 APT_PACKAGES=(
-  nmap iproute2 iptables procps util-linux tcpdump socat openssl curl ieee-data
+  nmap arp-scan iproute2 iptables procps util-linux tcpdump socat openssl curl ieee-data
   samba openssh-server nginx-light vsftpd busybox-static snmpd snmp cups xrdp
   miniupnpd miniupnpd-iptables miniupnpc postgresql
 )

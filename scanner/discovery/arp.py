@@ -1,7 +1,7 @@
 """ARP sweep of the local subnet with scapy: our own paced send/receive loop.
 
-Every address gets one who-has (a second round asks the silent ones again); replies are
-read while sending and for a short grace window after the last request. Hosts that drop
+Every address gets one who-has (``rounds`` > 1 asks the silent ones again, for lossy
+links); replies are read while sending and for a short grace window after the last request. Hosts that drop
 everything at IP level (a Konnektor, a firewalled PC) still answer ARP.
 """
 
@@ -34,13 +34,14 @@ def arp_sweep(
     targets: Iterable[ipaddress.IPv4Address],
     *,
     rate_pps: float = 1000.0,
-    grace: float = 0.25,
-    rounds: int = 2,
+    grace: float = 0.2,
+    rounds: int = 1,
     observer: ScanObserver = NullObserver(),
 ) -> list[ArpReply]:
     # scapy takes ~0.5 s to import: only a scan pays for it, never --help.
     from scapy.arch.linux import L2Socket
     from scapy.layers.l2 import ARP, Ether
+    from scapy.packet import Raw
 
     from scanner.discovery.passive import quiet_scapy
 
@@ -56,6 +57,8 @@ def arp_sweep(
         raise ScanRuntimeError(f"cannot open a raw socket on {iface.name}: {e}") from None
     found: dict[str, ArpReply] = {}
     interval = 1.0 / rate_pps
+    template = bytes(Ether(dst=BROADCAST, src=iface.mac) /
+                     ARP(op=1, hwsrc=iface.mac, psrc=src_ip, pdst="0.0.0.0"))
 
     def drain(until: float) -> None:
         while True:
@@ -79,8 +82,9 @@ def arp_sweep(
                 break
             next_send = time.monotonic()
             for ip in ask:
-                sock.send(Ether(dst=BROADCAST, src=iface.mac) /
-                          ARP(op=1, hwsrc=iface.mac, psrc=src_ip, pdst=ip))
+                # One frame built by scapy, the target address patched in: building a packet
+                # object per address costs more than sending it.
+                sock.send(Raw(template[:38] + ipaddress.IPv4Address(ip).packed + template[42:]))
                 if round_no == 0:
                     observer.advance()
                 next_send += interval

@@ -92,42 +92,45 @@ def run_jobs(
     workers: int = 24,
     preceding_share: float = 0.9,
 ) -> dict[str, HostRun]:
-    """``preceding_share``: the part of each host's rate the stage before (nmap) may have
-    used in the last second; the first probe waits for it to leave the window."""
-    runs = {ip: HostRun() for ip in jobs}
+    """Probe many hosts in parallel (see ``probe_host``)."""
     stop = threading.Event()
-
-    def one_host(ip: str) -> None:
-        run, window = runs[ip], _Window(host_pps[ip])
-        window.sent(int(preceding_share * host_pps[ip]))
-        for job in jobs[ip]:
-            window.wait_for(job.packets)
-            if stop.is_set() or (deadline is not None and time.monotonic() >= deadline):
-                why = "interrupted" if stop.is_set() else "the scan's time budget ran out"
-                run.not_tested.append(NotTested(_check(job), f"{why} before this probe",
-                                                host_keys[ip]))
-                continue
-            try:
-                run.results.append(job.run())
-            except OSError as e:
-                # refused/reset/unreachable: the port answered the SYN scan but not the probe
-                run.not_tested.append(NotTested(
-                    _check(job), f"probe failed: {e.__class__.__name__}", host_keys[ip]))
-            except Exception as e:  # noqa: BLE001 - one probe must never end the scan
-                run.not_tested.append(NotTested(
-                    _check(job), f"probe error: {type(e).__name__}: {e}"[:200], host_keys[ip]))
-            window.sent(job.packets)
-            observer.advance()
-
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="probe") as pool:
-        futures = [pool.submit(one_host, ip) for ip in jobs]
+        futures = {ip: pool.submit(probe_host, js, host_pps[ip], host_keys[ip], deadline, stop,
+                                   observer, preceding_share) for ip, js in jobs.items()}
         try:
-            for future in futures:
-                future.result()
+            return {ip: f.result() for ip, f in futures.items()}
         except KeyboardInterrupt:
             stop.set()  # running probes finish (each is bounded), the rest are skipped
             raise
-    return runs
+
+
+def probe_host(jobs: list[Job], pps: float, key: str, deadline: float | None = None,
+               stop: threading.Event | None = None, observer: ScanObserver = NullObserver(),
+               preceding_share: float = 0.9) -> HostRun:
+    """One host's jobs, one after another, at most ``pps`` packets in any second.
+
+    ``preceding_share``: the part of the rate the stage before (nmap) may have used in the
+    last second; the first probe waits for it to leave the window.
+    """
+    run, window = HostRun(), _Window(pps)
+    window.sent(int(preceding_share * pps))
+    for job in jobs:
+        window.wait_for(job.packets)
+        stopped = stop is not None and stop.is_set()
+        if stopped or (deadline is not None and time.monotonic() >= deadline):
+            why = "interrupted" if stopped else "the scan's time budget ran out"
+            run.not_tested.append(NotTested(_check(job), f"{why} before this probe", key))
+            continue
+        try:
+            run.results.append(job.run())
+        except OSError as e:
+            # refused/reset/unreachable: the port answered the SYN scan but not the probe
+            run.not_tested.append(NotTested(_check(job), f"probe failed: {e.__class__.__name__}", key))
+        except Exception as e:  # noqa: BLE001 - one probe must never end the scan
+            run.not_tested.append(NotTested(_check(job), f"probe error: {type(e).__name__}: {e}"[:200], key))
+        window.sent(job.packets)
+        observer.advance()
+    return run
 
 
 class _Window:

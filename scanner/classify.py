@@ -1,0 +1,135 @@
+"""Device classification: all evidence of a host against all fingerprint rules.
+
+Each attribute (role, vendor, product, model, os, os_version) is taken from the matching
+rule with the highest confidence; ties go to the rule that states more attributes (the
+more specific), then to rule-file order. Every match is kept as a reason, and matches
+whose answer lost stay visible as alternatives, so a report can explain the verdict.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+
+from scanner.fingerprints import ATTRIBUTES, RuleFile, load_rules
+from scanner.model import Classification, Host, Reason, Role
+
+Evidence = tuple[str, "str | frozenset[int]"]
+
+
+def evidence(host: Host) -> Iterator[Evidence]:
+    """The host's facts as (field, value) pairs, the fields the rule files are keyed by."""
+    if host.mac_vendor:
+        yield "mac_vendor", host.mac_vendor
+    if host.mac_randomized:
+        yield "mac_randomized", "yes"
+    for name in host.hostnames:
+        yield "hostname", name
+    tcp = frozenset(s.port for s in host.services if s.protocol.value == "tcp")
+    if tcp:
+        yield "ports", tcp
+    for o in host.observations:
+        g = o.get
+        k = o.kind
+        if k == "dhcp" and g("vendor_class"):
+            yield "dhcp_vendor_class", g("vendor_class") or ""
+        elif k == "mdns-service":
+            if g("type"):
+                yield "mdns_service", g("type") or ""
+            if g("txt.model"):
+                yield "mdns_model", g("txt.model") or ""
+            if g("txt.ty"):
+                yield "mdns_printer", g("txt.ty") or ""
+        elif k == "ssdp" and g("server"):
+            yield "ssdp_server", g("server") or ""
+        elif k == "upnp-device":
+            yield "upnp_device", f"{g('manufacturer', '')} | {g('model_name', '')} | {g('device_type', '')}"
+        elif k == "http":
+            if g("title"):
+                yield "http_title", g("title") or ""
+            if g("server"):
+                yield "http_server", g("server") or ""
+        elif k == "tls" and g("subject"):
+            yield "tls_subject", g("subject") or ""
+        elif k == "banner" and g("text"):
+            yield f"{g('protocol')}_banner", g("text") or ""
+        elif k in ("smtp", "pop3") and g("greeting"):
+            yield f"{k}_banner", g("greeting") or ""
+        elif k == "snmp" and g("sys_descr"):
+            yield "snmp_sysdescr", g("sys_descr") or ""
+        elif k == "connector-sds":
+            yield "connector_sds", f"{g('vendor_id', '')}/{g('product_code', '')}/{g('product_name', '')}"
+        elif k == "sicct" and g("name"):
+            yield "sicct_name", g("name") or ""
+        elif k == "sicct-client":
+            yield "sicct_client", "yes"
+        elif k == "dicom" and g("association"):
+            yield "dicom", f"{g('association')} {g('implementation_version', '')}".strip()
+
+
+def classify(host: Host, rules: tuple[RuleFile, ...] | None = None) -> Host:
+    rules = rules if rules is not None else load_rules()
+    by_field: dict[str, list[RuleFile]] = {}
+    for f in rules:
+        by_field.setdefault(f.field, []).append(f)
+    reasons: list[Reason] = []
+    seen: set[tuple[str, str]] = set()
+    for field, value in evidence(host):
+        for f in by_field.get(field, ()):
+            hit = f.first_match(value)
+            if hit is None:
+                continue
+            rule, attrs = hit
+            shown = ",".join(map(str, sorted(value))) if isinstance(value, frozenset) else value
+            if (rule.id, shown) in seen:
+                continue
+            seen.add((rule.id, shown))
+            reasons.append(Reason(rule.id, field, shown[:200], tuple(sorted(attrs.items())),
+                                  rule.confidence))
+    if not reasons:
+        return host
+    chosen: dict[str, tuple[str, Reason]] = {}
+    for attr in ATTRIBUTES:
+        best = max((r for r in reasons if r.get(attr)),
+                   key=lambda r: (r.confidence, len(r.attributes)), default=None)
+        if best:
+            chosen[attr] = (best.get(attr) or "", best)
+    alternatives = tuple(r for r in reasons
+                         if any(r.get(a) and a in chosen and r.get(a) != chosen[a][0]
+                                for a in ATTRIBUTES))
+    role = Role(chosen["role"][0]) if "role" in chosen else Role.UNKNOWN
+    os_name = " ".join(x for x in (_val(chosen, "os"), _val(chosen, "os_version")) if x) or None
+    return dataclasses.replace(
+        host,
+        role=role,
+        vendor=_val(chosen, "vendor"),
+        product=_val(chosen, "product") or _val(chosen, "model"),
+        os=os_name,
+        classification=Classification(
+            confidence=chosen["role"][1].confidence if "role" in chosen else 0.0,
+            model=_val(chosen, "model"),
+            reasons=tuple(reasons),
+            alternatives=alternatives,
+        ),
+    )
+
+
+def _val(chosen: dict[str, tuple[str, Reason]], attr: str) -> str | None:
+    return chosen[attr][0] if attr in chosen else None
+
+
+def match_value(field: str, value: str) -> list[Reason]:
+    """What the rules make of one observation (``praxisscan fingerprints match``)."""
+    out = []
+    parsed: str | frozenset[int] = value
+    if field == "ports":
+        parsed = frozenset(int(p) for p in value.replace(" ", "").split(",") if p)
+    for f in load_rules():
+        if f.field != field:
+            continue
+        hit = f.first_match(parsed)
+        if hit:
+            rule, attrs = hit
+            out.append(Reason(rule.id, field, value[:200], tuple(sorted(attrs.items())),
+                              rule.confidence))
+    return out
