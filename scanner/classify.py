@@ -68,10 +68,7 @@ def evidence(host: Host) -> Iterator[Evidence]:
 
 
 def classify(host: Host, rules: tuple[RuleFile, ...] | None = None) -> Host:
-    rules = rules if rules is not None else load_rules()
-    by_field: dict[str, list[RuleFile]] = {}
-    for f in rules:
-        by_field.setdefault(f.field, []).append(f)
+    by_field = _index(rules if rules is not None else load_rules())
     reasons: list[Reason] = []
     seen: set[tuple[str, str]] = set()
     for field, value in evidence(host):
@@ -88,15 +85,15 @@ def classify(host: Host, rules: tuple[RuleFile, ...] | None = None) -> Host:
                                   rule.confidence))
     if not reasons:
         return host
+    attrs = [dict(r.attributes) for r in reasons]
     chosen: dict[str, tuple[str, Reason]] = {}
     for attr in ATTRIBUTES:
-        best = max((r for r in reasons if r.get(attr)),
-                   key=lambda r: (r.confidence, len(r.attributes)), default=None)
+        best = max(((r, a) for r, a in zip(reasons, attrs) if a.get(attr)),
+                   key=lambda ra: (ra[0].confidence, len(ra[1])), default=None)
         if best:
-            chosen[attr] = (best.get(attr) or "", best)
-    alternatives = tuple(r for r in reasons
-                         if any(r.get(a) and a in chosen and r.get(a) != chosen[a][0]
-                                for a in ATTRIBUTES))
+            chosen[attr] = (best[1][attr], best[0])
+    alternatives = tuple(r for r, a in zip(reasons, attrs)
+                         if any(a.get(k) and k in chosen and a[k] != chosen[k][0] for k in a))
     role = Role(chosen["role"][0]) if "role" in chosen else Role.UNKNOWN
     os_name = " ".join(x for x in (_val(chosen, "os"), _val(chosen, "os_version")) if x) or None
     return dataclasses.replace(
@@ -112,6 +109,20 @@ def classify(host: Host, rules: tuple[RuleFile, ...] | None = None) -> Host:
             alternatives=alternatives,
         ),
     )
+
+
+_INDEX: dict[int, tuple[tuple[RuleFile, ...], dict[str, list[RuleFile]]]] = {}
+
+
+def _index(rules: tuple[RuleFile, ...]) -> dict[str, list[RuleFile]]:
+    """Rule files by field, built once per rule set (the set is kept alive with it)."""
+    hit = _INDEX.get(id(rules))
+    if hit is None or hit[0] is not rules:
+        by_field: dict[str, list[RuleFile]] = {}
+        for f in rules:
+            by_field.setdefault(f.field, []).append(f)
+        _INDEX[id(rules)] = hit = (rules, by_field)
+    return hit[1]
 
 
 def _val(chosen: dict[str, tuple[str, Reason]], attr: str) -> str | None:

@@ -62,6 +62,20 @@ def build_parser() -> argparse.ArgumentParser:
     lab = sub.add_parser("lab", help="the simulated practice network (needs root)")
     lab.add_argument("action", choices=("up", "down", "status"))
 
+    fp = sub.add_parser("fingerprints", help="the device fingerprint rules")
+    fp_sub = fp.add_subparsers(dest="fp_action", metavar="ACTION", required=True)
+    fp_sub.add_parser("test", help="run every rule's examples, print what fails")
+    m = fp_sub.add_parser("match", help="classify one observation, e.g. "
+                                        "'ssh_banner SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u10'")
+    m.add_argument("field", help="evidence kind (the rule file's field), e.g. mac_vendor")
+    m.add_argument("value")
+    m.add_argument("--json", action="store_true")
+
+    oui = sub.add_parser("oui", help="the offline MAC vendor tables")
+    oui_sub = oui.add_subparsers(dest="oui_action", metavar="ACTION", required=True)
+    up = oui_sub.add_parser("update", help="install a fresh IEEE CSV (oui.csv, mam.csv, oui36.csv)")
+    up.add_argument("file", type=Path)
+
     d = sub.add_parser("demo", help="build the lab practice, scan it, write the report, remove it")
     d.add_argument("--output-dir", type=Path, default=Path("praxisscan-demo"))
     d.add_argument("--lang", choices=("de", "en"), default="de")
@@ -76,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_ERROR
     try:
-        return {"scan": cmd_scan, "lab": cmd_lab, "demo": cmd_demo}[args.command](args)
+        return {"scan": cmd_scan, "lab": cmd_lab, "demo": cmd_demo,
+                "fingerprints": cmd_fingerprints, "oui": cmd_oui}[args.command](args)
     except PraxisscanError as e:
         print(f"praxisscan: error: {e}", file=sys.stderr)
         return EXIT_ERROR
@@ -237,4 +252,57 @@ def cmd_demo(args: argparse.Namespace) -> int:
     write_private(html_path, render(scan, Format.HTML, args.lang))
     sys.stdout.write(render(scan, Format.TERMINAL, args.lang, color=sys.stdout.isatty()))
     print(f"\nReport: {html_path.resolve()}\nScan (JSON): {json_path.resolve()}")
+    return EXIT_OK
+
+
+# -- fingerprints and OUI data --------------------------------------------------------------
+
+
+def cmd_fingerprints(args: argparse.Namespace) -> int:
+    import json
+
+    from scanner.fingerprints import RuleError, check_examples, load_rules
+
+    try:
+        files = load_rules()
+    except (RuleError, ValueError) as e:
+        raise UsageError(f"fingerprint rules: {e}") from None
+    if args.fp_action == "test":
+        problems = check_examples(files)
+        for p in problems:
+            print(p)
+        rules = sum(len(f.rules) for f in files)
+        examples = sum(len(r.examples) for f in files for r in f.rules)
+        print(f"{rules} rules in {len(files)} files, {examples} examples: "
+              + (f"{len(problems)} problems" if problems else "all hold"))
+        return EXIT_FINDINGS if problems else EXIT_OK
+    from scanner.classify import match_value
+    from scanner.render.text import clean
+
+    fields = sorted({f.field for f in files})
+    if args.field not in fields:
+        raise UsageError(f"unknown field {args.field!r}; fields: {', '.join(fields)}")
+    reasons = match_value(args.field, args.value)
+    if args.json:
+        print(json.dumps([{"rule": r.rule, "confidence": r.confidence,
+                           "attributes": dict(r.attributes)} for r in reasons], indent=2))
+    elif not reasons:
+        print("no rule matches")
+    for r in reasons if not args.json else ():
+        attrs = ", ".join(f"{k}={clean(v, 80)}" for k, v in r.attributes)
+        print(f"{r.rule} (confidence {r.confidence:g}): {attrs}")
+    return EXIT_OK if reasons else EXIT_FINDINGS
+
+
+def cmd_oui(args: argparse.Namespace) -> int:
+    from scanner.oui import install_ieee_csv
+
+    try:
+        registry, count, target = install_ieee_csv(args.file)
+    except FileNotFoundError:
+        raise UsageError(f"{args.file}: no such file") from None
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    print(f"installed {count} {registry} entries as {target}; lookups prefer it over the "
+          "system copy")
     return EXIT_OK

@@ -15,6 +15,7 @@ import threading
 from pathlib import Path
 
 SYSTEM_IEEE_DIR = Path("/usr/share/ieee-data")
+_FILE_FOR = {"MA-L": "oui.csv", "MA-M": "mam.csv", "MA-S": "oui36.csv", "IAB": "iab.csv"}
 _BITS = {"MA-S": 9, "MA-M": 7, "MA-L": 6, "IAB": 9}  # prefix length in hex digits
 
 
@@ -33,8 +34,8 @@ def is_randomized(mac: str) -> bool:
 class MacVendors:
     """Thread-safe: the scan looks vendors up from many threads at once."""
 
-    def __init__(self, ieee_dirs: tuple[Path, ...] = (SYSTEM_IEEE_DIR,)) -> None:
-        self.ieee_dirs = ieee_dirs
+    def __init__(self, ieee_dirs: tuple[Path, ...] | None = None) -> None:
+        self.ieee_dirs = ieee_dirs if ieee_dirs is not None else (SYSTEM_IEEE_DIR, user_oui_dir())
         self._lock = threading.Lock()
         self._loaded: dict[str, str] | None = None
 
@@ -86,3 +87,33 @@ def read_ieee_csv(path: Path) -> dict[str, str]:
             if len(prefix) == _BITS[row[0]] and all(c in "0123456789ABCDEF" for c in prefix):
                 out[prefix] = row[2].strip()
     return out
+
+
+def user_oui_dir() -> Path:
+    from scanner.state import state_dir
+
+    return state_dir() / "oui"
+
+
+def install_ieee_csv(source: Path, target_dir: Path | None = None) -> tuple[str, int, Path]:
+    """Check an IEEE registry CSV and install it where lookups prefer it.
+
+    Returns (registry, entries, installed path). Raises ValueError for a file that is not
+    an IEEE MA-L/MA-M/MA-S/IAB CSV.
+    """
+    entries = read_ieee_csv(source)
+    if not entries:
+        raise ValueError(f"{source}: no IEEE registry rows (expected the CSV from "
+                         "standards-oui.ieee.org: Registry,Assignment,Organization Name,...)")
+    with source.open(newline="", encoding="utf-8", errors="replace") as f:
+        registries = {row[0] for row in csv.reader(f) if row and row[0] in _FILE_FOR}
+    if len(registries) != 1:
+        raise ValueError(f"{source}: mixes registries {sorted(registries)}; one file each")
+    registry = registries.pop()
+    target_dir = target_dir or user_oui_dir()
+    target_dir.mkdir(parents=True, exist_ok=True)
+    target = target_dir / _FILE_FOR[registry]
+    tmp = target.with_suffix(".tmp")
+    tmp.write_bytes(source.read_bytes())
+    tmp.replace(target)
+    return registry, len(entries), target

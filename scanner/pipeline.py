@@ -1,4 +1,4 @@
-"""The scan pipeline: plan -> discovery -> port scan -> probes -> (classification, policy) -> Scan.
+"""The scan pipeline: plan -> discovery -> port scan -> probes -> classification -> Scan.
 
 Stages: a passive listener runs for the whole scan; ARP finds the local hosts; mDNS/SSDP
 queries ask the network to describe itself; nmap SYN-scans each host within its role's
@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from scanner import __version__
+from scanner.classify import classify
 from scanner.discovery.arp import arp_sweep
 from scanner.discovery.passive import Heard, PassiveListener
 from scanner.errors import PrivilegeError
@@ -100,7 +101,7 @@ def run_scan(plan: Plan, observer: ScanObserver = NullObserver(),
     cut_short = interrupted or _past(deadline)
     if cut_short:
         _record_gaps(st, "interrupted (Ctrl-C)" if interrupted else "time budget (--max-time) ran out")
-    hosts = tuple(build_host(st.drafts[ip], st.nmap.get(ip), vendors)
+    hosts = tuple(classify(build_host(st.drafts[ip], st.nmap.get(ip), vendors))
                   for ip in sorted(st.drafts, key=ipaddress.IPv4Address))
     return Scan(
         started_at=started_at,

@@ -106,3 +106,36 @@ def test_help_starts_fast() -> None:
             "sorted(m for m in sys.modules if m.split('.')[0] in "
             "{'scapy','nmap','jinja2','rich','netifaces'})")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_fingerprints_test_and_match() -> None:
+    r = praxisscan("fingerprints", "test")
+    assert r.returncode == 0 and r.stdout.strip().endswith("all hold")
+    r = praxisscan("fingerprints", "match", "ssh_banner", "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u10")
+    assert r.returncode == 0
+    assert r.stdout.strip() == "ssh.openssh-debian (confidence 0.7): os=Debian, os_version=12"
+    r = praxisscan("fingerprints", "match", "sicct_name", "ORGA6100-0221734", "--json")
+    assert '"vendor": "Ingenico"' in r.stdout and '"model": "6100"' in r.stdout
+    r = praxisscan("fingerprints", "match", "mac_vendor", "Nobody GmbH")
+    assert r.returncode == 1 and r.stdout.strip() == "no rule matches"
+    r = praxisscan("fingerprints", "match", "colour", "red")
+    assert r.returncode == 2 and "unknown field 'colour'" in error_line(r)
+
+
+def test_oui_update_installs_a_fresh_registry(tmp_path: Path) -> None:
+    csv_file = tmp_path / "mam.csv"
+    csv_file.write_text("Registry,Assignment,Organization Name,Organization Address\n"
+                        'MA-M,8C1F645,"Praxis Medizintechnik, GmbH",Somewhere\n')
+    state = tmp_path / "state"
+    r = praxisscan("oui", "update", str(csv_file), env={"PRAXISSCAN_STATE_DIR": str(state)})
+    assert r.returncode == 0, r.stderr
+    assert (state / "oui" / "mam.csv").read_text() == csv_file.read_text()
+    code = ("from scanner.oui import MacVendors; "
+            "print(MacVendors().lookup('8c:1f:64:5a:bc:de'))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**os.environ, "PRAXISSCAN_STATE_DIR": str(state)})
+    assert out.stdout.strip() == "Praxis Medizintechnik, GmbH"
+    bad = tmp_path / "notes.txt"
+    bad.write_text("hello\n")
+    r = praxisscan("oui", "update", str(bad), env={"PRAXISSCAN_STATE_DIR": str(state)})
+    assert r.returncode == 2 and "no IEEE registry rows" in error_line(r)

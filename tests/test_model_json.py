@@ -10,8 +10,8 @@ import pytest
 
 from scanner.errors import ScanFileError
 from scanner.jsonio import dumps, loads, scan_to_dict
-from scanner.model import (Finding, Host, Localized, NotTested, Observation, Protocol, Role,
-                           Scan, Scope, Service, Severity, Source)
+from scanner.model import (Classification, Finding, Host, Localized, NotTested, Observation,
+                           Protocol, Reason, Role, Scan, Scope, Service, Severity, Source)
 from tests.conftest import REPO
 
 SCHEMA = json.loads((REPO / "scanner" / "schema" / "scan.schema.json").read_text())
@@ -27,7 +27,10 @@ def sample_scan() -> Scan:
              services=(Service(445, Protocol.TCP, "microsoft-ds", "Samba smbd", "4.17"),
                        Service(161, Protocol.UDP, "snmp", HOSTILE, "")),
              observations=(Observation(Source.ARP, "arp-reply",
-                                       (("ip", "192.168.178.10"), ("banner", HOSTILE)), T0),)),
+                                       (("ip", "192.168.178.10"), ("banner", HOSTILE)), T0),),
+             classification=Classification(0.45, None, (
+                 Reason("ports.pvs-database", "ports", "139,445,5432", (("role", "pvs-server"),), 0.45),),
+                 (Reason("ports.rdp", "ports", "3389", (("role", "workstation"),), 0.3),))),
         Host(ip="192.168.178.101", mac="6a:3f:c1:5e:22:91", mac_randomized=True,
              role=Role.SMARTPHONE),
         Host(ip="10.0.0.5", hostnames=("[bold red]x[/]",)),

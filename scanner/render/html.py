@@ -6,7 +6,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from scanner.model import Scan
 from scanner.render.labels import labels
-from scanner.render.text import clean
+from scanner.render.text import clean, device_line
 from scanner.resources import data_dir
 
 
@@ -19,6 +19,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["clean"] = clean
+    env.globals["device_line"] = device_line
     return env
 
 

@@ -10,7 +10,7 @@ from rich.text import Text
 
 from scanner.model import Scan
 from scanner.render.labels import labels
-from scanner.render.text import clean
+from scanner.render.text import clean, device_line
 
 
 def render_terminal(scan: Scan, lang: str = "de", color: bool = False, width: int = 120) -> str:
@@ -24,7 +24,7 @@ def render_terminal(scan: Scan, lang: str = "de", color: bool = False, width: in
     console.print(Text(L["summary"].format(hosts=len(scan.hosts), services=services,
                                            findings=len(scan.findings)), style="bold"))
     table = Table(title=L["hosts"], show_lines=False)
-    for col in (L["ip"], L["name"], L["mac"], L["vendor"], L["role"], L["services"]):
+    for col in (L["ip"], L["name"], L["mac"], L["vendor"], L["role"], L["device"], L["services"]):
         table.add_column(col, overflow="fold")
     for h in scan.hosts:
         vendor = clean(h.mac_vendor or (L["randomized"] if h.mac_randomized else ""), 40)
@@ -33,7 +33,7 @@ def render_terminal(scan: Scan, lang: str = "de", color: bool = False, width: in
             for s in h.services) or "-"
         table.add_row(Text(h.ip), Text(clean(h.hostnames[0] if h.hostnames else "", 30)),
                       Text(clean(h.mac or "")), Text(vendor),
-                      Text(h.role.value), Text(svc))
+                      Text(h.role.value), Text(device_line(h.vendor, h.product, h.os)), Text(svc))
     console.print(table)
     console.print(Text(f"{L['findings']}: {len(scan.findings) or L['no_findings']}", style="bold"))
     for f in sorted(scan.findings, key=lambda f: -f.severity.rank):

@@ -15,3 +15,11 @@ def clean(value: object, limit: int = MAX_FIELD) -> str:
     s = "" if value is None else str(value)
     s = _CONTROL.sub("", _ANSI.sub("", s)).replace("\n", " ").replace("\t", " ")
     return s if len(s) <= limit else s[: limit - 1] + "…"
+
+
+def device_line(vendor: str | None, product: str | None, os: str | None) -> str:
+    """'Brother HL-L2350DW (Linux)' from what classification found, '' when nothing."""
+    name = " ".join(x for x in (vendor, product) if x)
+    if product and vendor and product.lower().startswith(vendor.lower()):
+        name = product
+    return clean(f"{name} ({os})" if name and os else name or os or "", 80)

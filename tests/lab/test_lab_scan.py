@@ -371,3 +371,33 @@ def test_ctrl_c_gives_a_partial_scan(tmp_path: Path, lab) -> None:
     assert scan.complete is False
     assert any(n.check == "scan" and "interrupted" in n.reason for n in scan.not_tested)
     assert subprocess.run(["pgrep", "-f", "nmap -n -Pn -sS"], capture_output=True).returncode == 1
+
+
+# -- classification against the ground truth ------------------------------------------------
+
+
+def test_every_lab_host_gets_its_ground_truth_role(scan_run) -> None:
+    by_ip = {h.ip: h for h in scan_run[0].hosts}
+    wrong = {t.name: by_ip[t.ip].role.value for t in PRACTICE.hosts
+             if by_ip[t.ip].role is not t.role}
+    assert wrong == {}
+
+
+@pytest.mark.parametrize("name, vendor, product, os_name", [
+    ("fritzbox", "AVM", "FRITZ!Box 7590", None),
+    ("konnektor", "CGM", "KoCoBox MED+", None),
+    ("switch", "Zyxel", "GS1900-24E", "Debian 12"),
+    ("kt-empfang", "Cherry", "ST-1506", None),
+    ("kt-arzt", "Ingenico", "ORGA", None),
+    ("ekg-pc", "Schiller", None, None),
+    ("sono", "GE Healthcare", "LOGIQ", None),
+    ("drucker", "Brother", "HL-L2350DW", None),
+    ("nas", "Synology", None, "Debian 12"),
+    ("iphone", "Apple", "iPhone", "iOS"),
+    ("android", "Samsung", "Galaxy-S23", "Android 14"),
+])
+def test_vendor_product_and_os_where_the_evidence_allows(scan_run, name, vendor, product,
+                                                        os_name) -> None:
+    h = next(h for h in scan_run[0].hosts if h.ip == PRACTICE.host(name).ip)
+    assert (h.vendor, h.product, h.os) == (vendor, product, os_name)
+    assert h.classification and h.classification.reasons  # every verdict is explained

@@ -1,0 +1,146 @@
+"""Classification: real captures classify as their README says; conflicts are explained."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from datetime import datetime, timezone
+
+import pytest
+
+from scanner.classify import classify, match_value
+from scanner.discovery.passive import parse_datagram
+from scanner.hosts import hostnames, unique
+from scanner.model import Host, Observation, Role, Source
+from scanner.oui import MacVendors, is_randomized
+from tests.conftest import captures_dir
+
+VENDORS = MacVendors()
+T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+
+def hosts_from_capture(name: str) -> dict[str, Host]:
+    """What a passive listener and our banner probes would have learned, per source MAC."""
+    from scapy.layers.inet import IP, TCP, UDP
+    from scapy.layers.l2 import Ether
+    from scapy.utils import PcapReader
+
+    obs: dict[str, list[Observation]] = defaultdict(list)
+    ips: dict[str, str] = {}
+    with PcapReader(str(captures_dir() / name)) as reader:
+        for p in reader:
+            if IP not in p or Ether not in p:
+                continue
+            mac, ip = p[Ether].src.lower(), p[IP].src
+            if UDP in p:
+                for h in parse_datagram(mac, ip, p[UDP].sport, p[UDP].dport, bytes(p[UDP].payload)):
+                    key = (h.mac or mac).lower()
+                    obs[key].append(h.observation)
+                    if h.ip and h.ip != "0.0.0.0":
+                        ips.setdefault(key, h.ip)
+            elif TCP in p and len(p[TCP].payload):
+                o = _banner(p[TCP].sport, bytes(p[TCP].payload))
+                if o:
+                    obs[mac].append(o)
+                    ips.setdefault(mac, ip)
+    out = {}
+    for mac, items in obs.items():
+        o = list(unique(items))
+        out[mac] = classify(Host(ip=ips.get(mac, "0.0.0.0"), mac=mac,
+                                 mac_vendor=VENDORS.lookup(mac), mac_randomized=is_randomized(mac),
+                                 hostnames=hostnames(o), observations=tuple(o)))
+    return out
+
+
+def _banner(port: int, payload: bytes) -> Observation | None:
+    text = payload[:2048].decode("utf-8", "replace")
+    if text.startswith("SSH-"):
+        return Observation(Source.PROBE, "banner", (("protocol", "ssh"), ("text", text.split("\r\n")[0].strip())), T0)
+    if port == 21 and text.startswith("220"):
+        return Observation(Source.PROBE, "banner", (("protocol", "ftp"), ("text", text.split("\r\n")[0])), T0)
+    if text.startswith("HTTP/1."):
+        m = re.search(r"^Server: *(.+?)\r?$", text, re.M | re.I)
+        if m:
+            return Observation(Source.PROBE, "http", (("server", m.group(1)),), T0)
+    return None
+
+
+def test_iphone_and_imac_from_a_home_lan() -> None:
+    hosts = hosts_from_capture("discovery/ndpi_iphone.pcap")
+    iphone, imac = hosts["c4:61:8b:35:82:a9"], hosts["d8:30:62:56:00:1c"]
+    assert (iphone.role, iphone.vendor, iphone.os) == (Role.SMARTPHONE, "Apple", "iOS")
+    assert "Lucas-iPhone" in iphone.hostnames
+    assert (imac.role, imac.vendor, imac.os) == (Role.WORKSTATION, "Apple", "macOS")
+    assert imac.classification and imac.classification.model == "iMac11,3"
+
+
+def test_android_phone_from_its_dhcp() -> None:
+    phone = hosts_from_capture("discovery/ndpi_android.pcap")["4c:6a:f6:9f:f6:27"]
+    assert (phone.role, phone.os) == (Role.SMARTPHONE, "Android 9")
+    assert any(r.rule == "dhcp.android" for r in phone.classification.reasons)
+
+
+def test_raspberry_pi_from_its_dhcp() -> None:
+    pi = hosts_from_capture("discovery/tcpdump_dhcp-mud.pcap")["b8:27:eb:b8:53:c8"]
+    assert (pi.role, pi.vendor, pi.os) == (Role.IOT, "Raspberry Pi", "Linux")
+
+
+def test_macbook_from_its_dhcp_host_name() -> None:
+    hosts = hosts_from_capture("discovery/tcpdump_dhcp-option-108.pcapng")
+    mac = next(h for h in hosts.values() if "MacBookPro" in h.hostnames)
+    assert (mac.role, mac.vendor, mac.os) == (Role.WORKSTATION, "Apple", "macOS")
+
+
+def test_hp_jetdirect_printer_from_its_web_server() -> None:
+    hosts = hosts_from_capture("services/ndpi_ipp.pcap")
+    printer = next(h for h in hosts.values()
+                   if any(o.get("server", "").startswith("Virata-EmWeb") for o in h.observations))
+    assert (printer.role, printer.vendor) == (Role.PRINTER, "HP")
+
+
+@pytest.mark.parametrize("capture, os_name", [
+    ("services/tcpdump_ssh.pcap", "Debian 9"),
+    ("services/ndpi_ftp.pcap", "Linux"),
+    ("services/zeek_ftp_ipv4.pcap", "NetBSD"),
+])
+def test_operating_systems_from_banners(capture: str, os_name: str) -> None:
+    assert os_name in {h.os for h in hosts_from_capture(capture).values()}
+
+
+def test_single_observations_from_the_lab_capture() -> None:
+    (hp,) = match_value("dhcp_vendor_class",
+                        "Mfg=Hewlett Packard;Typ=Printer;Mod=HP LaserJet 400 M401dne;Ser=ABCDE12345;")
+    assert (hp.get("role"), hp.get("vendor"), hp.get("product")) == ("printer", "HP", "HP LaserJet 400 M401dne")
+    (win,) = match_value("dhcp_vendor_class", "MSFT 5.0")
+    assert win.get("os") == "Windows"
+
+
+def test_mac_vendors_at_scale_on_a_campus_capture() -> None:
+    from scapy.layers.l2 import ARP
+    from scapy.utils import PcapReader
+
+    macs = set()
+    with PcapReader(str(captures_dir() / "discovery/darinssc_arp.pcap")) as reader:
+        for p in reader:
+            if ARP in p:
+                macs.add(p[ARP].hwsrc.lower())
+    universal = [m for m in macs if not is_randomized(m) and m != "00:00:00:00:00:00"]
+    named = [m for m in universal if VENDORS.lookup(m)]
+    assert len(universal) > 100
+    assert len(named) / len(universal) >= 0.95
+    roles = {classify(Host(ip="10.0.0.1", mac=m, mac_vendor=VENDORS.lookup(m))).vendor for m in named}
+    assert {"Dell", "HP", "Lenovo"} <= roles
+
+
+def test_conflicts_are_decided_by_confidence_and_kept_visible() -> None:
+    host = Host(ip="10.0.0.7", mac="3c:52:82:00:00:01", mac_vendor="Hewlett Packard",
+                observations=(Observation(Source.PROBE, "snmp", (("sys_descr", "HP ETHERNET MULTI-ENVIRONMENT,JETDIRECT"),), T0),))
+    c = classify(host)
+    assert (c.role, c.vendor) == (Role.PRINTER, "HP")  # snmp 0.9 beats the HP MAC's 0.2
+    assert [r.rule for r in c.classification.alternatives] == ["mac.hp"]
+    assert c.classification.confidence == 0.9
+
+
+def test_a_host_without_evidence_stays_unknown() -> None:
+    h = classify(Host(ip="10.0.0.8"))
+    assert h.role is Role.UNKNOWN and h.classification is None
