@@ -110,7 +110,8 @@ def help_time(repeat: int = 7) -> float:
 
 
 def peak_memory(out: Path) -> float:
-    """Peak RSS (MiB) of a quick-profile lab scan: the scan runs as our child process."""
+    """Peak RSS (MiB) of the largest process any scan in this run started (praxisscan or
+    one of its nmap children): the kernel reports the maximum over all waited children."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     in_ns([PY, "-m", "scanner", "scan", SUBNET, "-i", "eth0", "--format", "json",
            "-o", str(out / "quick.json"), "-q"])
@@ -148,7 +149,7 @@ def main() -> None:
           f"ports nmap {std['nmap_open']} (9100-9107 left out), praxisscan {std['ours_open']}; "
           f"nmap ports missing in praxisscan: {std['missing'] or 'none'}")
     print(f"praxisscan --help: {hlp:.3f} s (median of 7)")
-    print(f"peak memory of a quick lab scan: {mem:.0f} MiB")
+    print(f"peak memory (largest scan process of this run): {mem:.0f} MiB")
     print(f"ratio ARP praxisscan/nmap -sn: {arp_r['ours'] / arp_r['nmap']:.2f}")
     print(f"ratio ARP praxisscan/arp-scan: {arp_r['ours'] / arp_r['arpscan']:.2f}")
     print(f"ratio standard praxisscan/nmap: {std['ours'] / std['nmap']:.2f}")
