@@ -24,7 +24,11 @@ def render_terminal(scan: Scan, lang: str = "de", color: bool = False, width: in
     console.print(Text(L["summary"].format(hosts=len(scan.hosts), services=services,
                                            findings=len(scan.findings)), style="bold"))
     table = Table(title=L["hosts"], show_lines=False)
-    for col in (L["ip"], L["name"], L["mac"], L["vendor"], L["role"], L["device"], L["services"]):
+    # Addresses are read and copied: they never wrap.
+    table.add_column(L["ip"], no_wrap=True, min_width=15)
+    table.add_column(L["name"], overflow="fold")
+    table.add_column(L["mac"], no_wrap=True, min_width=17)
+    for col in (L["vendor"], L["role"], L["device"], L["services"]):
         table.add_column(col, overflow="fold")
     for h in scan.hosts:
         vendor = clean(h.mac_vendor or (L["randomized"] if h.mac_randomized else ""), 40)
