@@ -17,8 +17,16 @@ def test_terminal_report_neutralises_markup_and_escapes() -> None:
     assert "\x1b" not in out  # no escape from the network reaches the terminal
     assert "[bold red]x[/]" in out  # Rich markup shown literally, not interpreted
     assert "192.168.178.10" in out and "Fujitsu" in out
-    for h in sample_scan().hosts:  # addresses are shown whole, never wrapped
-        assert h.ip in out and h.mac is None or h.mac in out
+
+
+
+def test_addresses_never_wrap_in_a_narrow_terminal() -> None:
+    from scanner.render.terminal import render_terminal
+
+    out = render_terminal(sample_scan(), "de", width=90)
+    for h in sample_scan().hosts:
+        assert h.ip in out
+        assert h.mac is None or h.mac in out
     assert "UNVOLLSTÄNDIG" in out  # complete=False is said, in German by default
 
 
