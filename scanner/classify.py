@@ -31,8 +31,11 @@ def evidence(host: Host) -> Iterator[Evidence]:
     for o in host.observations:
         g = o.get
         k = o.kind
-        if k == "dhcp" and g("vendor_class"):
-            yield "dhcp_vendor_class", g("vendor_class") or ""
+        if k == "dhcp":
+            if g("vendor_class"):
+                yield "dhcp_vendor_class", g("vendor_class") or ""
+            if g("param_list"):
+                yield "dhcp_params", g("param_list") or ""
         elif k == "mdns-service":
             if g("type"):
                 yield "mdns_service", g("type") or ""
@@ -63,6 +66,8 @@ def evidence(host: Host) -> Iterator[Evidence]:
             yield "sicct_name", g("name") or ""
         elif k == "sicct-client":
             yield "sicct_client", "yes"
+        elif k == "smb" and g("os_version"):
+            yield "smb_os", g("os_version") or ""
         elif k == "dicom" and g("association"):
             yield "dicom", f"{g('association')} {g('implementation_version', '')}".strip()
 

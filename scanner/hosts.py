@@ -10,7 +10,8 @@ from scanner.portscan.nmap_scan import NmapHost
 from scanner.render.text import clean
 
 # Where a host's name comes from, most trusted first.
-_NAME_SOURCES = (("netbios", "computer"), ("dhcp", "hostname"), ("mdns-host", "name"),
+_NAME_SOURCES = (("netbios", "computer"), ("smb", "netbios_computer"), ("smb", "dns_computer"),
+                 ("dhcp", "hostname"), ("mdns-host", "name"),
                  ("snmp", "sys_name"), ("sicct", "name"))
 
 

@@ -23,13 +23,13 @@ from scanner.discovery.arp import arp_sweep
 from scanner.discovery.passive import Heard, PassiveListener
 from scanner.errors import PrivilegeError
 from scanner.hosts import HostDraft, build_host
-from scanner.model import NotTested, Observation, Scan, Source
+from scanner.model import NotTested, Observation, Protocol, Scan, Source
 from scanner.observer import NullObserver, ScanObserver
 from scanner.oui import MacVendors
 from scanner.plan import ARP_RATE_PPS, Plan
 from scanner.policy import Policy, load_policy
 from scanner.portscan.nmap_scan import NmapHost, NmapRun, nmap_binary, ping_scan
-from scanner.ports import tcp_ports
+from scanner.ports import tcp_ports, udp_ports
 from scanner.probes import web
 from scanner.probes.registry import jobs_for, probe_host
 
@@ -164,13 +164,15 @@ def _scan_hosts(plan: Plan, st: _State, policy: Policy, vendors: MacVendors,
             nmap_runs.append(run)
         if stop.is_set() or _past(deadline):
             return
-        found = run.scan([ip], tcp_ports(rp.profile(plan.profile)), plan.interface,
-                         host_pps=rp.host_pps, max_pps=policy.max_pps / workers)
+        profile = rp.profile(plan.profile)
+        found = run.scan([ip], tcp_ports(profile), plan.interface, host_pps=rp.host_pps,
+                         max_pps=policy.max_pps / workers, udp=udp_ports(profile))
         if found:
             st.nmap[ip] = found[0]
         if stop.is_set() or run.stopped:
             return
-        open_tcp = [s.port for s in st.nmap[ip].services] if ip in st.nmap else []
+        open_tcp = [s.port for s in st.nmap[ip].services
+                    if s.protocol is Protocol.TCP] if ip in st.nmap else []
         # Ports can reveal a fragile device the MAC vendor did not: re-check before probing.
         if d.prescan_role == "default":
             d.prescan_role = policy.prescan_role(None, set(open_tcp))
@@ -239,7 +241,10 @@ def _standing_gaps(plan: Plan) -> list[NotTested]:
     # Said out loud so that an empty findings list is never read as "clean".
     return [
         NotTested("udp-services", f"profile {plan.profile.value} scans no UDP port range; only "
-                  "SNMP (161), SICCT (4742) and NetBIOS (137) are asked directly"),
+                  "SNMP (161), SICCT (4742) and NetBIOS (137) are asked directly")
+        if not udp_ports(plan.profile) else
+        NotTested("udp-services", "only the key UDP ports are scanned: "
+                  + ", ".join(str(p) for p in udp_ports(plan.profile))),
         NotTested("tcp/9100-9107", "raw printing ports are never probed (scan policy)"),
         NotTested("exposure-rules", "this version evaluates no exposure rules yet: "
                   "the findings list is empty because nothing was checked, not because "

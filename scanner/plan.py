@@ -14,7 +14,7 @@ from scanner import netinfo
 from scanner.errors import TargetError
 from scanner.model import Scope
 from scanner.policy import load_policy
-from scanner.ports import NEVER_PROBED, Profile, port_spec, tcp_ports
+from scanner.ports import NEVER_PROBED, Profile, port_spec, tcp_ports, udp_ports
 from scanner.scope import guard, host_addresses, parse_target
 
 ARP_RATE_PPS = 1000.0
@@ -72,6 +72,9 @@ class Plan:
                          f"TCP ACK 80) to {len(self.routed_targets)} routed addresses")
         lines.append(f"nmap TCP SYN scan of {len(self.tcp_ports)} ports on every host found: "
                      f"{_abbrev(port_spec(list(self.tcp_ports)))}")
+        if udp_ports(self.profile):
+            lines.append(f"nmap UDP scan of {len(udp_ports(self.profile))} key ports: "
+                         f"{port_spec(udp_ports(self.profile))}")
         lines.append("mDNS service enumeration and SSDP M-SEARCH (multicast, once); listening "
                      "for DHCP, mDNS, SSDP, NetBIOS, LLMNR and SICCT during the scan")
         lines.append("Per host, by the role guessed from MAC vendor and open ports:")

@@ -30,6 +30,14 @@ PRACTICE_TCP: dict[int, str] = {
 }
 
 
+# UDP ports the standard and deep profiles ask (nmap -sU sends each its protocol's payload).
+KEY_UDP: dict[int, str] = {
+    53: "DNS", 67: "DHCP server", 69: "TFTP", 123: "NTP", 137: "NetBIOS", 161: "SNMP",
+    500: "IKE (VPN)", 1434: "MS SQL Browser (PVS)", 1900: "SSDP/UPnP", 4500: "IPsec NAT-T",
+    4742: "SICCT", 5351: "NAT-PMP/PCP", 5353: "mDNS",
+}
+
+
 class Profile(str, enum.Enum):
     QUICK = "quick"
     STANDARD = "standard"
@@ -44,6 +52,10 @@ def tcp_ports(profile: Profile) -> list[int]:
     else:
         ports = set(range(1, 65536))
     return sorted(p for p in ports if p not in NEVER_PROBED)
+
+
+def udp_ports(profile: Profile) -> list[int]:
+    return [] if profile is Profile.QUICK else sorted(KEY_UDP)
 
 
 def port_spec(ports: list[int]) -> str:

@@ -235,3 +235,33 @@ def test_upnp_description_fields() -> None:
     d = upnp.parse(xml)
     assert d.friendly_name == "FRITZ!Box 7590 <script>" and d.manufacturer == "AVM"
     assert d.control_urls == (("urn:schemas-upnp-org:service:WANIPConnection:2", "/ctl/IPConn"),)
+
+
+def test_ntlm_challenge_from_a_real_windows_server() -> None:
+    from scapy.layers.inet import TCP
+    from scapy.utils import rdpcap
+
+    from scanner.protocols.ntlm import find_challenge
+
+    challenges = [c for p in rdpcap(str(captures_dir() / "services/zeek_smb311.pcap"))
+                  if TCP in p and (c := find_challenge(bytes(p[TCP].payload)))]
+    c = challenges[0]
+    assert (c.version, c.netbios_computer, c.netbios_domain, c.dns_computer) == (
+        "10.0 build 14393", "AD", "FOO", "AD.foo.test")
+
+
+def test_ntlm_parser_survives_mutations() -> None:
+    from scanner.protocols.ntlm import negotiate_message, parse_challenge
+
+    base = bytearray(b"NTLMSSP\x00\x02\x00\x00\x00" + b"\x00" * 8 + b"\x05\x02\x89\xe2"
+                     + b"\x00" * 16 + b"\x10\x00\x10\x00\xff\xff\x00\x00" + b"\x0a\x00\x39\x38\x00\x00\x00\x0f")
+    rng = random.Random(7)
+    with no_hang():
+        for n in range(len(base) + 1):
+            parse_challenge(bytes(base[:n]))
+        for _ in range(300):
+            b = bytearray(base)
+            b[rng.randrange(len(b))] = rng.randrange(256)
+            parse_challenge(bytes(b))
+    assert parse_challenge(bytes(base)).version == "10.0 build 14393"
+    assert negotiate_message().startswith(b"NTLMSSP\x00\x01\x00\x00\x00")

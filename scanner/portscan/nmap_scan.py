@@ -42,9 +42,13 @@ def nmap_binary() -> str:
 
 def tcp_scan_arguments(ports: Sequence[int], interface: str | None, *, host_pps: float = 40,
                        max_pps: float = 2000, max_retries: int = 1,
-                       version_detection: bool = False) -> list[str]:
+                       version_detection: bool = False,
+                       udp: Sequence[int] = ()) -> list[str]:
     if any(p in NEVER_PROBED for p in ports):
         raise ScanRuntimeError("refusing to probe ports 9100-9107 (raw printing)")
+    spec = port_spec(list(ports))
+    if udp:
+        spec = f"T:{spec},U:{port_spec(list(udp))}"
     # 80 % of the budget: for every open port the kernel also sends a RST to the SYN-ACK.
     delay_ms = max(1, math.ceil(1000 / (0.8 * host_pps)))
     args = ["-n", "-Pn", "-sS", "-T4", "--max-retries", str(max_retries),
@@ -52,8 +56,10 @@ def tcp_scan_arguments(ports: Sequence[int], interface: str | None, *, host_pps:
             # Per host: at least this long between two probes, so at most host_pps.
             "--scan-delay", f"{delay_ms}ms", "--max-scan-delay", f"{max(delay_ms, 10)}ms",
             "--max-rate", f"{max_pps:g}",
-            "-p", port_spec(list(ports)),
+            "-p", spec,
             "--exclude-ports", f"{NEVER_PROBED.start}-{NEVER_PROBED.stop - 1}"]
+    if udp:
+        args.append("-sU")
     if version_detection:
         args += ["-sV", "--version-light"]
     if interface:
@@ -74,7 +80,7 @@ class NmapRun:
             self.proc.terminate()
 
     def scan(self, hosts: Sequence[str], ports: Sequence[int], interface: str | None,
-             observer: ScanObserver = NullObserver(), **rates: float) -> list[NmapHost]:
+             observer: ScanObserver = NullObserver(), **rates: object) -> list[NmapHost]:
         if not hosts:
             return []
         args = [nmap_binary(), *tcp_scan_arguments(ports, interface, **rates),  # type: ignore[arg-type]
@@ -139,14 +145,16 @@ def parse_nmap_xml(xml: str, stderr: str = "") -> list[NmapHost]:
     hosts = []
     for ip, h in result.get("scan", {}).items():
         services = []
-        for port, p in sorted(h.get("tcp", {}).items()):
-            if p.get("state") != "open":
-                continue
-            services.append(Service(
-                port=int(port), protocol=Protocol.TCP, name=p.get("name", ""),
-                product=p.get("product", ""), version=p.get("version", ""),
-                extra_info=p.get("extrainfo", ""),
-            ))
+        for proto in (Protocol.TCP, Protocol.UDP):
+            for port, p in sorted(h.get(proto.value, {}).items()):
+                # Only ports that answered: a UDP "open|filtered" is silence, not a service.
+                if p.get("state") != "open":
+                    continue
+                services.append(Service(
+                    port=int(port), protocol=proto, name=p.get("name", ""),
+                    product=p.get("product", ""), version=p.get("version", ""),
+                    extra_info=p.get("extrainfo", ""),
+                ))
         mac = h.get("addresses", {}).get("mac")
         hosts.append(NmapHost(ip=ip, mac=mac.lower() if mac else None, services=tuple(services)))
     return hosts

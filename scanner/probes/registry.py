@@ -70,7 +70,7 @@ def jobs_for(ip: str, open_tcp: list[int], allowed: frozenset[str], source_ip: s
         add("connector-sds", 80, lambda: web.connector_directory(ip, 80, False))
     if ports & {445, 139}:
         port = 445 if 445 in ports else 139
-        add("smb", port, lambda: smb.smb(ip, port), 10)
+        add("smb", port, lambda: smb.smb(ip, port), 22)
     add("snmp", None, lambda: udp.snmp_public(ip), 1)
     add("sicct", None, lambda: udp.sicct_discovery(ip, source_ip), 1)
     add("netbios", None, lambda: udp.netbios_status(ip), 1)

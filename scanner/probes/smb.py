@@ -1,7 +1,9 @@
-"""SMB: does the server still speak SMBv1? One negotiate offering only ``NT LM 0.12``.
+"""SMB: does the server still speak SMBv1, and which Windows is it?
 
-An SMB1 server answers with the ``\\xffSMB`` header; a server without SMB1 answers SMB2
-(``\\xfeSMB``) or closes the connection. Nothing beyond the negotiate is sent.
+1. One SMB1 negotiate offering only ``NT LM 0.12``: an SMB1 server picks it; a server
+   without SMB1 answers SMB2 (``\\xfeSMB``), refuses the dialect, or closes.
+2. An SMB2 negotiate and a session setup with an NTLMSSP NEGOTIATE: the server's CHALLENGE
+   gives its OS version and names. We close then: no authentication is attempted.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import struct
 
 from scanner.model import Protocol, Service
 from scanner.probes.base import Budget, ProbeResult, connect, observation, read_until
+from scanner.protocols import ntlm
 
 _SMB1_NEGOTIATE = (
     b"\xffSMB"            # protocol
@@ -39,8 +42,9 @@ def smb(ip: str, port: int) -> ProbeResult:
     except OSError:
         return ProbeResult()
     smb1 = smb1_accepted(reply)
+    identity = smb2_identity(ip, port) if port == 445 else {}
     obs = observation("smb", port=port, smb1=smb1,
-                      dialect="NT LM 0.12" if smb1 == "yes" else "")
+                      dialect="NT LM 0.12" if smb1 == "yes" else "", **identity)
     return ProbeResult((obs,), Service(port, Protocol.TCP, "microsoft-ds" if port == 445
                                        else "netbios-ssn"))
 
@@ -65,3 +69,66 @@ def smb1_accepted(reply: bytes) -> str:
         return "no"
     word_count, dialect = reply[36], int.from_bytes(reply[37:39], "little")
     return "yes" if word_count > 0 and dialect == 0 else "no"
+
+
+# -- SMB2: dialect and the server's NTLMSSP challenge (OS version, names) -------------------
+
+_DIALECTS = (0x0202, 0x0210, 0x0300, 0x0302)  # 3.1.1 would need negotiate contexts
+_SPNEGO_OID = bytes.fromhex("2b0601050502")
+_NTLMSSP_OID = bytes.fromhex("2b0601040182370202 0a".replace(" ", ""))
+
+
+def _der(tag: int, body: bytes) -> bytes:
+    n = len(body)
+    length = bytes([n]) if n < 0x80 else bytes([0x81, n]) if n < 0x100 else bytes([0x82]) + n.to_bytes(2, "big")
+    return bytes([tag]) + length + body
+
+
+def _spnego_init(token: bytes) -> bytes:
+    mech_types = _der(0xA0, _der(0x30, _der(0x06, _NTLMSSP_OID)))
+    mech_token = _der(0xA2, _der(0x04, token))
+    return _der(0x60, _der(0x06, _SPNEGO_OID) + _der(0xA0, _der(0x30, mech_types + mech_token)))
+
+
+def _smb2_header(command: int, message_id: int) -> bytes:
+    return (b"\xfeSMB" + struct.pack("<HHIHHIIQIIQ", 64, 0, 0, command, 1, 0, 0, message_id,
+                                     0xFEFF, 0, 0) + b"\x00" * 16)
+
+
+def _smb2_negotiate() -> bytes:
+    body = struct.pack("<HHHHI", 36, len(_DIALECTS), 1, 0, 0) + b"praxisscan-probe" + b"\x00" * 8
+    body += b"".join(struct.pack("<H", d) for d in _DIALECTS)
+    return _smb2_header(0, 0) + body
+
+
+def _smb2_session_setup() -> bytes:
+    blob = _spnego_init(ntlm.negotiate_message())
+    body = struct.pack("<HBBIIHHQ", 25, 0, 1, 0, 0, 64 + 24, len(blob), 0) + blob
+    return _smb2_header(1, 1) + body
+
+
+def _netbios_frame(msg: bytes) -> bytes:
+    return struct.pack(">I", len(msg)) + msg
+
+
+def smb2_identity(ip: str, port: int) -> dict[str, str]:
+    """Highest SMB2 dialect the server chose, and what its NTLMSSP challenge says."""
+    out: dict[str, str] = {}
+    try:
+        with connect(ip, port) as s:
+            s.sendall(_netbios_frame(_smb2_negotiate()))
+            reply = read_until(s, None, 4096, Budget(3.0))
+            if len(reply) < 4 + 64 + 6 or reply[4:8] != b"\xfeSMB":
+                return out
+            dialect = struct.unpack_from("<H", reply, 4 + 64 + 4)[0]
+            out["smb2_dialect"] = _SMB2_NEGOTIATE_DIALECTS.get(dialect, f"0x{dialect:04x}")
+            s.sendall(_netbios_frame(_smb2_session_setup()))
+            reply = read_until(s, b"NTLMSSP\x00\x02", 8192, Budget(3.0))
+            reply += read_until(s, None, 2048, Budget(0.3))
+    except OSError:
+        return out
+    c = ntlm.find_challenge(reply)
+    if c:
+        out.update({"os_version": c.version, "netbios_computer": c.netbios_computer,
+                    "netbios_domain": c.netbios_domain, "dns_computer": c.dns_computer})
+    return {k: v for k, v in out.items() if v}

@@ -389,7 +389,7 @@ def test_every_lab_host_gets_its_ground_truth_role(scan_run) -> None:
     ("switch", "Zyxel", "GS1900-24E", "Debian 12"),
     ("kt-empfang", "Cherry", "ST-1506", None),
     ("kt-arzt", "Ingenico", "ORGA", None),
-    ("ekg-pc", "Schiller", None, None),
+    ("ekg-pc", "Schiller", None, "Samba"),
     ("sono", "GE Healthcare", None, None),  # its name never reaches the network
     ("drucker", "Brother", "HL-L2350DW", None),
     ("nas", "Synology", None, "Debian 12"),
@@ -401,3 +401,40 @@ def test_vendor_product_and_os_where_the_evidence_allows(scan_run, name, vendor,
     h = next(h for h in scan_run[0].hosts if h.ip == PRACTICE.host(name).ip)
     assert (h.vendor, h.product, h.os) == (vendor, product, os_name)
     assert h.classification and h.classification.reasons  # every verdict is explained
+
+
+# -- routed discovery, the standard profile's UDP ports, SMB identity --------------------------
+
+
+def test_routed_hosts_are_found_by_nmap_host_discovery(tmp_path: Path, lab) -> None:
+    # The dead-end "internet" namespace sits behind the router: ARP cannot reach it.
+    out = tmp_path / "routed.json"
+    target = PRACTICE.internet_address.split("/")[0]
+    r = praxisscan("scan", target, "--allow-public", "-i", "eth0", "--format", "json",
+                   "-o", str(out), "-q", "--listen", "0", ns=SCANNER_NS)
+    assert r.returncode == 0, r.stderr
+    (host,) = loads(out.read_text()).hosts
+    assert host.ip == target and host.mac is None  # seen through the router, not on the LAN
+
+
+def test_standard_profile_adds_the_key_udp_ports(tmp_path: Path, lab) -> None:
+    out = tmp_path / "standard.json"
+    # The printer's policy stops at the quick profile; the switch (default policy) does not.
+    router, switch = PRACTICE.router.ip, PRACTICE.host("switch").ip
+    r = praxisscan("scan", router, switch, "-i", "eth0", "--profile", "standard",
+                   "--format", "json", "-o", str(out), "-q", ns=SCANNER_NS)
+    assert r.returncode == 0, r.stderr
+    udp = {(h.ip, s.port) for h in loads(out.read_text()).hosts for s in h.services
+           if s.protocol.value == "udp"}
+    assert {(router, 1900), (router, 5351), (switch, 161)} <= udp
+    assert all(p in (53, 67, 69, 123, 137, 161, 500, 1434, 1900, 4500, 4742, 5351, 5353)
+               for _, p in udp)
+
+
+def test_smb_probe_reads_the_servers_identity(scan_run) -> None:
+    smb = _obs(scan_run[0], "pvs-server", "smb")[0]
+    assert smb["smb2_dialect"] == "3.0.2"
+    assert smb["netbios_computer"] == "PVS-SERVER"
+    assert smb["os_version"] == "6.1 build 0"  # Samba's NTLMSSP version
+    pvs = next(h for h in scan_run[0].hosts if h.ip == PRACTICE.host("pvs-server").ip)
+    assert pvs.os == "Samba"
