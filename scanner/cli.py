@@ -109,9 +109,9 @@ def cmd_scan(args: argparse.Namespace) -> int:
     from scanner.ports import Profile
     from scanner.render import Format, render
 
-    if args.site is not None:
-        raise UsageError("--site: site files are not supported by this version yet; "
-                         "scan without it")
+    from scanner.site import load_site
+
+    site = load_site(args.site) if args.site else None
     if args.output and args.output.is_dir():
         raise UsageError(f"--output {args.output} is a directory; name a file")
     plan = make_plan(args.targets, interface=args.interface, profile=Profile(args.profile),
@@ -128,7 +128,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
     observer = NullObserver() if args.quiet else _rich_observer()
     scan = run_scan(plan, observer, options=ScanOptions(listen_seconds=args.listen,
-                                                        max_time=args.max_time))
+                                                        max_time=args.max_time), site=site)
     color = args.output is None and args.format == "terminal" and sys.stdout.isatty()
     report = render(scan, Format(args.format), args.lang, color=color)
     _emit(report, args.output)
@@ -166,7 +166,8 @@ def _exit_for(scan, fail_on: str) -> int:
     if fail_on == "none":
         return EXIT_OK
     threshold = Severity(fail_on).rank
-    return EXIT_FINDINGS if any(f.severity.rank >= threshold for f in scan.findings) else EXIT_OK
+    open_findings = [f for f in scan.findings if not f.acknowledged]
+    return EXIT_FINDINGS if any(f.severity.rank >= threshold for f in open_findings) else EXIT_OK
 
 
 def _emit(text: str, output: Path | None) -> None:
@@ -238,9 +239,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     lab = _lab()
     lab.up()
     try:
+        from scanner.lab.lab import LAB_SITE_FILE
+
         argv = lab.scanner_command([sys.executable, "-m", "scanner", "scan", LAB_SUBNET,
-                                    "--interface", "eth0", "--format", "json",
-                                    "--output", str(json_path.resolve()), "--fail-on", "none"])
+                                    "--interface", "eth0", "--site", str(LAB_SITE_FILE),
+                                    "--format", "json", "--output", str(json_path.resolve()),
+                                    "--fail-on", "none"])
         rc = subprocess.run(argv, stdin=subprocess.DEVNULL).returncode
         if rc != 0:
             raise UsageError(f"the scan inside the lab failed (exit {rc})")

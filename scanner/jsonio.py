@@ -231,6 +231,8 @@ def _finding_to_dict(f: Finding) -> dict[str, Any]:
         "explanation": _localized_to_dict(f.explanation),
         "fix": _localized_to_dict(f.fix),
         "references": list(f.references),
+        "fingerprint": f.fingerprint,
+        "acknowledged": f.acknowledged,
     }
 
 
@@ -245,4 +247,6 @@ def _finding_from_dict(d: dict[str, Any]) -> Finding:
         explanation=_localized_from_dict(d.get("explanation", {})),
         fix=_localized_from_dict(d.get("fix", {})),
         references=tuple(d.get("references", ())),
+        fingerprint=d.get("fingerprint", ""),
+        acknowledged=d.get("acknowledged", ""),
     )

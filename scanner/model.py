@@ -204,6 +204,8 @@ class Finding:
     explanation: Localized = Localized("", "")
     fix: Localized = Localized("", "")
     references: tuple[str, ...] = ()
+    fingerprint: str = ""  # stable across rescans: rule, device identity, port
+    acknowledged: str = ""  # "reason (by, until date)" from the site file, if acknowledged
 
 
 @dataclass(frozen=True)

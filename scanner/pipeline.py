@@ -9,6 +9,7 @@ what was learned, marked incomplete, and every skipped part listed as not tested
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import os
 import threading
@@ -23,7 +24,7 @@ from scanner.discovery.arp import arp_sweep
 from scanner.discovery.passive import Heard, PassiveListener
 from scanner.errors import PrivilegeError
 from scanner.hosts import HostDraft, build_host
-from scanner.model import NotTested, Observation, Protocol, Scan, Source
+from scanner.model import Host, NotTested, Observation, Protocol, Role, Scan, Source
 from scanner.observer import NullObserver, ScanObserver
 from scanner.oui import MacVendors
 from scanner.plan import ARP_RATE_PPS, Plan
@@ -32,6 +33,8 @@ from scanner.portscan.nmap_scan import NmapHost, NmapRun, nmap_binary, ping_scan
 from scanner.ports import tcp_ports, udp_ports
 from scanner.probes import web
 from scanner.probes.registry import jobs_for, probe_host
+from scanner.rules.engine import evaluate
+from scanner.site import Site
 
 
 MAX_PARALLEL_HOSTS = 32  # nmap processes and probe threads at once
@@ -64,10 +67,12 @@ def require_root() -> None:
 
 def run_scan(plan: Plan, observer: ScanObserver = NullObserver(),
              vendors: MacVendors | None = None, options: ScanOptions = ScanOptions(),
-             policy: Policy | None = None) -> Scan:
+             policy: Policy | None = None, site: Site | None = None) -> Scan:
     require_root()
     nmap_binary()  # fail before sending anything if nmap is missing
     policy = policy or load_policy()
+    if site:
+        policy = policy.with_overrides(site.policy)
     vendors = vendors or MacVendors()
     started_at, t0 = datetime.now(timezone.utc), time.monotonic()
     deadline = t0 + options.max_time if options.max_time else None
@@ -82,7 +87,7 @@ def run_scan(plan: Plan, observer: ScanObserver = NullObserver(),
             if listener.error:
                 st.not_tested.append(NotTested("passive-discovery", listener.error))
         _discover(plan, st, listeners, observer)
-        _scan_hosts(plan, st, policy, vendors, nmap_runs, deadline, observer)
+        _scan_hosts(plan, st, policy, vendors, nmap_runs, deadline, observer, site)
         _upnp(st, listeners, policy, vendors)
         st.stage = "listening"
         remaining = options.listen_seconds - (time.monotonic() - t0)
@@ -103,7 +108,7 @@ def run_scan(plan: Plan, observer: ScanObserver = NullObserver(),
         _record_gaps(st, "interrupted (Ctrl-C)" if interrupted else "time budget (--max-time) ran out")
     hosts = tuple(classify(build_host(st.drafts[ip], st.nmap.get(ip), vendors))
                   for ip in sorted(st.drafts, key=ipaddress.IPv4Address))
-    return Scan(
+    scan = Scan(
         started_at=started_at,
         finished_at=datetime.now(timezone.utc),
         scope=plan.scope(),
@@ -112,6 +117,13 @@ def run_scan(plan: Plan, observer: ScanObserver = NullObserver(),
         not_tested=tuple(_standing_gaps(plan)) + tuple(st.not_tested),
         tool_version=__version__,
     )
+    return apply_rules(scan, site)
+
+
+def apply_rules(scan: Scan, site: Site | None) -> Scan:
+    """The exposure rules over a finished scan: findings, and what they could not test."""
+    findings, gaps = evaluate(scan, site)
+    return dataclasses.replace(scan, findings=findings, not_tested=scan.not_tested + gaps)
 
 
 # -- stages ---------------------------------------------------------------------------------
@@ -142,7 +154,7 @@ def _discover(plan: Plan, st: _State, listeners: list[PassiveListener],
 
 def _scan_hosts(plan: Plan, st: _State, policy: Policy, vendors: MacVendors,
                 nmap_runs: list[NmapRun], deadline: float | None,
-                observer: ScanObserver) -> None:
+                observer: ScanObserver, site: Site | None = None) -> None:
     """Per host: nmap SYN scan within the role's policy, then our probes at once.
 
     Hosts run in parallel, each with its own nmap, so a host that answers is probed while
@@ -157,8 +169,11 @@ def _scan_hosts(plan: Plan, st: _State, policy: Policy, vendors: MacVendors,
 
     def one(ip: str) -> None:
         d = st.drafts[ip]
-        d.prescan_role = policy.prescan_role(vendors.lookup(d.mac) if d.mac else None)
-        rp = policy.for_role(d.prescan_role)
+        # The site file's word on a device comes first; then the cautious guess.
+        known = site.device_for(Host(ip=ip, mac=d.mac)) if site else None
+        d.prescan_role = (known.role.value if known and known.role is not Role.UNKNOWN
+                          else policy.prescan_role(vendors.lookup(d.mac) if d.mac else None))
+        rp = policy.for_host(d.prescan_role, d.mac, ip)
         run = NmapRun()
         with lock:
             nmap_runs.append(run)
@@ -176,7 +191,7 @@ def _scan_hosts(plan: Plan, st: _State, policy: Policy, vendors: MacVendors,
         # Ports can reveal a fragile device the MAC vendor did not: re-check before probing.
         if d.prescan_role == "default":
             d.prescan_role = policy.prescan_role(None, set(open_tcp))
-            rp = policy.for_role(d.prescan_role)
+            rp = policy.for_host(d.prescan_role, d.mac, ip)
         result = probe_host(jobs_for(ip, open_tcp, rp.probes, src_ip), rp.host_pps, d.key,
                             deadline, stop)
         st.probed.add(ip)
@@ -246,9 +261,6 @@ def _standing_gaps(plan: Plan) -> list[NotTested]:
         NotTested("udp-services", "only the key UDP ports are scanned: "
                   + ", ".join(str(p) for p in udp_ports(plan.profile))),
         NotTested("tcp/9100-9107", "raw printing ports are never probed (scan policy)"),
-        NotTested("exposure-rules", "this version evaluates no exposure rules yet: "
-                  "the findings list is empty because nothing was checked, not because "
-                  "nothing was found"),
     ]
 
 

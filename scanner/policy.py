@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
@@ -32,9 +32,24 @@ class Policy:
     roles: dict[str, RolePolicy]
     vendor_hints: tuple[tuple[str, re.Pattern[str]], ...]
     port_hints: tuple[tuple[str, frozenset[int]], ...]
+    hosts: dict[str, dict] = field(default_factory=dict)  # MAC or IP -> overrides
 
     def for_role(self, role: str) -> RolePolicy:
         return self.roles.get(role, self.default)
+
+    def for_host(self, role: str, mac: str | None, ip: str) -> RolePolicy:
+        """The role's policy, with the site file's overrides for this host applied."""
+        base = self.for_role(role)
+        override = self.hosts.get((mac or "").lower()) or self.hosts.get(ip)
+        return _role(base.role, override, base) if override else base
+
+    def with_overrides(self, overrides: dict) -> Policy:
+        """The site file's [policy.role.X] and [policy.host."MAC or IP"] tables applied."""
+        roles = dict(self.roles)
+        for name, d in overrides.get("role", {}).items():
+            roles[name] = _role(name, d, roles.get(name, self.default))
+        hosts = {k.lower(): v for k, v in overrides.get("host", {}).items()}
+        return replace(self, roles=roles, hosts={**self.hosts, **hosts})
 
     def prescan_role(self, mac_vendor: str | None, open_ports: set[int] = frozenset()) -> str:
         """The role a host is treated as before classification: the cautious guess."""

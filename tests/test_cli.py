@@ -36,7 +36,7 @@ def test_version_and_help() -> None:
     (["scan", "--plan", "8.8.8.0/24"], "--allow-public"),
     (["scan", "--plan", "10.0.0.0/8"], "--allow-large"),
     (["scan", "--plan", "-i", "no-such-if0", "10.0.0.1"], "unknown interface 'no-such-if0'"),
-    (["scan", "--site", "praxis.toml", "10.0.0.1"], "--site"),
+    (["scan", "--site", "no-such-praxis.toml", "10.0.0.1"], "no such site file"),
 ])
 def test_bad_input_is_one_line_and_exit_2(args: list[str], fragment: str) -> None:
     r = praxisscan(*args)

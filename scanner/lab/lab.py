@@ -25,6 +25,7 @@ from scanner.lab.daemons import HostDir, procs_for
 from scanner.lab.netns import PREFIX, in_ns, ns_name, run
 from scanner.lab.topology import LabHost, Practice, load_practice
 
+LAB_SITE_FILE = Path(__file__).with_name("praxis.toml")  # the lab practice's own site file
 DEFAULT_DIR = Path(os.environ.get("PRAXISSCAN_LAB_DIR", "/var/lib/praxisscan/lab"))
 LAN_NS = PREFIX + "lan"
 INTERNET_NS = PREFIX + "internet"

@@ -28,3 +28,9 @@ def test_demo_writes_the_report_and_removes_the_lab(tmp_path: Path) -> None:
     assert f"Report: {tmp_path / 'report.html'}" in r.stdout
     assert (tmp_path / "report.html").stat().st_mode & 0o777 == 0o600
     assert netns.list_lab_namespaces() == []
+    # With the lab's site file the report names exactly the planted exposures.
+    from scanner.jsonio import loads
+    from tests.lab.test_lab_scan import found, planted
+
+    assert found(loads((tmp_path / "scan.json").read_text())) == planted()
+    assert "Konnektor: Client-Authentisierung abgeschaltet" in html

@@ -1,0 +1,373 @@
+"""The exposure rules. Each takes the Context and yields Hits and NotTested entries."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterator
+from datetime import date
+
+from scanner.model import Host, NotTested, Role, Severity
+from scanner.rules.engine import Context, Hit, rule
+
+Out = Iterator["Hit | NotTested"]
+MOBILE = (Role.SMARTPHONE, Role.TABLET)
+DATABASES = {1433: "MS SQL", 3050: "Firebird", 5432: "PostgreSQL", 3306: "MySQL/MariaDB"}
+REMOTE_TOOLS = {5938: "TeamViewer", 5939: "TeamViewer", 5940: "TeamViewer", 7070: "AnyDesk",
+                6568: "AnyDesk", 4899: "Radmin", 2112: "UltraViewer"}
+VNC = range(5900, 5904)
+WINDOWS_10_END = date(2025, 10, 14)
+TI_RANGE = ipaddress.IPv4Network("100.64.0.0/10")
+
+
+def _who(h: Host) -> str:
+    name = h.hostnames[0] if h.hostnames else ""
+    device = " ".join(x for x in (h.vendor, h.product) if x)
+    return ", ".join(x for x in (h.ip, name, device or h.mac_vendor or "", h.role.value) if x)
+
+
+def _no_site(check: str) -> NotTested:
+    return NotTested(check, "no site file (--site): the practice's allowlist is unknown")
+
+
+@rule("unknown-device")
+def unknown_device(ctx: Context) -> Out:
+    if not ctx.site:
+        yield _no_site("unknown-device")
+        return
+    for h in ctx.scan.hosts:
+        if not ctx.device(h):
+            zone = ctx.zone(h)
+            sev = Severity.HIGH if zone in ("ti", "server") else None
+            yield Hit(h.key, None, (f"not in {ctx.site.path}: {_who(h)}",
+                                    f"MAC {h.mac or 'unknown'}" + (" (randomised)" if h.mac_randomized else "")), sev)
+
+
+@rule("missing-device")
+def missing_device(ctx: Context) -> Out:
+    if not ctx.site:
+        yield _no_site("missing-device")
+        return
+    if not ctx.scan.complete:
+        yield NotTested("missing-device", "the scan is incomplete: absence proves nothing")
+        return
+    for d in ctx.site.devices:
+        if not any(d.matches(h) for h in ctx.scan.hosts):
+            ident = f"mac:{d.mac}" if d.mac else f"name:{d.hostname.lower()}" if d.hostname else f"ip:{d.ip}"
+            yield Hit(ident, None, (f"{d.name} ({d.role.value}) listed in {ctx.site.path}, "
+                                    "did not answer",))
+
+
+@rule("private-mobile-device")
+def private_mobile(ctx: Context) -> Out:
+    sensitive = [h for h in ctx.scan.hosts if h.role in (Role.PVS_SERVER, Role.KONNEKTOR)]
+    for h in ctx.scan.hosts:
+        if not (h.role in MOBILE or h.mac_randomized) or ctx.device(h) or ctx.zone(h) == "guest":
+            continue
+        why = f"role {h.role.value}" if h.role in MOBILE else "randomised MAC address"
+        near = [s for s in sensitive if ctx.same_network(h, s)]
+        sev = Severity.HIGH if near else None
+        ev = [f"{_who(h)} ({why})"]
+        if near:
+            ev.append("same network as " + ", ".join(f"{s.role.value} {s.ip}" for s in near))
+        yield Hit(h.key, None, tuple(ev), sev)
+
+
+@rule("unexpected-service")
+def unexpected_service(ctx: Context) -> Out:
+    if not ctx.site:
+        yield _no_site("unexpected-service")
+        return
+    for h in ctx.scan.hosts:
+        d = ctx.device(h)
+        if d is None:
+            continue
+        if d.services is None:
+            yield NotTested("unexpected-service", f"{d.name}: no allowed services listed", h.key)
+            continue
+        for s in h.services:
+            if f"{s.protocol.value}/{s.port}" not in d.services:
+                label = " ".join(x for x in (s.name, s.product, s.version) if x)
+                yield Hit(h.key, s.port, (f"{s.protocol.value}/{s.port} open ({label or 'unknown'}), "
+                                          f"not allowed for {d.name}",))
+
+
+@rule("smbv1")
+def smbv1(ctx: Context) -> Out:
+    for h in ctx.scan.hosts:
+        smb = ctx.observations(h, "smb")
+        if any(o.get("smb1") == "yes" for o in smb):
+            o = next(o for o in smb if o.get("smb1") == "yes")
+            sev = Severity.CRITICAL if h.role in (Role.PVS_SERVER, Role.SERVER) else None
+            yield Hit(h.key, int(o.get("port", 445)),
+                      (f"tcp/{o.get('port', 445)}: SMB1 negotiate accepted (dialect NT LM 0.12)",
+                       _who(h)), sev)
+        elif not smb and ctx.open_tcp(h) & {139, 445}:
+            yield NotTested("smbv1", "SMB port open but not probed (policy or probe failure)", h.key)
+
+
+def _port_rule(ctx: Context, ports: set[int] | range, what: str,
+               severity=lambda h, p: None) -> Out:  # noqa: ANN001
+    for h in ctx.scan.hosts:
+        for s in h.services:
+            if s.protocol.value == "tcp" and s.port in ports:
+                label = " ".join(x for x in (s.product, s.version) if x)
+                yield Hit(h.key, s.port, (f"tcp/{s.port} open: {what}" + (f" ({label})" if label else ""),
+                                          _who(h)), severity(h, s.port))
+
+
+@rule("cleartext-telnet")
+def telnet(ctx: Context) -> Out:
+    yield from _port_rule(ctx, {23}, "Telnet",
+                          lambda h, p: Severity.CRITICAL if h.role is Role.PVS_SERVER else None)
+
+
+@rule("cleartext-ftp")
+def ftp(ctx: Context) -> Out:
+    for h in ctx.scan.hosts:
+        if 21 not in ctx.open_tcp(h):
+            continue
+        banner = next((o for o in ctx.observations(h, "banner") if o.get("protocol") == "ftp"), {})
+        anonymous = banner.get("anonymous") == "yes"
+        ev = [f"tcp/21 open: {banner.get('text', 'FTP')}"]
+        if anonymous:
+            ev.append("anonymous login accepted")
+        yield Hit(h.key, 21, (*ev, _who(h)), Severity.HIGH if anonymous else None)
+
+
+@rule("rdp-exposed")
+def rdp(ctx: Context) -> Out:
+    yield from _port_rule(ctx, {3389}, "Remote Desktop (RDP)")
+
+
+@rule("vnc-exposed")
+def vnc(ctx: Context) -> Out:
+    yield from _port_rule(ctx, VNC, "VNC")
+
+
+@rule("remote-maintenance-tool")
+def remote_tools(ctx: Context) -> Out:
+    for h in ctx.scan.hosts:
+        for port in sorted(ctx.open_tcp(h) & set(REMOTE_TOOLS)):
+            yield Hit(h.key, port, (f"tcp/{port} open: {REMOTE_TOOLS[port]}", _who(h)))
+
+
+@rule("snmp-default-community")
+def snmp(ctx: Context) -> Out:
+    for h in ctx.scan.hosts:
+        for o in ctx.observations(h, "snmp"):
+            if o.get("community") == "public":
+                sev = Severity.HIGH if h.role in (Role.ROUTER, Role.SWITCH, Role.KONNEKTOR) else None
+                yield Hit(h.key, 161, (f"udp/161 answers community 'public': {o.get('sys_descr', '')}"[:300],
+                                       _who(h)), sev)
+                break
+
+
+@rule("management-over-http")
+def management_http(ctx: Context) -> Out:
+    for h in ctx.scan.hosts:
+        for o in ctx.observations(h, "http"):
+            if o.get("tls") == "no" and (o.get("login_form") == "yes" or o.get("auth")):
+                sev = Severity.HIGH if h.role in (Role.KONNEKTOR, Role.CARD_TERMINAL) else None
+                yield Hit(h.key, int(o.get("port", 80)),
+                          (f"http://{h.ip}:{o.get('port')}/ serves a login over plain HTTP"
+                           + (f" ('{o['title']}')" if o.get("title") else ""), _who(h)), sev)
+
+
+@rule("weak-tls")
+def weak_tls(ctx: Context) -> Out:
+    for h in ctx.scan.hosts:
+        for o in ctx.observations(h, "tls"):
+            legacy = o.get("legacy_versions", "none")
+            if legacy != "none" or o.get("version") in ("TLSv1", "TLSv1.1", "SSLv3"):
+                yield Hit(h.key, int(o.get("port", 443)),
+                          (f"tcp/{o.get('port')} accepts {legacy if legacy != 'none' else o.get('version')}",
+                           _who(h)))
+
+
+@rule("expired-certificate")
+def expired(ctx: Context) -> Out:
+    for h in ctx.scan.hosts:
+        for o in ctx.observations(h, "tls"):
+            if o.get("expired") == "yes":
+                yield Hit(h.key, int(o.get("port", 443)),
+                          (f"tcp/{o.get('port')}: certificate '{o.get('subject', '')}' expired "
+                           f"{o.get('not_after', '')}", _who(h)))
+
+
+_EOL = re.compile(r"^Windows (XP|Vista|7|8|8\.1)\b|Server (2003|2008|2012)\b")
+
+
+@rule("outdated-os")
+def outdated_os(ctx: Context) -> Out:
+    for h in ctx.scan.hosts:
+        os_name = h.os or ""
+        eol = bool(_EOL.search(os_name))
+        if not eol and re.match(r"^Windows 10\b(?!.*Server)", os_name) and ctx.today > WINDOWS_10_END:
+            eol = True
+        if eol:
+            sev = Severity.MEDIUM if ctx.zone(h) == "medical" else None
+            yield Hit(h.key, None, (f"reports {os_name}", _who(h)), sev)
+
+
+@rule("medical-device-not-segmented")
+def medical_not_segmented(ctx: Context) -> Out:
+    others = [h for h in ctx.scan.hosts
+              if h.role in (Role.WORKSTATION, Role.PVS_SERVER, *MOBILE) or h.mac_randomized]
+    for h in ctx.scan.hosts:
+        if h.role is not Role.MEDICAL_DEVICE or ctx.zone(h) == "medical":
+            continue
+        near = [o for o in others if ctx.same_network(h, o)]
+        if not near:
+            continue
+        risky = any(x.get("smb1") == "yes" for x in ctx.observations(h, "smb")) or 23 in ctx.open_tcp(h)
+        yield Hit(h.key, None, (f"{_who(h)} shares a network with "
+                                + ", ".join(f"{o.role.value} {o.ip}" for o in near[:5]),),
+                  Severity.HIGH if risky else None)
+
+
+@rule("pvs-database-exposed")
+def pvs_database(ctx: Context) -> Out:
+    for h in ctx.scan.hosts:
+        if h.role is not Role.PVS_SERVER:
+            continue
+        for port in sorted(ctx.open_tcp(h) & set(DATABASES)):
+            yield Hit(h.key, port, (f"tcp/{port} open: {DATABASES[port]} on the PVS server", _who(h)))
+
+
+def _sds(ctx: Context, h: Host) -> dict[str, str] | None:
+    return next(iter(ctx.observations(h, "connector-sds")), None)
+
+
+@rule("konnektor-tls-disabled")
+def konnektor_tls(ctx: Context) -> Out:
+    for h in ctx.scan.hosts:
+        sds = _sds(ctx, h)
+        if sds and (sds.get("tls_mandatory") == "false" or int(sds.get("plain_endpoints", "0")) > 0):
+            yield Hit(h.key, int(sds.get("port", 443)),
+                      (f"connector.sds: TLSMandatory={sds.get('tls_mandatory')}, "
+                       f"{sds.get('plain_endpoints', '0')} endpoints without TLS", _who(h)))
+        elif h.role is Role.KONNEKTOR and not sds:
+            yield NotTested("konnektor-tls-disabled", "connector.sds could not be read", h.key)
+
+
+@rule("konnektor-client-auth-disabled")
+def konnektor_caut(ctx: Context) -> Out:
+    for h in ctx.scan.hosts:
+        sds = _sds(ctx, h)
+        if sds and sds.get("client_aut_mandatory") == "false":
+            yield Hit(h.key, int(sds.get("port", 443)),
+                      ("connector.sds: ClientAutMandatory=false", _who(h)))
+        elif h.role is Role.KONNEKTOR and not sds:
+            yield NotTested("konnektor-client-auth-disabled", "connector.sds could not be read", h.key)
+
+
+@rule("konnektor-ldap-cleartext")
+def konnektor_ldap(ctx: Context) -> Out:
+    for h in ctx.scan.hosts:
+        if h.role is Role.KONNEKTOR and 389 in ctx.open_tcp(h):
+            yield Hit(h.key, 389, ("tcp/389 open: LDAP without TLS on the Konnektor", _who(h)))
+
+
+@rule("card-terminal-no-tls")
+def card_terminal(ctx: Context) -> Out:
+    for h in ctx.scan.hosts:
+        for o in ctx.observations(h, "sicct"):
+            if o.get("tls") == "none":
+                yield Hit(h.key, 4742, (f"SICCT discovery reply of '{o.get('name', '')}' offers "
+                                        "no secure channel (no A3/TLS element)", _who(h)))
+                break
+        else:
+            if h.role is Role.CARD_TERMINAL and not ctx.observations(h, "sicct"):
+                yield NotTested("card-terminal-no-tls", "no SICCT discovery reply", h.key)
+
+
+@rule("kim-cleartext")
+def kim(ctx: Context) -> Out:
+    for h in ctx.scan.hosts:
+        for kind, flag in (("smtp", "starttls"), ("pop3", "stls")):
+            for o in ctx.observations(h, kind):
+                if "KOM-LE" in o.get("greeting", "").upper() and o.get(flag) == "no":
+                    yield Hit(h.key, int(o.get("port", 0)) or None,
+                              (f"tcp/{o.get('port')}: '{o.get('greeting')}' without {flag.upper()}",
+                               _who(h)))
+
+
+@rule("upnp-enabled")
+def upnp_enabled(ctx: Context) -> Out:
+    for h in ctx.scan.hosts:
+        for o in ctx.observations(h, "upnp-device"):
+            if o.get("igd") == "yes":
+                yield Hit(h.key, int(o.get("port", 0)) or None,
+                          (f"UPnP IGD at {o.get('location')}: {o.get('friendly_name', '')}", _who(h)))
+                break
+
+
+@rule("upnp-port-mapping")
+def upnp_mapping(ctx: Context) -> Out:
+    critical = {3389, 445, 139, 1433, 3050, 5432, 3306, 5900, 5901, 23}
+    for h in ctx.scan.hosts:
+        maps = ctx.observations(h, "upnp-mapping")
+        for m in maps:
+            port = int(m.get("internal_port", "0"))
+            sev = Severity.CRITICAL if port in critical else None
+            yield Hit(h.key, int(m.get("external_port", "0")) or None,
+                      (f"{m.get('protocol', 'TCP')} {m.get('external_port')} -> "
+                       f"{m.get('internal_client')}:{port} '{m.get('description', '')}'",), sev)
+        if not maps and any(o.get("igd") == "yes" for o in ctx.observations(h, "upnp-device")):
+            yield NotTested("upnp-port-mapping", "the router's UPnP mapping list was not read "
+                            "(inbound audit not in this version)", h.key)
+
+
+@rule("inbound-service")
+def inbound(ctx: Context) -> Out:
+    hits = [(h, o) for h in ctx.scan.hosts for o in ctx.observations(h, "inbound")]
+    for h, o in hits:
+        yield Hit(h.key, int(o.get("port", "0")) or None,
+                  (f"reachable from the Internet: {o.get('detail', '')}",), None)
+    if not hits:
+        yield NotTested("inbound-service", "no outside-in check in this scan "
+                        "(praxisscan external, not in this version)")
+
+
+@rule("open-wlan")
+def open_wlan(ctx: Context) -> Out:
+    yield NotTested("open-wlan", "no WLAN audit in this scan (praxisscan wlan, not in this version)")
+
+
+@rule("weak-wlan")
+def weak_wlan(ctx: Context) -> Out:
+    yield NotTested("weak-wlan", "no WLAN audit in this scan (praxisscan wlan, not in this version)")
+
+
+@rule("wps-enabled")
+def wps(ctx: Context) -> Out:
+    yield NotTested("wps-enabled", "no WLAN audit in this scan (praxisscan wlan, not in this version)")
+
+
+@rule("rogue-access-point")
+def rogue(ctx: Context) -> Out:
+    yield NotTested("rogue-access-point", "no WLAN audit in this scan (praxisscan wlan, not in this version)")
+
+
+@rule("ti-address-conflict")
+def ti_conflict(ctx: Context) -> Out:
+    for net in ctx.networks():
+        if net.overlaps(TI_RANGE):
+            yield Hit(f"net:{net}", None, (f"network {net} overlaps the TI range {TI_RANGE}",))
+
+
+@rule("multiple-dhcp-servers")
+def dhcp_servers(ctx: Context) -> Out:
+    servers = [h for h in ctx.scan.hosts if ctx.observations(h, "dhcp-server")]
+    if len(servers) > 1:
+        for h in servers:
+            yield Hit(h.key, 67, (f"{_who(h)} answers DHCP; "
+                                  f"{len(servers)} DHCP servers seen: " + ", ".join(s.ip for s in servers),))
+
+
+@rule("consumer-iot-in-practice-network")
+def consumer_iot(ctx: Context) -> Out:
+    for h in ctx.scan.hosts:
+        if h.role is Role.IOT and ctx.zone(h) != "guest" and not ctx.device(h):
+            yield Hit(h.key, None, (_who(h),))
