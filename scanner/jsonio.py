@@ -27,6 +27,8 @@ from scanner.model import (
     Service,
     Severity,
     Source,
+    WlanNetwork,
+    WlanSecurity,
 )
 
 
@@ -43,6 +45,10 @@ def scan_to_dict(scan: Scan) -> dict[str, Any]:
         "not_tested": [
             {"check": n.check, "host": n.host, "reason": n.reason} for n in scan.not_tested
         ],
+        "wlans": None if scan.wlans is None else [
+            {"ssid": w.ssid, "bssid": w.bssid, "security": w.security.value,
+             "ciphers": list(w.ciphers), "wps": w.wps, "vendor": w.vendor,
+             "channel": w.channel, "signal_dbm": w.signal_dbm} for w in scan.wlans],
     }
 
 
@@ -81,6 +87,12 @@ def scan_from_dict(doc: Any, origin: str = "<scan>") -> Scan:
                 NotTested(check=n["check"], reason=n["reason"], host=n.get("host"))
                 for n in doc["not_tested"]
             ),
+            wlans=None if doc.get("wlans") is None else tuple(
+                WlanNetwork(ssid=w["ssid"], bssid=w["bssid"], security=WlanSecurity(w["security"]),
+                            ciphers=tuple(w.get("ciphers", ())), wps=bool(w.get("wps")),
+                            vendor=w.get("vendor"), channel=w.get("channel"),
+                            signal_dbm=w.get("signal_dbm"))
+                for w in doc["wlans"]),
         )
     except (KeyError, TypeError, ValueError) as e:
         raise ScanFileError(f"{origin}: malformed scan ({type(e).__name__}: {e})") from None

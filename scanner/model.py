@@ -217,6 +217,33 @@ class NotTested:
     host: str | None = None
 
 
+class WlanSecurity(str, enum.Enum):
+    OPEN = "open"
+    OWE = "owe"
+    WEP = "wep"
+    WPA = "wpa"  # WPA1
+    WPA2 = "wpa2"
+    WPA3 = "wpa3"
+
+    @property
+    def rank(self) -> int:
+        return ["open", "wep", "wpa", "owe", "wpa2", "wpa3"].index(self.value)
+
+
+@dataclass(frozen=True)
+class WlanNetwork:
+    """One BSS seen by a WLAN audit (filled by praxisscan wlan)."""
+
+    ssid: str
+    bssid: str
+    security: WlanSecurity
+    ciphers: tuple[str, ...] = ()  # "CCMP", "TKIP", group cipher included
+    wps: bool = False
+    vendor: str | None = None
+    channel: int | None = None
+    signal_dbm: int | None = None
+
+
 @dataclass(frozen=True)
 class Scan:
     started_at: datetime
@@ -228,6 +255,7 @@ class Scan:
     not_tested: tuple[NotTested, ...] = ()
     tool_version: str = ""
     schema_version: int = field(default=SCHEMA_VERSION)
+    wlans: tuple[WlanNetwork, ...] | None = None  # None: no WLAN audit in this scan
 
     def host(self, key: str) -> Host | None:
         for h in self.hosts:

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 from datetime import date
 
-from scanner.model import Host, NotTested, Role, Severity
+from scanner.model import Host, NotTested, Role, Severity, WlanSecurity
 from scanner.rules.engine import Context, Hit, rule
 
 Out = Iterator["Hit | NotTested"]
@@ -330,24 +330,69 @@ def inbound(ctx: Context) -> Out:
                         "(praxisscan external, not in this version)")
 
 
+def _no_wlan(check: str) -> NotTested:
+    return NotTested(check, "no WLAN audit in this scan (praxisscan wlan)")
+
+
+def _practice_wlan(ctx: Context, ssid: str):  # noqa: ANN202
+    return next((w for w in ctx.site.wlans if w.ssid == ssid), None) if ctx.site else None
+
+
 @rule("open-wlan")
 def open_wlan(ctx: Context) -> Out:
-    yield NotTested("open-wlan", "no WLAN audit in this scan (praxisscan wlan, not in this version)")
+    if ctx.scan.wlans is None:
+        yield _no_wlan("open-wlan")
+        return
+    for w in ctx.scan.wlans:
+        expected = _practice_wlan(ctx, w.ssid)
+        if w.security is WlanSecurity.OPEN and not (expected and expected.zone == "guest"
+                                                    and expected.min_security == "open"):
+            yield Hit(f"wlan:{w.bssid}", None, (f"'{w.ssid}' ({w.bssid}) has no encryption",))
 
 
 @rule("weak-wlan")
 def weak_wlan(ctx: Context) -> Out:
-    yield NotTested("weak-wlan", "no WLAN audit in this scan (praxisscan wlan, not in this version)")
+    if ctx.scan.wlans is None:
+        yield _no_wlan("weak-wlan")
+        return
+    for w in ctx.scan.wlans:
+        expected = _practice_wlan(ctx, w.ssid)
+        floor = WlanSecurity(expected.min_security) if expected else WlanSecurity.WPA2
+        weak = w.security in (WlanSecurity.WEP, WlanSecurity.WPA) or "TKIP" in w.ciphers
+        below = w.security is not WlanSecurity.OPEN and w.security.rank < floor.rank
+        if weak or below:
+            what = f"{w.security.value.upper()}" + (" with TKIP" if "TKIP" in w.ciphers else "")
+            yield Hit(f"wlan:{w.bssid}", None, (f"'{w.ssid}' ({w.bssid}) uses {what}"
+                                                + (f", below {floor.value.upper()}" if below else ""),))
 
 
 @rule("wps-enabled")
 def wps(ctx: Context) -> Out:
-    yield NotTested("wps-enabled", "no WLAN audit in this scan (praxisscan wlan, not in this version)")
+    if ctx.scan.wlans is None:
+        yield _no_wlan("wps-enabled")
+        return
+    for w in ctx.scan.wlans:
+        if w.wps:
+            yield Hit(f"wlan:{w.bssid}", None, (f"'{w.ssid}' ({w.bssid}) advertises WPS",))
 
 
 @rule("rogue-access-point")
 def rogue(ctx: Context) -> Out:
-    yield NotTested("rogue-access-point", "no WLAN audit in this scan (praxisscan wlan, not in this version)")
+    if ctx.scan.wlans is None:
+        yield _no_wlan("rogue-access-point")
+        return
+    if not ctx.site or not ctx.site.wlans:
+        yield NotTested("rogue-access-point", "the site file lists no expected WLANs")
+        return
+    for w in ctx.scan.wlans:
+        expected = _practice_wlan(ctx, w.ssid)
+        if expected is None:
+            continue
+        unknown = bool(expected.bssids) and w.bssid.lower() not in {b.lower() for b in expected.bssids}
+        weaker = w.security.rank < WlanSecurity(expected.min_security).rank
+        if unknown or weaker:
+            why = "unknown BSSID" if unknown else f"weaker security ({w.security.value})"
+            yield Hit(f"wlan:{w.bssid}", None, (f"practice SSID '{w.ssid}' from {w.bssid}: {why}",))
 
 
 @rule("ti-address-conflict")

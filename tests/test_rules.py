@@ -1,0 +1,102 @@
+"""Exposure rules against fixture folders: tests/rules/<rule>/<case>/case.toml.
+
+Each case describes a scan (hosts with services and observations, WLANs, networks), may
+carry a praxis.toml site file beside it, and lists the findings of its rule it expects:
+host, port, severity. A 'silent' case expects none. One test runs them all; another proves
+every rule in the catalog has a case that fires and one that stays silent.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from scanner.model import (Host, Observation, Protocol, Role, Scan, Scope, Service, Severity,
+                           Source, WlanNetwork, WlanSecurity)
+from scanner.oui import is_randomized
+from scanner.rules.engine import catalog, evaluate, fingerprint
+from scanner.site import load_site
+
+CASES = sorted(Path(__file__).with_name("rules").glob("*/*/case.toml"))
+T0 = datetime(2026, 11, 28, tzinfo=timezone.utc)
+
+
+def load_case(path: Path) -> tuple[Scan, object, date, set[tuple[str, int | None, str]]]:
+    doc = tomllib.loads(path.read_text())
+    hosts = []
+    for h in doc.get("host", []):
+        services = tuple(Service(int(s.split("/")[1]), Protocol(s.split("/")[0]))
+                         for s in h.get("services", []))
+        observations = tuple(
+            Observation(Source.PROBE, o["kind"],
+                        tuple((k, str(v)) for k, v in o.items() if k != "kind"), T0)
+            for o in h.get("observations", []))
+        mac = h.get("mac")
+        hosts.append(Host(ip=h["ip"], mac=mac, mac_randomized=bool(mac and is_randomized(mac)),
+                          role=Role(h.get("role", "unknown")), os=h.get("os"),
+                          hostnames=tuple(h.get("hostnames", [])), services=services,
+                          observations=observations))
+    wlans = None
+    if "wlan" in doc or "wlans" in doc:
+        wlans = tuple(WlanNetwork(w["ssid"], w["bssid"], WlanSecurity(w["security"]),
+                                  tuple(w.get("ciphers", ())), bool(w.get("wps")))
+                      for w in doc.get("wlan", []))
+    nets = tuple(doc.get("networks", ["192.168.178.0/24"]))
+    scan = Scan(started_at=T0, finished_at=T0, complete=True, hosts=tuple(hosts), wlans=wlans,
+                scope=Scope(targets=nets, networks=nets))
+    site_file = path.with_name("praxis.toml")
+    site = load_site(site_file) if site_file.exists() else None
+    expected = {(e["host"], e.get("port"), e["severity"]) for e in doc.get("expect", [])}
+    return scan, site, doc.get("today", date(2026, 11, 28)), expected
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: f"{p.parent.parent.name}/{p.parent.name}")
+def test_rule_fixture(case: Path) -> None:
+    rule_id = case.parent.parent.name
+    scan, site, today, expected = load_case(case)
+    findings, _ = evaluate(scan, site, today)
+    got = {(f.host, f.port, f.severity.value) for f in findings if f.rule == rule_id}
+    assert got == expected
+    for f in findings:
+        assert f.fingerprint == fingerprint(f.rule, f.host, f.port)
+
+
+def test_every_rule_has_a_case_that_fires_and_one_that_stays_silent() -> None:
+    cases: dict[str, dict[str, int]] = {}
+    for c in CASES:
+        expected = load_case(c)[3]
+        cases.setdefault(c.parent.parent.name, {})[c.parent.name] = len(expected)
+    for rule_id in catalog():
+        assert cases.get(rule_id, {}).get("fires", 0) > 0, f"{rule_id}: no case that fires"
+        assert cases.get(rule_id, {}).get("silent") == 0, f"{rule_id}: no silent case"
+    assert set(cases) <= set(catalog()), "fixture folder for an unknown rule"
+
+
+def test_fingerprints_survive_an_ip_change() -> None:
+    mac = "00:19:99:00:00:10"
+    a = fingerprint("smbv1", f"mac:{mac}", 445)
+    assert a == fingerprint("smbv1", f"mac:{mac}", 445) and len(a) == 16
+    assert a != fingerprint("smbv1", f"mac:{mac}", 139)
+
+
+def test_acknowledged_findings_are_marked_and_expired_ones_come_back(tmp_path: Path) -> None:
+    case = Path(__file__).with_name("rules") / "cleartext-telnet" / "fires" / "case.toml"
+    scan = load_case(case)[0]
+    fp = fingerprint("cleartext-telnet", "mac:00:13:49:00:00:03", 23)
+    site = tmp_path / "praxis.toml"
+    site.write_text(f'[practice]\nname = "x"\n\n[[acknowledged]]\nfinding = "{fp}"\n'
+                    'reason = "Switch wird im Januar getauscht"\nby = "IT Müller"\nuntil = 2027-01-31\n')
+    (f,) = [f for f in evaluate(scan, load_site(site), date(2026, 12, 1))[0] if f.rule == "cleartext-telnet"]
+    assert f.acknowledged.startswith("Switch wird im Januar getauscht (IT Müller")
+    (f,) = [f for f in evaluate(scan, load_site(site), date(2027, 2, 1))[0] if f.rule == "cleartext-telnet"]
+    assert f.acknowledged == ""
+
+
+def test_catalog_entries_are_complete_in_both_languages() -> None:
+    for rule_id, e in catalog().items():
+        for text in (e.title, e.explanation, e.fix):
+            assert text.de.strip() and text.en.strip(), rule_id
+        assert e.references and isinstance(e.severity, Severity), rule_id
