@@ -76,6 +76,17 @@ def build_parser() -> argparse.ArgumentParser:
     up = oui_sub.add_parser("update", help="install a fresh IEEE CSV (oui.csv, mam.csv, oui36.csv)")
     up.add_argument("file", type=Path)
 
+    b = sub.add_parser("baseline", help="draft a site file (praxis.toml) from a scan")
+    b.add_argument("scan", type=Path, help="a scan written with --format json")
+    b.add_argument("--output", "-o", type=Path, required=True)
+    b.add_argument("--name", default="Praxis", help="the practice's name")
+    b.add_argument("--size", choices=("praxis", "mittlere-praxis", "grosspraxis"),
+                   default="praxis", help="practice size: which KBV Anlagen apply")
+
+    rl = sub.add_parser("rules", help="the exposure rules")
+    rl_sub = rl.add_subparsers(dest="rules_action", metavar="ACTION", required=True)
+    rl_sub.add_parser("catalog", help="print the findings catalog (Markdown)")
+
     d = sub.add_parser("demo", help="build the lab practice, scan it, write the report, remove it")
     d.add_argument("--output-dir", type=Path, default=Path("praxisscan-demo"))
     d.add_argument("--lang", choices=("de", "en"), default="de")
@@ -91,7 +102,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
     try:
         return {"scan": cmd_scan, "lab": cmd_lab, "demo": cmd_demo,
-                "fingerprints": cmd_fingerprints, "oui": cmd_oui}[args.command](args)
+                "fingerprints": cmd_fingerprints, "oui": cmd_oui, "baseline": cmd_baseline,
+                "rules": cmd_rules}[args.command](args)
     except PraxisscanError as e:
         print(f"praxisscan: error: {e}", file=sys.stderr)
         return EXIT_ERROR
@@ -309,4 +321,29 @@ def cmd_oui(args: argparse.Namespace) -> int:
         raise UsageError(str(e)) from None
     print(f"installed {count} {registry} entries as {target}; lookups prefer it over the "
           "system copy")
+    return EXIT_OK
+
+
+def cmd_baseline(args: argparse.Namespace) -> int:
+    from scanner.baseline import draft_site
+    from scanner.jsonio import loads
+    from scanner.site import load_site
+
+    try:
+        text = args.scan.read_text(encoding="utf-8")
+    except (FileNotFoundError, UnicodeDecodeError) as e:
+        raise UsageError(f"{args.scan}: {e}") from None
+    if args.output.exists():
+        raise UsageError(f"{args.output} exists: baseline never overwrites a site file")
+    write_private(args.output, draft_site(loads(text, str(args.scan)), args.name, args.size))
+    load_site(args.output)  # the draft must itself be a valid site file
+    print(f"Draft site file written to {args.output}: review every device before using it "
+          "with --site.")
+    return EXIT_OK
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    from scanner.rules.catalog_doc import catalog_markdown
+
+    sys.stdout.write(catalog_markdown())
     return EXIT_OK

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 LABELS: dict[str, dict[str, str]] = {
     "de": {
-        "title": "Netzwerk-Sicherheitsbericht", "name": "Name", "device": "Gerät", "hosts": "Geräte", "ip": "IP-Adresse",
+        "title": "Netzwerk-Sicherheitsbericht", "name": "Name", "device": "Gerät", "acknowledged": "Akzeptiert", "hosts": "Geräte", "ip": "IP-Adresse",
         "mac": "MAC-Adresse", "vendor": "Hersteller (MAC)", "role": "Rolle",
         "services": "Offene Dienste", "findings": "Befunde", "no_findings": "Keine Befunde.",
         "not_tested": "Nicht geprüft", "scope": "Umfang", "profile": "Profil",
@@ -16,7 +16,7 @@ LABELS: dict[str, dict[str, str]] = {
         "tool": "Werkzeug", "yes": "ja", "no": "nein",
     },
     "en": {
-        "title": "Network security report", "name": "Name", "device": "Device", "hosts": "Devices", "ip": "IP address",
+        "title": "Network security report", "name": "Name", "device": "Device", "acknowledged": "Acknowledged", "hosts": "Devices", "ip": "IP address",
         "mac": "MAC address", "vendor": "Vendor (MAC)", "role": "Role",
         "services": "Open services", "findings": "Findings", "no_findings": "No findings.",
         "not_tested": "Not tested", "scope": "Scope", "profile": "Profile",

@@ -41,8 +41,11 @@ def render_terminal(scan: Scan, lang: str = "de", color: bool = False, width: in
     console.print(table)
     console.print(Text(f"{L['findings']}: {len(scan.findings) or L['no_findings']}", style="bold"))
     for f in sorted(scan.findings, key=lambda f: -f.severity.rank):
+        ack = f" [{L['acknowledged']}: {clean(f.acknowledged, 120)}]" if f.acknowledged else ""
         console.print(Text(f"[{f.severity.value}] {clean(f.title.get(lang))} "
-                           f"({clean(f.host or '')}{':' + str(f.port) if f.port else ''})"))
+                           f"({clean(f.host or '')}{':' + str(f.port) if f.port else ''}){ack}"))
+        for e in f.evidence[:2]:
+            console.print(Text(f"    {clean(e, 200)}", style="dim"))
     if scan.not_tested:
         console.print(Text(L["not_tested"] + ":", style="bold"))
         for n in scan.not_tested:
