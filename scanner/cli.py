@@ -83,6 +83,18 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--size", choices=("praxis", "mittlere-praxis", "grosspraxis"),
                    default="praxis", help="practice size: which KBV Anlagen apply")
 
+    ex = sub.add_parser("external", help="outside-in check of the practice's public address "
+                                         "(run from outside the practice)")
+    ex.add_argument("address", help="the practice's public IPv4 address")
+    ex.add_argument("--inside", type=Path, help="the inside scan (JSON) to tie results to")
+    ex.add_argument("--site", type=Path)
+    ex.add_argument("--interface", "-i")
+    ex.add_argument("--format", "-f", choices=("terminal", "json", "html"), default="terminal")
+    ex.add_argument("--output", "-o", type=Path)
+    ex.add_argument("--lang", choices=("de", "en"), default="de")
+    ex.add_argument("--plan", action="store_true", help="print what would be sent, send nothing")
+    ex.add_argument("--fail-on", choices=SEVERITIES, default="high")
+
     rl = sub.add_parser("rules", help="the exposure rules")
     rl_sub = rl.add_subparsers(dest="rules_action", metavar="ACTION", required=True)
     rl_sub.add_parser("catalog", help="print the findings catalog (Markdown)")
@@ -103,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return {"scan": cmd_scan, "lab": cmd_lab, "demo": cmd_demo,
                 "fingerprints": cmd_fingerprints, "oui": cmd_oui, "baseline": cmd_baseline,
-                "rules": cmd_rules}[args.command](args)
+                "rules": cmd_rules, "external": cmd_external}[args.command](args)
     except PraxisscanError as e:
         print(f"praxisscan: error: {e}", file=sys.stderr)
         return EXIT_ERROR
@@ -260,6 +272,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
         rc = subprocess.run(argv, stdin=subprocess.DEVNULL).returncode
         if rc != 0:
             raise UsageError(f"the scan inside the lab failed (exit {rc})")
+        # Then from the dead-end "internet": what reaches the practice from outside.
+        from scanner.lab.lab import INTERNET_NS
+
+        wan = lab.practice.wan_address.split("/")[0]
+        print(f"Outside-in check of {wan} from the lab's internet namespace ...", file=sys.stderr)
+        argv = ["ip", "netns", "exec", INTERNET_NS, sys.executable, "-m", "scanner", "external",
+                wan, "--inside", str(json_path.resolve()), "--site", str(LAB_SITE_FILE),
+                "--interface", "eth0", "--format", "json", "--output", str(json_path.resolve()),
+                "--fail-on", "none"]
+        rc = subprocess.run(argv, stdin=subprocess.DEVNULL).returncode
+        if rc != 0:
+            raise UsageError(f"the outside-in check in the lab failed (exit {rc})")
     finally:
         if not args.keep_lab:
             lab.down()
@@ -347,3 +371,29 @@ def cmd_rules(args: argparse.Namespace) -> int:
 
     sys.stdout.write(catalog_markdown())
     return EXIT_OK
+
+
+def cmd_external(args: argparse.Namespace) -> int:
+    import ipaddress
+
+    from scanner import external
+    from scanner.jsonio import loads
+    from scanner.pipeline import apply_rules, require_root
+    from scanner.render import Format, render
+    from scanner.site import load_site
+
+    try:
+        address = str(ipaddress.IPv4Address(args.address))
+    except ValueError:
+        raise UsageError(f"external needs one IPv4 address, not {args.address!r}") from None
+    if args.plan:
+        print("\n".join(external.describe(address)))
+        return EXIT_OK
+    site = load_site(args.site) if args.site else None
+    inside = loads(args.inside.read_text(encoding="utf-8"), str(args.inside)) if args.inside else None
+    require_root()
+    reached = external.check(address, inside, args.interface)
+    scan = apply_rules(external.merge(address, inside, reached), site)
+    color = args.output is None and args.format == "terminal" and sys.stdout.isatty()
+    _emit(render(scan, Format(args.format), args.lang, color=color), args.output)
+    return _exit_for(scan, args.fail_on)

@@ -33,7 +33,7 @@ from scanner.portscan.nmap_scan import NmapHost, NmapRun, nmap_binary, ping_scan
 from scanner.ports import tcp_ports, udp_ports
 from scanner.probes import web
 from scanner.probes.registry import jobs_for, probe_host
-from scanner.rules.engine import evaluate
+from scanner.rules.engine import catalog, evaluate
 from scanner.site import Site
 
 
@@ -123,7 +123,9 @@ def run_scan(plan: Plan, observer: ScanObserver = NullObserver(),
 def apply_rules(scan: Scan, site: Site | None) -> Scan:
     """The exposure rules over a finished scan: findings, and what they could not test."""
     findings, gaps = evaluate(scan, site)
-    return dataclasses.replace(scan, findings=findings, not_tested=scan.not_tested + gaps)
+    # Evaluating again (a stored scan, a new site file) replaces the rules' own gaps.
+    kept = tuple(n for n in scan.not_tested if n.check not in catalog())
+    return dataclasses.replace(scan, findings=findings, not_tested=kept + gaps)
 
 
 # -- stages ---------------------------------------------------------------------------------

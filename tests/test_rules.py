@@ -100,3 +100,17 @@ def test_catalog_entries_are_complete_in_both_languages() -> None:
         for text in (e.title, e.explanation, e.fix):
             assert text.de.strip() and text.en.strip(), rule_id
         assert e.references and isinstance(e.severity, Severity), rule_id
+
+
+def test_evaluating_again_replaces_the_rules_own_gaps(tmp_path: Path) -> None:
+    import dataclasses
+
+    from scanner.pipeline import apply_rules
+
+    case = Path(__file__).with_name("rules") / "unknown-device" / "fires" / "case.toml"
+    scan, site, _, _ = load_case(case)
+    without = apply_rules(scan, None)
+    assert any(n.check == "unknown-device" for n in without.not_tested)
+    again = apply_rules(dataclasses.replace(without, findings=()), site)
+    assert not any(n.check == "unknown-device" for n in again.not_tested)
+    assert apply_rules(again, site).not_tested == again.not_tested  # idempotent

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from scanner.model import NotTested
 from scanner.observer import NullObserver, ScanObserver
-from scanner.probes import banners, dicom, smb, tls, udp, web
+from scanner.probes import banners, dicom, rdp, smb, tls, udp, web
 from scanner.probes.base import ProbeResult
 
 # Ports where a protocol is expected; other open ports get a passive banner read.
@@ -24,7 +24,7 @@ TLS_PORTS = {443, 636, 993, 995, 4742, 5001, 8443, 8500, 8501, 11115, 49443}
 HTTPS = {443, 5001, 8443, 8500, 8501, 11115, 49443}
 DICOM = {104, 11112, 4242}
 SMTP, POP3 = {25, 587}, {110}
-SILENT = {139, 445, 3389, 5432, 1433, 3306, 3050, 135, 5900, 5901, 62078, 49152}
+SILENT = {139, 445, 5432, 1433, 3306, 3050, 135, 5900, 5901, 62078, 49152}
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,8 @@ def jobs_for(ip: str, open_tcp: list[int], allowed: frozenset[str], source_ip: s
             add("smtp", port, lambda p=port: banners.smtp(ip, p), 16)
         elif port in POP3:
             add("pop3", port, lambda p=port: banners.pop3(ip, p), 16)
+        elif port == 3389:
+            add("rdp", port, lambda p=port: rdp.rdp(ip, p), 16)
         elif port in DICOM:
             add("dicom", port, lambda p=port: dicom.c_echo(ip, p), 16)
         elif port in PLAIN_HTTP:

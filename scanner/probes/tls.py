@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import ssl
 import tempfile
 from datetime import datetime, timezone
@@ -28,6 +29,7 @@ def tls(ip: str, port: int) -> ProbeResult:
             pass
     return ProbeResult((observation(
         "tls", port=port, version=version, legacy_versions=",".join(legacy) or "none",
+        cert_sha256=hashlib.sha256(der).hexdigest() if der else "",
         subject=_name(cert.get("subject", ())), issuer=_name(cert.get("issuer", ())),
         not_after=not_after, expired=expired,
         self_signed="yes" if cert and cert.get("subject") == cert.get("issuer") else "no"),))

@@ -101,12 +101,21 @@ def upnp_description(location: str) -> ProbeResult:
     desc = upnp.parse(got[2])
     if desc is None:
         return ProbeResult()
-    return ProbeResult((observation(
+    igd = "InternetGatewayDevice" in desc.device_type
+    found = [observation(
         "upnp-device", location=location, port=port, device_type=desc.device_type,
         friendly_name=desc.friendly_name, manufacturer=desc.manufacturer,
         model_name=desc.model_name, model_number=desc.model_number,
         server=got[1].get("server", ""), services=" ".join(desc.services)[:1000],
-        igd="yes" if "InternetGatewayDevice" in desc.device_type else "no"),))
+        igd="yes" if igd else "no")]
+    if igd:
+        from scanner.probes import upnp_igd
+
+        found += upnp_igd.audit(ip, port, list(desc.control_urls))
+        ext = upnp_igd.natpmp_external_address(ip)
+        if ext:
+            found.append(observation("natpmp", external_address=ext))
+    return ProbeResult(tuple(found))
 
 
 def _tri(v: bool | None) -> str:

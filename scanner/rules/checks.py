@@ -311,23 +311,27 @@ def upnp_mapping(ctx: Context) -> Out:
         for m in maps:
             port = int(m.get("internal_port", "0"))
             sev = Severity.CRITICAL if port in critical else None
+            target = next((x for x in ctx.scan.hosts if x.ip == m.get("internal_client")), None)
             yield Hit(h.key, int(m.get("external_port", "0")) or None,
                       (f"{m.get('protocol', 'TCP')} {m.get('external_port')} -> "
-                       f"{m.get('internal_client')}:{port} '{m.get('description', '')}'",), sev)
+                       f"{m.get('internal_client')}:{port} '{m.get('description', '')}'",
+                       f"points to {_who(target) if target else m.get('internal_client')}"), sev)
         if not maps and any(o.get("igd") == "yes" for o in ctx.observations(h, "upnp-device")):
-            yield NotTested("upnp-port-mapping", "the router's UPnP mapping list was not read "
-                            "(inbound audit not in this version)", h.key)
+            yield NotTested("upnp-port-mapping", "the router's UPnP mapping list could not be read",
+                            h.key)
 
 
 @rule("inbound-service")
 def inbound(ctx: Context) -> Out:
+    critical = {3389, 445, 139, 1433, 3050, 5432, 3306, 5900, 5901, 23}
     hits = [(h, o) for h in ctx.scan.hosts for o in ctx.observations(h, "inbound")]
     for h, o in hits:
-        yield Hit(h.key, int(o.get("port", "0")) or None,
-                  (f"reachable from the Internet: {o.get('detail', '')}",), None)
+        port = int(o.get("port", "0")) or None
+        yield Hit(h.key, port, (f"reachable from the Internet: {o.get('detail', '')}", _who(h)),
+                  Severity.CRITICAL if port in critical else None)
     if not hits:
         yield NotTested("inbound-service", "no outside-in check in this scan "
-                        "(praxisscan external, not in this version)")
+                        "(praxisscan external --inside SCAN.json, run from outside)")
 
 
 def _no_wlan(check: str) -> NotTested:

@@ -444,12 +444,8 @@ def test_smb_probe_reads_the_servers_identity(scan_run) -> None:
 
 # -- exposure rules with the lab's site file ----------------------------------------------------
 
-# Planted exposures whose evidence needs parts not in this version: reported as not tested.
-NEEDS_LATER = {"upnp-port-mapping": "UPnP mapping list", "inbound-service": "outside-in check"}
-
-
 def planted() -> set[tuple[str, str]]:
-    return {(h.name, e) for h in PRACTICE.hosts for e in h.exposures if e not in NEEDS_LATER}
+    return {(h.name, e) for h in PRACTICE.hosts for e in h.exposures}
 
 
 def found(scan: Scan) -> set[tuple[str, str]]:
@@ -458,16 +454,46 @@ def found(scan: Scan) -> set[tuple[str, str]]:
     return {(key[f.host], f.rule) for f in scan.findings}
 
 
-def test_the_lab_site_file_gives_exactly_the_planted_exposures(scan_run) -> None:
-    from scanner.lab.lab import LAB_SITE_FILE
-    from scanner.pipeline import apply_rules
-    from scanner.site import load_site
+@pytest.fixture(scope="module")
+def outside_in(scan_run, tmp_path_factory):
+    """The outside-in check from the lab's internet namespace, tied to the inside scan."""
+    from scanner.lab.lab import INTERNET_NS, LAB_SITE_FILE
+    from scanner.jsonio import dumps
 
-    scan = apply_rules(scan_run[0], load_site(LAB_SITE_FILE))
-    assert found(scan) == planted()
-    gaps = {(n.check, n.host) for n in scan.not_tested}
-    assert ("upnp-port-mapping", f"mac:{PRACTICE.router.mac}") in gaps
-    assert ("inbound-service", None) in gaps
-    for f in scan.findings:  # every finding explains itself in both languages
+    out = tmp_path_factory.mktemp("outside")
+    inside = out / "inside.json"
+    inside.write_text(dumps(scan_run[0]))
+    r = praxisscan("external", PRACTICE.wan_address.split("/")[0], "--inside", str(inside),
+                   "--site", str(LAB_SITE_FILE), "-i", "eth0", "--format", "json",
+                   "-o", str(out / "combined.json"), "--fail-on", "none", ns=INTERNET_NS)
+    assert r.returncode == 0, r.stderr
+    return loads((out / "combined.json").read_text())
+
+
+def test_upnp_audit_lists_the_routers_mappings_and_external_address(scan_run) -> None:
+    scan = scan_run[0]
+    (mapping,) = _obs(scan, "fritzbox", "upnp-mapping")
+    assert (mapping["external_port"], mapping["internal_client"], mapping["description"]) == (
+        "5001", PRACTICE.host("nas").ip, "Synology DSM")
+    wan = PRACTICE.wan_address.split("/")[0]
+    assert _obs(scan, "fritzbox", "upnp-external-ip") == [{"address": wan}]
+    assert _obs(scan, "fritzbox", "natpmp") == [{"external_address": wan}]
+
+
+def test_outside_in_ties_the_port_forward_and_the_upnp_mapping_to_their_hosts(outside_in) -> None:
+    inbound = {(f.host, f.port, f.severity.value) for f in outside_in.findings
+               if f.rule == "inbound-service"}
+    assert inbound == {(f"mac:{PRACTICE.host('pvs-server').mac}", 3389, "critical"),
+                       (f"mac:{PRACTICE.host('nas').mac}", 5001, "high")}
+    rdp = next(f for f in outside_in.findings if f.rule == "inbound-service" and f.port == 3389)
+    assert "(certificate)" in rdp.evidence[0] and "PVS-SERVER" in rdp.evidence[0]
+
+
+def test_the_lab_site_file_gives_exactly_the_planted_exposures(outside_in) -> None:
+    assert found(outside_in) == planted()
+    checks = {n.check for n in outside_in.not_tested}
+    assert {"upnp-port-mapping", "inbound-service", "unknown-device"}.isdisjoint(checks)
+    assert {"open-wlan", "weak-wlan"} <= checks  # no WLAN audit in the lab scan
+    for f in outside_in.findings:  # every finding explains itself in both languages
         assert f.evidence and f.title.de and f.title.en and f.fix.de and f.fix.en
         assert f.references and len(f.fingerprint) == 16

@@ -1,0 +1,115 @@
+"""Outside-in check: what the Internet reaches at the practice's public address.
+
+Run from outside the practice (a technician's mobile hotspot): SYN-scan the public address,
+identify what answers, and tie every open port to the inside host it reaches, by the same
+TLS or RDP certificate seen from inside, else by the router's UPnP mapping for that port.
+What it cannot see: ports the provider filters, services that answer only certain source
+addresses, and anything behind an IPv6-only or CGNAT connection (no public IPv4).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from scanner import __version__
+from scanner.model import Host, Observation, Scan, Scope, Source
+from scanner.observer import NullObserver, ScanObserver
+from scanner.portscan.nmap_scan import NmapRun, nmap_binary
+from scanner.ports import Profile, port_spec, tcp_ports
+from scanner.probes import banners, rdp, tls, web
+from scanner.probes.base import ProbeResult, is_tls
+from scanner.render.text import clean
+
+CRITICAL_INTERNAL = {3389, 445, 139, 1433, 3050, 5432, 3306, 5900, 5901, 23}
+
+
+@dataclass(frozen=True)
+class Reachable:
+    external_port: int
+    label: str  # what answered, as far as the probes tell
+    internal_host: str | None  # host key inside, when it could be tied
+    internal_port: int | None
+    method: str  # "certificate", "upnp-mapping" or ""
+
+
+def check(address: str, inside: Scan | None, interface: str | None = None,
+          observer: ScanObserver = NullObserver()) -> list[Reachable]:
+    nmap_binary()
+    found = NmapRun().scan([address], tcp_ports(Profile.STANDARD), interface, observer,
+                           host_pps=40, max_pps=200)
+    open_ports = [s.port for s in found[0].services] if found else []
+    return [_identify(address, port, inside) for port in open_ports]
+
+
+def _identify(address: str, port: int, inside: Scan | None) -> Reachable:
+    obs = _probe(address, port)
+    fingerprint = next((o.get("cert_sha256") for o in obs if o.get("cert_sha256")), None)
+    label = _label(port, obs)
+    if inside and fingerprint:
+        for h in inside.hosts:
+            for o in h.observations:
+                if o.get("cert_sha256") == fingerprint:
+                    return Reachable(port, label, h.key, int(o.get("port") or 0) or None,
+                                     "certificate")
+    if inside:
+        for h in inside.hosts:
+            for o in h.observations:
+                if o.kind == "upnp-mapping" and o.get("external_port") == str(port):
+                    target = next((x for x in inside.hosts if x.ip == o.get("internal_client")), None)
+                    return Reachable(port, label, target.key if target else None,
+                                     int(o.get("internal_port") or 0) or None, "upnp-mapping")
+    return Reachable(port, label, None, None, "")
+
+
+def _probe(address: str, port: int) -> list[Observation]:
+    result = ProbeResult()
+    try:
+        if port == 3389:
+            result = rdp.rdp(address, port)
+        elif port == 22:
+            result = banners.ssh(address, port)
+        elif is_tls(address, port):
+            t, h = tls.tls(address, port), web.http(address, port, True)
+            result = ProbeResult(t.observations + h.observations)
+        else:
+            result = web.http(address, port, False)
+    except OSError:
+        pass
+    return list(result.observations)
+
+
+def _label(port: int, obs: list[Observation]) -> str:
+    for o in obs:
+        text = o.get("title") or o.get("subject") or o.get("server") or o.get("text")
+        if text:
+            return clean(f"{o.kind}: {text}", 120)
+    return f"tcp/{port}"
+
+
+def merge(address: str, inside: Scan | None, reached: list[Reachable]) -> Scan:
+    """The inside scan with 'inbound' observations on the hosts the Internet reaches."""
+    now = datetime.now(timezone.utc)
+    base = inside or Scan(started_at=now, finished_at=now, complete=True, tool_version=__version__,
+                          scope=Scope(targets=(address,), networks=()))
+    extra: dict[str | None, list[Observation]] = {}
+    for r in reached:
+        detail = (f"{address}:{r.external_port} -> "
+                  + (f"{r.internal_host}:{r.internal_port}" if r.internal_host else "unknown inside host")
+                  + (f" ({r.method})" if r.method else "") + f"; {r.label}")
+        extra.setdefault(r.internal_host, []).append(Observation(
+            Source.PROBE, "inbound",
+            (("port", str(r.internal_port or r.external_port)), ("external", f"{address}:{r.external_port}"),
+             ("method", r.method), ("detail", detail)), now))
+    hosts = [dataclasses.replace(h, observations=h.observations + tuple(extra.pop(h.key, [])))
+             for h in base.hosts]
+    if extra:  # answered from outside, but no inside host could be named
+        hosts.append(Host(ip=address, observations=tuple(o for obs in extra.values() for o in obs)))
+    return dataclasses.replace(base, hosts=tuple(hosts), findings=())
+
+
+def describe(address: str) -> list[str]:
+    return [f"Outside-in check of {address}: TCP SYN to {len(tcp_ports(Profile.STANDARD))} ports "
+            f"({port_spec(tcp_ports(Profile.STANDARD))[:60]}...) at most 40 packets/s, then "
+            "TLS/RDP/SSH/HTTP identification of open ports; nothing else."]
