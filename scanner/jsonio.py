@@ -245,6 +245,7 @@ def _finding_to_dict(f: Finding) -> dict[str, Any]:
         "references": list(f.references),
         "fingerprint": f.fingerprint,
         "acknowledged": f.acknowledged,
+        "confidence": f.confidence,
     }
 
 
@@ -261,4 +262,5 @@ def _finding_from_dict(d: dict[str, Any]) -> Finding:
         references=tuple(d.get("references", ())),
         fingerprint=d.get("fingerprint", ""),
         acknowledged=d.get("acknowledged", ""),
+        confidence=float(d.get("confidence", 1.0)),
     )

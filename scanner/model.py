@@ -205,6 +205,7 @@ class Finding:
     fix: Localized = Localized("", "")
     references: tuple[str, ...] = ()
     fingerprint: str = ""  # stable across rescans: rule, device identity, port
+    confidence: float = 1.0  # < 1 when the finding rests on a classified role
     acknowledged: str = ""  # "reason (by, until date)" from the site file, if acknowledged
 
 

@@ -265,3 +265,12 @@ def test_ntlm_parser_survives_mutations() -> None:
             parse_challenge(bytes(b))
     assert parse_challenge(bytes(base)).version == "10.0 build 14393"
     assert negotiate_message().startswith(b"NTLMSSP\x00\x01\x00\x00\x00")
+
+
+def test_upnp_service_actions() -> None:
+    scpd = (b'<?xml version="1.0"?><scpd xmlns="urn:schemas-upnp-org:service-1-0"><actionList>'
+            b"<action><name>GetExternalIPAddress</name></action>"
+            b"<action><name>AddPortMapping</name><argumentList/></action></actionList></scpd>")
+    assert upnp.actions(scpd) == ("GetExternalIPAddress", "AddPortMapping")
+    with no_hang():
+        assert upnp.actions(BILLION_LAUGHS) == ()

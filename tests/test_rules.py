@@ -114,3 +114,21 @@ def test_evaluating_again_replaces_the_rules_own_gaps(tmp_path: Path) -> None:
     again = apply_rules(dataclasses.replace(without, findings=()), site)
     assert not any(n.check == "unknown-device" for n in again.not_tested)
     assert apply_rules(again, site).not_tested == again.not_tested  # idempotent
+
+
+def test_findings_resting_on_a_classified_role_carry_its_confidence() -> None:
+    import dataclasses
+
+    from scanner.classify import classify
+    from scanner.model import Host, Protocol, Service
+
+    pvs = classify(Host(ip="192.168.178.10", mac="00:19:99:00:00:10",
+                        services=tuple(Service(p, Protocol.TCP) for p in (445, 5432))))
+    assert pvs.role is Role.PVS_SERVER and pvs.classification.confidence == 0.45
+    smb = Observation(Source.PROBE, "smb", (("port", "445"), ("smb1", "yes")), T0)
+    pvs = dataclasses.replace(pvs, observations=(smb,))
+    scan = Scan(started_at=T0, finished_at=T0, complete=True, hosts=(pvs,),
+                scope=Scope(targets=(), networks=("192.168.178.0/24",)))
+    conf = {f.rule: f.confidence for f in evaluate(scan, None)[0]}
+    assert conf["pvs-database-exposed"] == 0.45  # rests on "this is the PVS server"
+    assert conf["smbv1"] == 1.0  # the server said so itself

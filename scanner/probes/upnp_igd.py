@@ -19,10 +19,14 @@ MAX_MAPPINGS = 128
 _WAN = re.compile(r"urn:schemas-upnp-org:service:WAN(IP|PPP)Connection:\d")
 
 
+def is_wan_service(service: str) -> bool:
+    return bool(_WAN.fullmatch(service))
+
+
 def audit(ip: str, port: int, control_urls: list[tuple[str, str]]) -> list[Observation]:
     out: list[Observation] = []
     for service, url in control_urls:
-        if not _WAN.fullmatch(service):
+        if not is_wan_service(service):
             continue
         ext = _soap(ip, port, url, service, "GetExternalIPAddress", "")
         if ext is not None:

@@ -102,21 +102,35 @@ def upnp_description(location: str) -> ProbeResult:
     if desc is None:
         return ProbeResult()
     igd = "InternetGatewayDevice" in desc.device_type
-    found = [observation(
-        "upnp-device", location=location, port=port, device_type=desc.device_type,
-        friendly_name=desc.friendly_name, manufacturer=desc.manufacturer,
-        model_name=desc.model_name, model_number=desc.model_number,
-        server=got[1].get("server", ""), services=" ".join(desc.services)[:1000],
-        igd="yes" if igd else "no")]
+    data = dict(location=location, port=port, device_type=desc.device_type,
+                friendly_name=desc.friendly_name, manufacturer=desc.manufacturer,
+                model_name=desc.model_name, model_number=desc.model_number,
+                server=got[1].get("server", ""), services=" ".join(desc.services)[:1000],
+                igd="yes" if igd else "no")
+    extra = []
     if igd:
         from scanner.probes import upnp_igd
 
-        found += upnp_igd.audit(ip, port, list(desc.control_urls))
+        data["add_mapping"] = _add_mapping_offered(ip, port, desc)
+        extra = upnp_igd.audit(ip, port, list(desc.control_urls))
         ext = upnp_igd.natpmp_external_address(ip)
         if ext:
-            found.append(observation("natpmp", external_address=ext))
-    return ProbeResult(tuple(found))
+            extra.append(observation("natpmp", external_address=ext))
+    return ProbeResult((observation("upnp-device", **data), *extra))
+
+
+def _add_mapping_offered(ip: str, port: int, desc: upnp.DeviceDescription) -> str:
+    """Can any LAN device open ports? Read the WAN service's action list; never call it."""
+    from scanner.probes import upnp_igd
+
+    for service, scpd in desc.scpd_urls:
+        if upnp_igd.is_wan_service(service):
+            got = fetch(ip, port, scpd if scpd.startswith("/") else "/" + scpd)
+            if got and got[0] == 200:
+                return "offered" if "AddPortMapping" in upnp.actions(got[2]) else "not offered"
+    return "unknown"
 
 
 def _tri(v: bool | None) -> str:
     return "unknown" if v is None else "true" if v else "false"
+

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from datetime import date
 
 from scanner.model import Host, NotTested, Role, Severity, WlanSecurity
-from scanner.rules.engine import Context, Hit, rule
+from scanner.rules.engine import Context, Hit, role_confidence, rule
 
 Out = Iterator["Hit | NotTested"]
 MOBILE = (Role.SMARTPHONE, Role.TABLET)
@@ -70,7 +70,8 @@ def private_mobile(ctx: Context) -> Out:
         ev = [f"{_who(h)} ({why})"]
         if near:
             ev.append("same network as " + ", ".join(f"{s.role.value} {s.ip}" for s in near))
-        yield Hit(h.key, None, tuple(ev), sev)
+        conf = role_confidence(h) if h.role in MOBILE else 1.0  # a random MAC is a fact
+        yield Hit(h.key, None, tuple(ev), sev, conf)
 
 
 @rule("unexpected-service")
@@ -207,7 +208,10 @@ def outdated_os(ctx: Context) -> Out:
             eol = True
         if eol:
             sev = Severity.MEDIUM if ctx.zone(h) == "medical" else None
-            yield Hit(h.key, None, (f"reports {os_name}", _who(h)), sev)
+            os_reason = next((r for r in h.classification.reasons if r.get("os")), None) \
+                if h.classification else None
+            yield Hit(h.key, None, (f"reports {os_name}", _who(h)), sev,
+                      os_reason.confidence if os_reason else 1.0)
 
 
 @rule("medical-device-not-segmented")
@@ -223,7 +227,7 @@ def medical_not_segmented(ctx: Context) -> Out:
         risky = any(x.get("smb1") == "yes" for x in ctx.observations(h, "smb")) or 23 in ctx.open_tcp(h)
         yield Hit(h.key, None, (f"{_who(h)} shares a network with "
                                 + ", ".join(f"{o.role.value} {o.ip}" for o in near[:5]),),
-                  Severity.HIGH if risky else None)
+                  Severity.HIGH if risky else None, role_confidence(h))
 
 
 @rule("pvs-database-exposed")
@@ -232,7 +236,8 @@ def pvs_database(ctx: Context) -> Out:
         if h.role is not Role.PVS_SERVER:
             continue
         for port in sorted(ctx.open_tcp(h) & set(DATABASES)):
-            yield Hit(h.key, port, (f"tcp/{port} open: {DATABASES[port]} on the PVS server", _who(h)))
+            yield Hit(h.key, port, (f"tcp/{port} open: {DATABASES[port]} on the PVS server", _who(h)),
+                      None, role_confidence(h))
 
 
 def _sds(ctx: Context, h: Host) -> dict[str, str] | None:
@@ -298,8 +303,10 @@ def upnp_enabled(ctx: Context) -> Out:
     for h in ctx.scan.hosts:
         for o in ctx.observations(h, "upnp-device"):
             if o.get("igd") == "yes":
-                yield Hit(h.key, int(o.get("port", 0)) or None,
-                          (f"UPnP IGD at {o.get('location')}: {o.get('friendly_name', '')}", _who(h)))
+                ev = [f"UPnP IGD at {o.get('location')}: {o.get('friendly_name', '')}", _who(h)]
+                if o.get("add_mapping") == "offered":
+                    ev.append("AddPortMapping offered: any device in the LAN can open ports")
+                yield Hit(h.key, int(o.get("port", 0)) or None, tuple(ev))
                 break
 
 
@@ -419,4 +426,4 @@ def dhcp_servers(ctx: Context) -> Out:
 def consumer_iot(ctx: Context) -> Out:
     for h in ctx.scan.hosts:
         if h.role is Role.IOT and ctx.zone(h) != "guest" and not ctx.device(h):
-            yield Hit(h.key, None, (_who(h),))
+            yield Hit(h.key, None, (_who(h),), None, role_confidence(h))

@@ -29,6 +29,7 @@ class Hit:
     port: int | None
     evidence: tuple[str, ...]
     severity: Severity | None = None  # None: the catalog's default
+    confidence: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -128,10 +129,11 @@ def evaluate(scan: Scan, site: Site | None, today: date | None = None
                 rule=rid, severity=item.severity or entry.severity, host=item.host,
                 port=item.port, title=entry.title, evidence=item.evidence,
                 explanation=entry.explanation, fix=entry.fix, references=entry.references,
-                fingerprint=fp, acknowledged=note))
+                fingerprint=fp, acknowledged=note, confidence=item.confidence))
     findings.sort(key=lambda f: (-f.severity.rank, f.rule, f.host or "", f.port or 0))
     return tuple(findings), tuple(gaps)
 
 
-def is_role(host: Host, *roles: Role) -> bool:
-    return host.role in roles
+def role_confidence(host: Host) -> float:
+    """How sure the role is: the site file's word or a classification's confidence."""
+    return host.classification.confidence if host.classification else 1.0

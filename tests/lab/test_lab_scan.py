@@ -478,6 +478,8 @@ def test_upnp_audit_lists_the_routers_mappings_and_external_address(scan_run) ->
     wan = PRACTICE.wan_address.split("/")[0]
     assert _obs(scan, "fritzbox", "upnp-external-ip") == [{"address": wan}]
     assert _obs(scan, "fritzbox", "natpmp") == [{"external_address": wan}]
+    (igd,) = _obs(scan, "fritzbox", "upnp-device")
+    assert igd["add_mapping"] == "offered"  # read from the service description, never called
 
 
 def test_outside_in_ties_the_port_forward_and_the_upnp_mapping_to_their_hosts(outside_in) -> None:
