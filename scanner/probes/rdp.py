@@ -45,7 +45,8 @@ def rdp(ip: str, port: int) -> ProbeResult:
                 data.update(cert_sha256=hashlib.sha256(der).hexdigest(),
                             subject=_name(cert.get("subject", ())))
     return ProbeResult((observation("rdp", **data),),
-                       Service(port, Protocol.TCP, "ms-wbt-server", "RDP"))
+                       Service(port, Protocol.TCP, "ms-wbt-server",
+                               extra_info=f"{data['security']}, NLA {data['nla']}"))
 
 
 def parse_negotiation(reply: bytes) -> int | None:

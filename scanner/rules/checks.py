@@ -138,7 +138,13 @@ def ftp(ctx: Context) -> Out:
 
 @rule("rdp-exposed")
 def rdp(ctx: Context) -> Out:
-    yield from _port_rule(ctx, {3389}, "Remote Desktop (RDP)")
+    for h in ctx.scan.hosts:
+        if 3389 not in ctx.open_tcp(h):
+            continue
+        probe = next(iter(ctx.observations(h, "rdp")), {})
+        nla = {"yes": ", Network Level Authentication required",
+               "no": ", without Network Level Authentication"}.get(probe.get("nla", ""), "")
+        yield Hit(h.key, 3389, (f"tcp/3389 open: Remote Desktop (RDP){nla}", _who(h)))
 
 
 @rule("vnc-exposed")
