@@ -38,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--site", type=Path, help="site file with the practice's allowlist")
     s.add_argument("--profile", choices=("quick", "standard", "deep"), default="quick",
                    help="quick: practice port list; standard: + nmap's top 1000; deep: all TCP")
-    s.add_argument("--format", "-f", choices=("terminal", "json", "html"), default="terminal")
+    s.add_argument("--format", "-f", choices=("terminal", "json", "html", "csv"), default="terminal")
     s.add_argument("--output", "-o", type=Path, help="write the report here instead of stdout")
     s.add_argument("--lang", choices=("de", "en"), default="de", help="report language")
     s.add_argument("--yes", "-y", action="store_true",
@@ -95,6 +95,16 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--plan", action="store_true", help="print what would be sent, send nothing")
     ex.add_argument("--fail-on", choices=SEVERITIES, default="high")
 
+    rp = sub.add_parser("report", help="render a stored scan again (optionally against a "
+                                       "site file)")
+    rp.add_argument("scan", type=Path, help="a scan written with --format json")
+    rp.add_argument("--site", type=Path, help="evaluate the rules again with this site file")
+    rp.add_argument("--format", "-f", choices=("terminal", "json", "html", "csv"),
+                    default="terminal")
+    rp.add_argument("--output", "-o", type=Path)
+    rp.add_argument("--lang", choices=("de", "en"), default="de")
+    rp.add_argument("--fail-on", choices=SEVERITIES, default="high")
+
     rl = sub.add_parser("rules", help="the exposure rules")
     rl_sub = rl.add_subparsers(dest="rules_action", metavar="ACTION", required=True)
     rl_sub.add_parser("catalog", help="print the findings catalog (Markdown)")
@@ -115,7 +125,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return {"scan": cmd_scan, "lab": cmd_lab, "demo": cmd_demo,
                 "fingerprints": cmd_fingerprints, "oui": cmd_oui, "baseline": cmd_baseline,
-                "rules": cmd_rules, "external": cmd_external}[args.command](args)
+                "rules": cmd_rules, "external": cmd_external,
+                "report": cmd_report}[args.command](args)
     except PraxisscanError as e:
         print(f"praxisscan: error: {e}", file=sys.stderr)
         return EXIT_ERROR
@@ -394,6 +405,24 @@ def cmd_external(args: argparse.Namespace) -> int:
     require_root()
     reached = external.check(address, inside, args.interface)
     scan = apply_rules(external.merge(address, inside, reached), site)
+    color = args.output is None and args.format == "terminal" and sys.stdout.isatty()
+    _emit(render(scan, Format(args.format), args.lang, color=color), args.output)
+    return _exit_for(scan, args.fail_on)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from scanner.jsonio import loads
+    from scanner.render import Format, render
+    from scanner.site import load_site
+
+    try:
+        scan = loads(args.scan.read_text(encoding="utf-8"), str(args.scan))
+    except (FileNotFoundError, UnicodeDecodeError) as e:
+        raise UsageError(f"{args.scan}: {e}") from None
+    if args.site:
+        from scanner.pipeline import apply_rules
+
+        scan = apply_rules(scan, load_site(args.site))
     color = args.output is None and args.format == "terminal" and sys.stdout.isatty()
     _emit(render(scan, Format(args.format), args.lang, color=color), args.output)
     return _exit_for(scan, args.fail_on)

@@ -68,3 +68,38 @@ def test_json_report_keeps_the_raw_text() -> None:
 ])
 def test_clean(raw: str, shown: str) -> None:
     assert clean(raw) == shown
+
+
+def test_csv_inventory_defuses_formulas() -> None:
+    import csv
+    import dataclasses
+    import io
+
+    from scanner.model import Host
+
+    scan = dataclasses.replace(sample_scan(), hosts=sample_scan().hosts + (
+        Host(ip="10.0.0.9", hostnames=('=HYPERLINK("http://evil","x")',)),))
+    rows = list(csv.reader(io.StringIO(render(scan, Format.CSV))))
+    assert rows[0][:6] == ["ip", "mac", "mac_vendor", "mac_randomized", "hostname", "role"]
+    assert len(rows) == 1 + len(scan.hosts)
+    assert rows[-1][4] == "'=HYPERLINK(\"http://evil\",\"x\")"
+    assert rows[1][0] == "192.168.178.10" and rows[1][11] == "1"  # one finding on the PVS server
+
+
+def test_report_renders_a_stored_scan_again_with_a_site_file(tmp_path) -> None:
+    from pathlib import Path
+
+    from scanner.jsonio import dumps
+    from tests.conftest import praxisscan
+    from tests.test_rules import load_case
+
+    case = Path(__file__).with_name("rules") / "unknown-device" / "fires" / "case.toml"
+    scan, _, _, _ = load_case(case)
+    stored = tmp_path / "scan.json"
+    stored.write_text(dumps(scan))
+    r = praxisscan("report", str(stored), "--format", "json", "--fail-on", "none")
+    assert r.returncode == 0 and '"findings": []' in r.stdout  # rendered as stored
+    r = praxisscan("report", str(stored), "--site", str(case.with_name("praxis.toml")),
+                   "--format", "csv", "--fail-on", "medium")
+    assert r.returncode == 1  # the unknown device is a medium finding
+    assert r.stdout.splitlines()[2].startswith("192.168.178.77,00:11:22:33:44:55")

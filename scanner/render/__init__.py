@@ -11,6 +11,7 @@ class Format(str, enum.Enum):
     TERMINAL = "terminal"
     JSON = "json"
     HTML = "html"
+    CSV = "csv"
 
 
 def render(scan: Scan, fmt: Format, lang: str = "de", color: bool = False) -> str:
@@ -26,4 +27,8 @@ def render(scan: Scan, fmt: Format, lang: str = "de", color: bool = False) -> st
         from scanner.render.terminal import render_terminal
 
         return render_terminal(scan, lang, color)
+    if fmt is Format.CSV:
+        from scanner.render.csv_inventory import render_csv
+
+        return render_csv(scan)
     raise AssertionError(f"unhandled format {fmt}")  # pragma: no cover
