@@ -66,6 +66,8 @@ def evidence(host: Host) -> Iterator[Evidence]:
             yield "sicct_name", g("name") or ""
         elif k == "sicct-client":
             yield "sicct_client", "yes"
+        elif k == "tr064-device" and g("model"):
+            yield "tr064_model", g("model") or ""
         elif k == "smb" and g("os_version"):
             yield "smb_os", g("os_version") or ""
         elif k == "dicom" and g("association"):

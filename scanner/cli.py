@@ -54,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--max-time", type=_seconds, metavar="SECONDS",
                    help="time budget: stop after this long and report what was learned "
                         "(marked incomplete)")
+    s.add_argument("--fritzbox-user", metavar="USER",
+                   help="read the FRITZ!Box settings over TR-064 as this user; the password "
+                        "comes from $PRAXISSCAN_FRITZBOX_PASSWORD (never the command line)")
     s.add_argument("--arp-retries", type=int, choices=range(0, 4), default=0, metavar="N",
                    help="ask silent addresses again N times (lossy WLAN links; default 0)")
     s.add_argument("--listen", type=_seconds, default=6.0, metavar="SECONDS",
@@ -161,9 +164,16 @@ def cmd_scan(args: argparse.Namespace) -> int:
     from scanner.observer import NullObserver
     from scanner.pipeline import ScanOptions
 
+    login = None
+    if args.fritzbox_user:
+        password = os.environ.get("PRAXISSCAN_FRITZBOX_PASSWORD")
+        if not password:
+            raise UsageError("--fritzbox-user needs the password in $PRAXISSCAN_FRITZBOX_PASSWORD")
+        login = (args.fritzbox_user, password)
     observer = NullObserver() if args.quiet else _rich_observer()
     scan = run_scan(plan, observer, options=ScanOptions(listen_seconds=args.listen,
-                                                        max_time=args.max_time), site=site)
+                                                        max_time=args.max_time,
+                                                        fritzbox_login=login), site=site)
     color = args.output is None and args.format == "terminal" and sys.stdout.isatty()
     report = render(scan, Format(args.format), args.lang, color=color)
     _emit(report, args.output)
@@ -276,11 +286,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     try:
         from scanner.lab.lab import LAB_SITE_FILE
 
+        box = lab.practice.router.tr064 or {}
         argv = lab.scanner_command([sys.executable, "-m", "scanner", "scan", LAB_SUBNET,
                                     "--interface", "eth0", "--site", str(LAB_SITE_FILE),
                                     "--format", "json", "--output", str(json_path.resolve()),
-                                    "--fail-on", "none"])
-        rc = subprocess.run(argv, stdin=subprocess.DEVNULL).returncode
+                                    "--fail-on", "none", "--fritzbox-user", box.get("user", "")])
+        env = {**os.environ, "PRAXISSCAN_FRITZBOX_PASSWORD": box.get("password", "")}
+        rc = subprocess.run(argv, stdin=subprocess.DEVNULL, env=env).returncode
         if rc != 0:
             raise UsageError(f"the scan inside the lab failed (exit {rc})")
         # Then from the dead-end "internet": what reaches the practice from outside.

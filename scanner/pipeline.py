@@ -24,14 +24,15 @@ from scanner.discovery.arp import arp_sweep
 from scanner.discovery.passive import Heard, PassiveListener
 from scanner.errors import PrivilegeError
 from scanner.hosts import HostDraft, build_host
-from scanner.model import Host, NotTested, Observation, Protocol, Role, Scan, Source
+from scanner.model import (Host, NotTested, Observation, Protocol, Role, Scan, Source,
+                           WlanNetwork)
 from scanner.observer import NullObserver, ScanObserver
 from scanner.oui import MacVendors
 from scanner.plan import ARP_RATE_PPS, Plan
 from scanner.policy import Policy, load_policy
 from scanner.portscan.nmap_scan import NmapHost, NmapRun, nmap_binary, ping_scan
 from scanner.ports import tcp_ports, udp_ports
-from scanner.probes import web
+from scanner.probes import tr064, web
 from scanner.probes.registry import jobs_for, probe_host
 from scanner.rules.engine import catalog, evaluate
 from scanner.site import Site
@@ -44,6 +45,7 @@ MAX_PARALLEL_HOSTS = 32  # nmap processes and probe threads at once
 class ScanOptions:
     listen_seconds: float = 6.0  # the passive window lasts at least this long
     max_time: float | None = None  # seconds; None: no budget
+    fritzbox_login: tuple[str, str] | None = None  # (user, password) for TR-064
 
 
 @dataclass
@@ -53,6 +55,7 @@ class _State:
     not_tested: list[NotTested] = field(default_factory=list)
     nmap: dict[str, NmapHost] = field(default_factory=dict)
     probed: set[str] = field(default_factory=set)
+    wlans: list[WlanNetwork] | None = None  # set once a WLAN source (TR-064) was read
     stage: str = "start"
 
     def draft(self, ip: str) -> HostDraft:
@@ -87,7 +90,8 @@ def run_scan(plan: Plan, observer: ScanObserver = NullObserver(),
             if listener.error:
                 st.not_tested.append(NotTested("passive-discovery", listener.error))
         _discover(plan, st, listeners, observer)
-        _scan_hosts(plan, st, policy, vendors, nmap_runs, deadline, observer, site)
+        _scan_hosts(plan, st, policy, vendors, nmap_runs, deadline, observer, site,
+                    options.fritzbox_login)
         _upnp(st, listeners, policy, vendors)
         st.stage = "listening"
         remaining = options.listen_seconds - (time.monotonic() - t0)
@@ -116,6 +120,7 @@ def run_scan(plan: Plan, observer: ScanObserver = NullObserver(),
         hosts=hosts,
         not_tested=tuple(_standing_gaps(plan)) + tuple(st.not_tested),
         tool_version=__version__,
+        wlans=tuple(st.wlans) if st.wlans is not None else None,
     )
     return apply_rules(scan, site)
 
@@ -156,7 +161,8 @@ def _discover(plan: Plan, st: _State, listeners: list[PassiveListener],
 
 def _scan_hosts(plan: Plan, st: _State, policy: Policy, vendors: MacVendors,
                 nmap_runs: list[NmapRun], deadline: float | None,
-                observer: ScanObserver, site: Site | None = None) -> None:
+                observer: ScanObserver, site: Site | None = None,
+                fritzbox_login: tuple[str, str] | None = None) -> None:
     """Per host: nmap SYN scan within the role's policy, then our probes at once.
 
     Hosts run in parallel, each with its own nmap, so a host that answers is probed while
@@ -203,6 +209,8 @@ def _scan_hosts(plan: Plan, st: _State, policy: Policy, vendors: MacVendors,
                 d.probed_services.append(r.service)
         with lock:
             st.not_tested.extend(result.not_tested)
+        if fritzbox_login and tr064.PORT in open_tcp and "tr064" in rp.probes:
+            _fritzbox(ip, d, st, lock, fritzbox_login)
         observer.advance()
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="host") as pool:
@@ -217,6 +225,26 @@ def _scan_hosts(plan: Plan, st: _State, policy: Policy, vendors: MacVendors,
                     run.stop()  # each nmap ends; its partial XML is parsed in its thread
             raise
     observer.stage_finished()
+
+
+def _fritzbox(ip: str, d: HostDraft, st: _State, lock: threading.Lock,
+              login: tuple[str, str]) -> None:
+    """FRITZ!Box settings over TR-064 with the operator's credentials."""
+    import requests
+
+    try:
+        found, wlans = tr064.audit(ip, *login)
+    except tr064.LoginRefused as e:
+        with lock:
+            st.not_tested.append(NotTested("tr064", f"{e}: check user and password", d.key))
+        return
+    except (OSError, requests.RequestException, ValueError) as e:
+        with lock:
+            st.not_tested.append(NotTested("tr064", f"TR-064 not readable: {type(e).__name__}", d.key))
+        return
+    d.observations.extend(found)
+    with lock:
+        st.wlans = (st.wlans or []) + wlans
 
 
 def _upnp(st: _State, listeners: list[PassiveListener], policy: Policy,

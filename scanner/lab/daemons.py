@@ -425,3 +425,11 @@ def _chatter(hd: HostDir, p: dict[str, Any]) -> list[Proc]:
     if p.get("sicct_discovery"):
         args += ["--sicct-discovery"]
     return [Proc("chatter", _emulator("chatter", *args))]
+
+
+@recipe("tr064")
+def _tr064(hd: HostDir, p: dict[str, Any]) -> list[Proc]:
+    cfg = hd.host.tr064 or {}
+    conf = hd.write("tr064.json", json.dumps(cfg))
+    return [Proc("tr064", _emulator("tr064", "--bind", hd.host.ip, "--port",
+                                    str(cfg.get("port", 49000)), "--config", str(conf)))]

@@ -63,6 +63,7 @@ class LabHost:
     dhcp: Dhcp | None = None
     port_forwards: tuple[PortForward, ...] = ()
     upnp_mappings: tuple[UpnpMapping, ...] = ()
+    tr064: dict[str, Any] | None = field(default=None, hash=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -137,4 +138,5 @@ def _host(d: dict[str, Any], subnet: ipaddress.IPv4Network) -> LabHost:
         dhcp=Dhcp(dhcp["hostname"], dhcp["vendor_class"]) if dhcp else None,
         port_forwards=tuple(PortForward(**p) for p in d.get("port_forwards", ())),
         upnp_mappings=tuple(UpnpMapping(**m) for m in d.get("upnp_mappings", ())),
+        tr064=d.get("tr064"),
     )

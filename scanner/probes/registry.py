@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 
 from scanner.model import NotTested
 from scanner.observer import NullObserver, ScanObserver
-from scanner.probes import banners, dicom, rdp, smb, tls, udp, web
+from scanner.probes import banners, dicom, rdp, smb, tls, tr064, udp, web
 from scanner.probes.base import ProbeResult
 
 # Ports where a protocol is expected; other open ports get a passive banner read.
 PLAIN_HTTP = {80, 631, 5000, 8000, 8042, 8080, 49000}
+TR064 = 49000
 TLS_PORTS = {443, 636, 993, 995, 4742, 5001, 8443, 8500, 8501, 11115, 49443}
 HTTPS = {443, 5001, 8443, 8500, 8501, 11115, 49443}
 DICOM = {104, 11112, 4242}
@@ -70,6 +71,8 @@ def jobs_for(ip: str, open_tcp: list[int], allowed: frozenset[str], source_ip: s
         add("connector-sds", 443, lambda: web.connector_directory(ip, 443, True), 20)
     elif 80 in ports:
         add("connector-sds", 80, lambda: web.connector_directory(ip, 80, False))
+    if TR064 in ports:
+        add("tr064", TR064, lambda: tr064.description(ip, TR064), 12)
     if ports & {445, 139}:
         port = 445 if 445 in ports else 139
         add("smb", port, lambda: smb.smb(ip, port), 22)

@@ -336,15 +336,44 @@ def upnp_mapping(ctx: Context) -> Out:
 
 @rule("inbound-service")
 def inbound(ctx: Context) -> Out:
+    """What the Internet reaches: seen from outside, or configured as a port share."""
     critical = {3389, 445, 139, 1433, 3050, 5432, 3306, 5900, 5901, 23}
-    hits = [(h, o) for h in ctx.scan.hosts for o in ctx.observations(h, "inbound")]
-    for h, o in hits:
-        port = int(o.get("port", "0")) or None
-        yield Hit(h.key, port, (f"reachable from the Internet: {o.get('detail', '')}", _who(h)),
-                  Severity.CRITICAL if port in critical else None)
-    if not hits:
-        yield NotTested("inbound-service", "no outside-in check in this scan "
-                        "(praxisscan external --inside SCAN.json, run from outside)")
+    evidence: dict[tuple[str, int | None], list[str]] = {}
+    for h in ctx.scan.hosts:
+        for o in ctx.observations(h, "inbound"):
+            evidence.setdefault((h.key, int(o.get("port", "0")) or None), []).append(
+                f"reachable from the Internet: {o.get('detail', '')}")
+        for o in ctx.observations(h, "tr064-port-share"):
+            if o.get("enabled") != "yes":
+                continue
+            target = next((x for x in ctx.scan.hosts if x.ip == o.get("internal_client")), None)
+            key = target.key if target else f"ip:{o.get('internal_client')}"
+            evidence.setdefault((key, int(o.get("internal_port", "0")) or None), []).append(
+                f"{_who(h)} forwards {o.get('protocol', 'TCP')} {o.get('external_port')} -> "
+                f"{o.get('internal_client')}:{o.get('internal_port')} '{o.get('description', '')}'")
+    by_key = {h.key: h for h in ctx.scan.hosts}
+    for (key, port), ev in sorted(evidence.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0)):
+        who = [_who(by_key[key])] if key in by_key else []
+        yield Hit(key, port, (*ev, *who), Severity.CRITICAL if port in critical else None)
+    if not evidence:
+        yield NotTested("inbound-service", "no outside-in check and no router port-share list "
+                        "in this scan (praxisscan external; --fritzbox-user)")
+
+
+@rule("router-remote-access")
+def router_remote_access(ctx: Context) -> Out:
+    for h in ctx.scan.hosts:
+        ev = [f"remote access on port {o.get('port')} (user {o.get('username', '?')})"
+              for o in ctx.observations(h, "tr064-remote-access") if o.get("enabled") == "yes"]
+        ev += [f"MyFRITZ enabled ({o.get('dyndns', '')})"
+               for o in ctx.observations(h, "tr064-myfritz") if o.get("enabled") == "yes"]
+        ev += ["FTP access from the Internet enabled"
+               for o in ctx.observations(h, "tr064-storage") if o.get("ftp_wan") == "yes"]
+        if ev:
+            yield Hit(h.key, None, (*ev, _who(h)))
+        elif h.vendor == "AVM" and h.role is Role.ROUTER and not ctx.observations(h, "tr064-remote-access"):
+            yield NotTested("router-remote-access", "FRITZ!Box settings not read "
+                            "(--fritzbox-user with $PRAXISSCAN_FRITZBOX_PASSWORD)", h.key)
 
 
 def _no_wlan(check: str) -> NotTested:

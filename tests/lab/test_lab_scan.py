@@ -45,7 +45,9 @@ def scan_run(lab, tmp_path_factory):
     time.sleep(1.0)  # tcpdump needs a moment before it captures
     try:
         r = praxisscan("scan", SUBNET, "--interface", "eth0", "--format", "json",
-                       "--output", str(json_path), "--fail-on", "none", ns=SCANNER_NS)
+                       "--output", str(json_path), "--fail-on", "none",
+                       "--fritzbox-user", PRACTICE.router.tr064["user"], ns=SCANNER_NS,
+                       env={"PRAXISSCAN_FRITZBOX_PASSWORD": PRACTICE.router.tr064["password"]})
     finally:
         time.sleep(0.5)
         dump.send_signal(signal.SIGINT)
@@ -185,7 +187,7 @@ for url in ("https://{ip}/connector.sds", "http://{ip}/connector.sds"):
 def test_lab_router_has_the_upnp_mapping_and_port_forward(lab) -> None:
     router, nas = PRACTICE.router, PRACTICE.host("nas")
     out = subprocess.run(["ip", "netns", "exec", SCANNER_NS, "upnpc", "-u",
-                          f"http://{router.ip}:49000/rootDesc.xml", "-l"],
+                          f"http://{router.ip}:5000/rootDesc.xml", "-l"],
                          capture_output=True, text=True, timeout=20).stdout
     assert f"5001->{nas.ip}:5001" in out and "Synology DSM" in out
     rules = subprocess.run(["ip", "netns", "exec", "pxlab-fritzbox", "iptables-legacy", "-t",
@@ -451,6 +453,10 @@ def planted() -> set[tuple[str, str]]:
 def found(scan: Scan) -> set[tuple[str, str]]:
     name = {h.ip: t.name for t in PRACTICE.hosts for h in scan.hosts if h.ip == t.ip}
     key = {h.key: name[h.ip] for h in scan.hosts}
+    # WLAN findings are keyed by BSSID: they belong to the access point that serves them.
+    for t in PRACTICE.hosts:
+        for w in (t.tr064 or {}).get("wlans", []):
+            key[f"wlan:{w['bssid']}"] = t.name
     return {(key[f.host], f.rule) for f in scan.findings}
 
 
@@ -488,14 +494,39 @@ def test_outside_in_ties_the_port_forward_and_the_upnp_mapping_to_their_hosts(ou
     assert inbound == {(f"mac:{PRACTICE.host('pvs-server').mac}", 3389, "critical"),
                        (f"mac:{PRACTICE.host('nas').mac}", 5001, "high")}
     rdp = next(f for f in outside_in.findings if f.rule == "inbound-service" and f.port == 3389)
-    assert "(certificate)" in rdp.evidence[0] and "PVS-SERVER" in rdp.evidence[0]
+    seen = [e for e in rdp.evidence if "(certificate)" in e]
+    assert seen and "PVS-SERVER" in seen[0]
+    # the FRITZ!Box's own port-share list says the same: one finding, both evidences
+    assert any("forwards TCP 3389" in e for e in rdp.evidence)
 
 
 def test_the_lab_site_file_gives_exactly_the_planted_exposures(outside_in) -> None:
     assert found(outside_in) == planted()
     checks = {n.check for n in outside_in.not_tested}
     assert {"upnp-port-mapping", "inbound-service", "unknown-device"}.isdisjoint(checks)
-    assert {"open-wlan", "weak-wlan"} <= checks  # no WLAN audit in the lab scan
+    # the WLANs came from the FRITZ!Box over TR-064: every WLAN rule decided, none "not tested"
+    assert not {"open-wlan", "weak-wlan", "wps-enabled", "rogue-access-point"} & checks
     for f in outside_in.findings:  # every finding explains itself in both languages
         assert f.evidence and f.title.de and f.title.en and f.fix.de and f.fix.en
         assert f.references and len(f.fingerprint) == 16
+
+
+
+def test_fritzbox_settings_over_tr064(scan_run) -> None:
+    scan = scan_run[0]
+    assert _obs(scan, "fritzbox", "tr064-device")[0]["firmware"] == "154.07.57"
+    assert _obs(scan, "fritzbox", "tr064-remote-access")[0]["enabled"] == "yes"
+    (share,) = _obs(scan, "fritzbox", "tr064-port-share")
+    assert (share["external_port"], share["internal_client"]) == ("3389", PRACTICE.host("pvs-server").ip)
+    assert {(w.ssid, w.security.value) for w in scan.wlans} == {("Praxis", "wpa2"), ("Praxis-Gast", "wpa")}
+
+
+def test_a_wrong_fritzbox_password_is_not_tested_not_silence(tmp_path: Path, lab) -> None:
+    out = tmp_path / "wrong.json"
+    r = praxisscan("scan", PRACTICE.router.ip, "-i", "eth0", "--format", "json", "-o", str(out),
+                   "-q", "--listen", "0", "--fail-on", "none", "--fritzbox-user", "praxis-admin",
+                   ns=SCANNER_NS, env={"PRAXISSCAN_FRITZBOX_PASSWORD": "wrong"})
+    assert r.returncode == 0, r.stderr
+    scan = loads(out.read_text())
+    assert any(n.check == "tr064" and "refused" in n.reason for n in scan.not_tested)
+    assert scan.wlans is None

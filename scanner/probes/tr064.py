@@ -1,0 +1,140 @@
+"""FRITZ!Box TR-064 (port 49000), read-only.
+
+Without credentials: the device description (/tr64desc.xml): model and FRITZ!OS version.
+With credentials (a FRITZ!Box user; the password from $PRAXISSCAN_FRITZBOX_PASSWORD, never on
+the command line): through fritzconnection, remote access, MyFRITZ, FTP from the Internet,
+port shares and the security of every WLAN. Only Get* actions are called.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from scanner.model import Observation, WlanNetwork, WlanSecurity
+from scanner.probes.base import ProbeResult, observation
+from scanner.probes.web import fetch
+from scanner.protocols.xmlsafe import find_text, parse_xml
+
+PORT = 49000
+
+
+class LoginRefused(Exception):
+    """The FRITZ!Box refused the user or password."""
+MAX_SHARES = 128
+# TR-064 BeaconType (gofritz model, domain.md §5.1) -> security and ciphers
+BEACON = {
+    "None": (WlanSecurity.OPEN, ()), "Basic": (WlanSecurity.WEP, ("WEP",)),
+    "WPA": (WlanSecurity.WPA, ("TKIP",)), "11i": (WlanSecurity.WPA2, ("CCMP",)),
+    "WPAand11i": (WlanSecurity.WPA, ("TKIP", "CCMP")), "WPA3": (WlanSecurity.WPA3, ("CCMP",)),
+    "11iandWPA3": (WlanSecurity.WPA2, ("CCMP",)), "OWE": (WlanSecurity.OWE, ("CCMP",)),
+    "OWETrans": (WlanSecurity.OPEN, ()),
+}
+
+
+def description(ip: str, port: int = PORT) -> ProbeResult:
+    got = fetch(ip, port, "/tr64desc.xml")
+    root = parse_xml(got[2]) if got and got[0] == 200 else None
+    if root is None:
+        return ProbeResult()
+    return ProbeResult((observation("tr064-device", port=port, model=find_text(root, "modelName"),
+                                    manufacturer=find_text(root, "manufacturer"),
+                                    firmware=find_text(root, "Display")),))
+
+
+REQUESTS_PER_SECOND = 4  # each ~6 packets on a kept-alive connection: within 40 packets/s
+
+
+@contextmanager
+def paced_requests(per_second: float) -> Iterator[None]:
+    """Space out every HTTP request made through ``requests`` while inside.
+
+    fritzconnection builds its own session (descriptions, one SCPD per service, digest
+    challenges), so the pacing wraps Session.send; in praxisscan only fritzconnection uses
+    requests, and one audit runs at a time (the lock).
+    """
+    import requests
+
+    with _PACING:
+        original = requests.Session.send
+        last = [0.0]
+
+        def send(self, request, **kw):  # noqa: ANN001, ANN202
+            wait = last[0] + 1.0 / per_second - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            last[0] = time.monotonic()
+            return original(self, request, **kw)
+
+        requests.Session.send = send
+        try:
+            yield
+        finally:
+            requests.Session.send = original
+
+
+_PACING = threading.Lock()
+
+
+def audit(ip: str, user: str, password: str, port: int = PORT
+          ) -> tuple[list[Observation], list[WlanNetwork]]:
+    """Everything a FRITZ!Box user may read that matters for inbound exposure and WLAN."""
+    time.sleep(1.0)  # let the probes' last second leave the host's rate window
+    with paced_requests(REQUESTS_PER_SECOND):
+        return _audit(ip, user, password, port)
+
+
+def _audit(ip: str, user: str, password: str, port: int
+           ) -> tuple[list[Observation], list[WlanNetwork]]:
+    from fritzconnection import FritzConnection
+    from fritzconnection.core.exceptions import FritzAuthorizationError, FritzConnectionException
+
+    fc = FritzConnection(address=ip, port=port, user=user, password=password, timeout=5)
+    obs: list[Observation] = []
+
+    def call(service: str, action: str, **args: object) -> dict | None:
+        if service not in fc.services:
+            return None
+        try:
+            return fc.call_action(service, action, **args)
+        except FritzAuthorizationError:
+            raise LoginRefused(f"the FRITZ!Box refused user {user!r}") from None
+        except FritzConnectionException:
+            return None
+
+    if (r := call("X_AVM-DE_RemoteAccess1", "GetInfo")) is not None:
+        obs.append(observation("tr064-remote-access", enabled=_yes(r.get("NewEnabled")),
+                               port=r.get("NewPort"), username=r.get("NewUsername")))
+    if (r := call("X_AVM-DE_MyFritz1", "GetInfo")) is not None:
+        obs.append(observation("tr064-myfritz", enabled=_yes(r.get("NewEnabled")),
+                               dyndns=r.get("NewDynDNSName"), port=r.get("NewPort")))
+    if (r := call("X_AVM-DE_Storage1", "GetInfo")) is not None:
+        obs.append(observation("tr064-storage", ftp_wan=_yes(r.get("NewFTPWANEnable"))))
+    count = call("WANIPConnection1", "GetPortMappingNumberOfEntries") or {}
+    for i in range(min(int(count.get("NewPortMappingNumberOfEntries") or 0), MAX_SHARES)):
+        e = call("WANIPConnection1", "GetGenericPortMappingEntry", NewPortMappingIndex=i)
+        if not e:
+            break
+        obs.append(observation("tr064-port-share", external_port=e.get("NewExternalPort"),
+                               internal_client=e.get("NewInternalClient"),
+                               internal_port=e.get("NewInternalPort"),
+                               protocol=e.get("NewProtocol"), enabled=_yes(e.get("NewEnabled")),
+                               description=e.get("NewPortMappingDescription")))
+    wlans = []
+    for n in range(1, 5):
+        w = call(f"WLANConfiguration{n}", "GetInfo")
+        if w is None:
+            break
+        security, ciphers = BEACON.get(str(w.get("NewBeaconType")), (WlanSecurity.OPEN, ()))
+        wlans.append(WlanNetwork(ssid=str(w.get("NewSSID", "")), bssid=str(w.get("NewBSSID", "")).lower(),
+                                 security=security, ciphers=ciphers, vendor="AVM",
+                                 channel=int(w.get("NewChannel") or 0) or None))
+    if not obs and not wlans:
+        raise LoginRefused(f"the FRITZ!Box gave user {user!r} no settings to read")
+    return obs, wlans
+
+
+def _yes(v: object) -> str:
+    return "yes" if v in (True, 1, "1", "true") else "no"
