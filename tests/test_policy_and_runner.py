@@ -9,7 +9,7 @@ import pytest
 from scanner.policy import load_policy
 from scanner.ports import Profile
 from scanner.probes.base import ProbeResult
-from scanner.probes.registry import Job, jobs_for, run_jobs
+from scanner.probes.registry import Job, jobs_for, probe_host
 
 
 def test_policy_roles_and_prescan_guesses() -> None:
@@ -47,8 +47,7 @@ def test_runner_paces_a_host_to_its_rate() -> None:
         starts.append(time.monotonic())
         return ProbeResult()
 
-    run_jobs({"10.0.0.1": [_job("a", probe, 10) for _ in range(4)]}, {"10.0.0.1": 20.0},
-             {"10.0.0.1": "ip:10.0.0.1"}, preceding_share=0)
+    probe_host([_job("a", probe, 10) for _ in range(4)], 20.0, "ip:10.0.0.1", preceding_share=0)
     # 20 packets/s and 10 packets per job: at most two jobs in any one-second window.
     for i in range(2, len(starts)):
         assert starts[i] - starts[i - 2] >= 0.95
@@ -61,19 +60,15 @@ def test_failures_and_the_deadline_become_not_tested() -> None:
     def refused() -> ProbeResult:
         raise ConnectionRefusedError()
 
-    runs = run_jobs({"10.0.0.1": [_job("x", boom), _job("y", refused)],
-                     "10.0.0.2": [_job("z", lambda: ProbeResult())]},
-                    {"10.0.0.1": 1000.0, "10.0.0.2": 1000.0},
-                    {"10.0.0.1": "ip:10.0.0.1", "10.0.0.2": "ip:10.0.0.2"},
-                    preceding_share=0)
-    reasons = [n.reason for n in runs["10.0.0.1"].not_tested]
-    assert reasons == ["probe error: ValueError: hostile reply",
-                       "probe failed: ConnectionRefusedError"]
-    assert runs["10.0.0.2"].results == [ProbeResult()]
-    late = run_jobs({"10.0.0.3": [_job("w", lambda: ProbeResult())]}, {"10.0.0.3": 1000.0},
-                    {"10.0.0.3": "ip:10.0.0.3"}, deadline=time.monotonic() - 1)
-    assert [n.check for n in late["10.0.0.3"].not_tested] == ["probe:w/tcp/1"]
-    assert "time budget" in late["10.0.0.3"].not_tested[0].reason
+    run = probe_host([_job("x", boom), _job("y", refused), _job("z", lambda: ProbeResult())],
+                     1000.0, "ip:10.0.0.1", preceding_share=0)
+    assert [n.reason for n in run.not_tested] == ["probe error: ValueError: hostile reply",
+                                                  "probe failed: ConnectionRefusedError"]
+    assert run.results == [ProbeResult()]  # the job after the failures still ran
+    late = probe_host([_job("w", lambda: ProbeResult())], 1000.0, "ip:10.0.0.3",
+                      deadline=time.monotonic() - 1)
+    assert [n.check for n in late.not_tested] == ["probe:w/tcp/1"]
+    assert "time budget" in late.not_tested[0].reason
 
 
 @pytest.mark.parametrize("profile", list(Profile))

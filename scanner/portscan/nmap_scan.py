@@ -95,11 +95,6 @@ class NmapRun:
         return parse_nmap_xml(xml, err)
 
 
-def tcp_scan(hosts: Sequence[str], ports: Sequence[int], interface: str | None,
-             observer: ScanObserver = NullObserver(), **rates: float) -> list[NmapHost]:
-    return NmapRun().scan(hosts, ports, interface, observer, **rates)
-
-
 def close_partial_xml(xml: str) -> str:
     """Make the XML of a stopped nmap parseable: keep complete <host> elements only."""
     end = xml.rfind("</host>")

@@ -1,8 +1,8 @@
 """Which probe runs against which port, and the runner that paces them per host.
 
 Jobs of one host run one after another, paced so that the host receives at most its
-policy's packets per second; hosts run in parallel. A job that raises or is cut off by the
-deadline becomes a "not tested" entry, never a silent gap.
+policy's packets per second (the pipeline runs hosts in parallel). A job that raises or is
+cut off by the deadline becomes a "not tested" entry, never a silent gap.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from scanner.model import NotTested
@@ -86,27 +85,6 @@ def jobs_for(ip: str, open_tcp: list[int], allowed: frozenset[str], source_ip: s
 class HostRun:
     results: list[ProbeResult] = field(default_factory=list)
     not_tested: list[NotTested] = field(default_factory=list)
-
-
-def run_jobs(
-    jobs: dict[str, list[Job]],
-    host_pps: dict[str, float],
-    host_keys: dict[str, str],
-    deadline: float | None = None,
-    observer: ScanObserver = NullObserver(),
-    workers: int = 24,
-    preceding_share: float = 0.9,
-) -> dict[str, HostRun]:
-    """Probe many hosts in parallel (see ``probe_host``)."""
-    stop = threading.Event()
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="probe") as pool:
-        futures = {ip: pool.submit(probe_host, js, host_pps[ip], host_keys[ip], deadline, stop,
-                                   observer, preceding_share) for ip, js in jobs.items()}
-        try:
-            return {ip: f.result() for ip, f in futures.items()}
-        except KeyboardInterrupt:
-            stop.set()  # running probes finish (each is bounded), the rest are skipped
-            raise
 
 
 def probe_host(jobs: list[Job], pps: float, key: str, deadline: float | None = None,
