@@ -54,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--max-time", type=_seconds, metavar="SECONDS",
                    help="time budget: stop after this long and report what was learned "
                         "(marked incomplete)")
+    s.add_argument("--no-history", action="store_true",
+                   help="do not store the scan in the history (see: praxisscan history)")
     s.add_argument("--fritzbox-user", metavar="USER",
                    help="read the FRITZ!Box settings over TR-064 as this user; the password "
                         "comes from $PRAXISSCAN_FRITZBOX_PASSWORD (never the command line)")
@@ -108,6 +110,21 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--lang", choices=("de", "en"), default="de")
     rp.add_argument("--fail-on", choices=SEVERITIES, default="high")
 
+    sub.add_parser("history", help="list the stored scans")
+    sh = sub.add_parser("show", help="render a stored scan")
+    sh.add_argument("id", type=int)
+    sh.add_argument("--format", "-f", choices=("terminal", "json", "html", "csv"), default="terminal")
+    sh.add_argument("--output", "-o", type=Path)
+    sh.add_argument("--lang", choices=("de", "en"), default="de")
+
+    df = sub.add_parser("diff", help="what changed between two scans (exit 1: changes)")
+    df.add_argument("old", nargs="?", help="scan file or history id")
+    df.add_argument("new", nargs="?", help="scan file or history id")
+    df.add_argument("--last", action="store_true", help="the last two scans in the history")
+    df.add_argument("--format", "-f", choices=("terminal", "json"), default="terminal")
+    df.add_argument("--lang", choices=("de", "en"), default="de")
+    df.add_argument("--quiet", "-q", action="store_true", help="print nothing when nothing changed")
+
     rl = sub.add_parser("rules", help="the exposure rules")
     rl_sub = rl.add_subparsers(dest="rules_action", metavar="ACTION", required=True)
     rl_sub.add_parser("catalog", help="print the findings catalog (Markdown)")
@@ -129,7 +146,8 @@ def main(argv: list[str] | None = None) -> int:
         return {"scan": cmd_scan, "lab": cmd_lab, "demo": cmd_demo,
                 "fingerprints": cmd_fingerprints, "oui": cmd_oui, "baseline": cmd_baseline,
                 "rules": cmd_rules, "external": cmd_external,
-                "report": cmd_report}[args.command](args)
+                "report": cmd_report, "history": cmd_history, "show": cmd_show,
+                "diff": cmd_diff}[args.command](args)
     except PraxisscanError as e:
         print(f"praxisscan: error: {e}", file=sys.stderr)
         return EXIT_ERROR
@@ -174,6 +192,10 @@ def cmd_scan(args: argparse.Namespace) -> int:
     scan = run_scan(plan, observer, options=ScanOptions(listen_seconds=args.listen,
                                                         max_time=args.max_time,
                                                         fritzbox_login=login), site=site)
+    if not args.no_history:
+        from scanner.history import History
+
+        History().add(scan)
     color = args.output is None and args.format == "terminal" and sys.stdout.isatty()
     report = render(scan, Format(args.format), args.lang, color=color)
     _emit(report, args.output)
@@ -438,3 +460,61 @@ def cmd_report(args: argparse.Namespace) -> int:
     color = args.output is None and args.format == "terminal" and sys.stdout.isatty()
     _emit(render(scan, Format(args.format), args.lang, color=color), args.output)
     return _exit_for(scan, args.fail_on)
+
+
+# -- history and diff -----------------------------------------------------------------------
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    from scanner.history import History
+
+    h = History()
+    entries = h.entries()
+    if not entries:
+        print(f"no scans stored yet ({h.path})")
+    for e in entries:
+        state = "" if e.complete else "  UNVOLLSTÄNDIG/incomplete"
+        print(f"{e.id:>5}  {e.started_at[:19]}  {e.scope:<20} {e.hosts:>4} hosts "
+              f"{e.findings:>4} findings{state}")
+    return EXIT_OK
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from scanner.history import History
+    from scanner.render import Format, render
+
+    scan = History().get(args.id)
+    color = args.output is None and args.format == "terminal" and sys.stdout.isatty()
+    _emit(render(scan, Format(args.format), args.lang, color=color), args.output)
+    return EXIT_OK
+
+
+def _load_scan(ref: str):  # noqa: ANN202
+    from scanner.history import History
+    from scanner.jsonio import loads
+
+    if ref.isdigit() and not Path(ref).exists():
+        return History().get(int(ref))
+    try:
+        return loads(Path(ref).read_text(encoding="utf-8"), ref)
+    except (FileNotFoundError, UnicodeDecodeError) as e:
+        raise UsageError(f"{ref}: {e}") from None
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from scanner.diff import diff
+    from scanner.render.diff_text import render_diff_json, render_diff_text
+
+    if args.last:
+        from scanner.history import History
+
+        old, new = History().last(2)
+    elif args.old and args.new:
+        old, new = _load_scan(args.old), _load_scan(args.new)
+    else:
+        raise UsageError("diff needs OLD and NEW (files or history ids) or --last")
+    d = diff(old, new)
+    if d.empty and args.quiet:
+        return EXIT_OK
+    sys.stdout.write(render_diff_json(d) if args.format == "json" else render_diff_text(d, args.lang))
+    return EXIT_OK if d.empty else EXIT_FINDINGS

@@ -11,11 +11,14 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+# Scans the tests run store their history here, not in the machine's /var/lib/praxisscan.
+os.environ.setdefault("PRAXISSCAN_STATE_DIR", tempfile.mkdtemp(prefix="praxisscan-test-state-"))
 SHARED = REPO.parent / "shared"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
