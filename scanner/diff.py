@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from scanner.model import Finding, Host, Scan, Service, Severity
+from scanner.model import Finding, Host, Scan, Service
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,3 @@ def diff(old: Scan, new: Scan) -> Diff:
         hosts={**before, **after},
     )
 
-
-def worst(d: Diff) -> Severity | None:
-    ranks = [f.severity for f in d.new_findings]
-    return max(ranks, key=lambda s: s.rank) if ranks else None

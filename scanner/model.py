@@ -257,9 +257,3 @@ class Scan:
     tool_version: str = ""
     schema_version: int = field(default=SCHEMA_VERSION)
     wlans: tuple[WlanNetwork, ...] | None = None  # None: no WLAN audit in this scan
-
-    def host(self, key: str) -> Host | None:
-        for h in self.hosts:
-            if h.key == key:
-                return h
-        return None

@@ -36,6 +36,9 @@ class RichObserver:
 
     def host_found(self, ip: str) -> None:
         self.hosts += 1
+        if self.task is not None and self.live:
+            base = self.progress.tasks[-1].description.split(" · ")[0]
+            self.progress.update(self.task, description=f"{base} · {self.hosts} hosts found")
 
     def note(self, message: str) -> None:
         self.console.print(Text(message))

@@ -163,14 +163,15 @@ class Lab:
         pids: dict[str, int] = {}
         for h in p.hosts:
             if not h.dhcp:
-                pids.update(self._start_daemons(h))
+                pids.update(self._start_daemons(h, self._host_dir(h)))
         self.progress("waiting for the router's DHCP server")
         self._wait_ready([p.router])
         for h in p.hosts:  # a DHCP host's daemons can only bind once it has its lease
             if h.dhcp:
                 self._dhcp_client(h)
-                pids.update(self._start_daemons(h))
-                pids.update(self._dhcp_reconnects(h))
+                hd = self._host_dir(h)
+                pids.update(self._start_daemons(h, hd))
+                pids.update(self._dhcp_reconnects(h, hd))
         self.progress("waiting for every daemon to listen")
         self._wait_ready(list(p.hosts))
         for h in p.hosts:
@@ -249,8 +250,7 @@ class Lab:
         (root / "etc" / "hosts").write_text(f"127.0.0.1 localhost\n{h.ip} {h.hostname}\n")
         return HostDir(self.practice, h, root)
 
-    def _start_daemons(self, h: LabHost) -> dict[str, int]:
-        hd = self._host_dir(h)
+    def _start_daemons(self, h: LabHost, hd: HostDir) -> dict[str, int]:
         pids = {}
         try:
             procs = procs_for(hd)
@@ -276,10 +276,9 @@ class Lab:
         if f" {h.ip}/" not in got:
             raise LabError(f"{h.name}: DHCP gave {got.strip() or 'no address'}, expected {h.ip}")
 
-    def _dhcp_reconnects(self, h: LabHost) -> dict[str, int]:
+    def _dhcp_reconnects(self, h: LabHost, hd: HostDir) -> dict[str, int]:
         """A phone on WLAN asks DHCP again at every reconnect: here every few seconds."""
         assert h.dhcp
-        hd = self._host_dir(h)
         loop = (f"while sleep {DHCP_RECONNECT_SECONDS}; do busybox udhcpc -i eth0 -n -q -f "
                 f"-t 3 -T 1 -s {self.dir / 'udhcpc.script'} -x hostname:{h.dhcp.hostname} "
                 f"-V '{h.dhcp.vendor_class}' >/dev/null 2>&1; done")

@@ -172,34 +172,31 @@ def snmp(ctx: Context) -> Out:
 
 @rule("management-over-http")
 def management_http(ctx: Context) -> Out:
-    for h in ctx.scan.hosts:
-        for o in ctx.observations(h, "http"):
-            if o.get("tls") == "no" and (o.get("login_form") == "yes" or o.get("auth")):
-                sev = Severity.HIGH if h.role in (Role.KONNEKTOR, Role.CARD_TERMINAL) else None
-                yield Hit(h.key, int(o.get("port", 80)),
-                          (f"http://{h.ip}:{o.get('port')}/ serves a login over plain HTTP"
-                           + (f" ('{o['title']}')" if o.get("title") else ""), _who(h)), sev)
+    for h, o in ctx.each("http"):
+        if o.get("tls") == "no" and (o.get("login_form") == "yes" or o.get("auth")):
+            sev = Severity.HIGH if h.role in (Role.KONNEKTOR, Role.CARD_TERMINAL) else None
+            yield Hit(h.key, int(o.get("port", 80)),
+                      (f"http://{h.ip}:{o.get('port')}/ serves a login over plain HTTP"
+                       + (f" ('{o['title']}')" if o.get("title") else ""), _who(h)), sev)
 
 
 @rule("weak-tls")
 def weak_tls(ctx: Context) -> Out:
-    for h in ctx.scan.hosts:
-        for o in ctx.observations(h, "tls"):
-            legacy = o.get("legacy_versions", "none")
-            if legacy != "none" or o.get("version") in ("TLSv1", "TLSv1.1", "SSLv3"):
-                yield Hit(h.key, int(o.get("port", 443)),
-                          (f"tcp/{o.get('port')} accepts {legacy if legacy != 'none' else o.get('version')}",
-                           _who(h)))
+    for h, o in ctx.each("tls"):
+        legacy = o.get("legacy_versions", "none")
+        if legacy != "none" or o.get("version") in ("TLSv1", "TLSv1.1", "SSLv3"):
+            yield Hit(h.key, int(o.get("port", 443)),
+                      (f"tcp/{o.get('port')} accepts {legacy if legacy != 'none' else o.get('version')}",
+                       _who(h)))
 
 
 @rule("expired-certificate")
 def expired(ctx: Context) -> Out:
-    for h in ctx.scan.hosts:
-        for o in ctx.observations(h, "tls"):
-            if o.get("expired") == "yes":
-                yield Hit(h.key, int(o.get("port", 443)),
-                          (f"tcp/{o.get('port')}: certificate '{o.get('subject', '')}' expired "
-                           f"{o.get('not_after', '')}", _who(h)))
+    for h, o in ctx.each("tls"):
+        if o.get("expired") == "yes":
+            yield Hit(h.key, int(o.get("port", 443)),
+                      (f"tcp/{o.get('port')}: certificate '{o.get('subject', '')}' expired "
+                       f"{o.get('not_after', '')}", _who(h)))
 
 
 _EOL = re.compile(r"^Windows (XP|Vista|7|8|8\.1)\b|Server (2003|2008|2012)\b")
@@ -295,13 +292,12 @@ def card_terminal(ctx: Context) -> Out:
 
 @rule("kim-cleartext")
 def kim(ctx: Context) -> Out:
-    for h in ctx.scan.hosts:
-        for kind, flag in (("smtp", "starttls"), ("pop3", "stls")):
-            for o in ctx.observations(h, kind):
-                if "KOM-LE" in o.get("greeting", "").upper() and o.get(flag) == "no":
-                    yield Hit(h.key, int(o.get("port", 0)) or None,
-                              (f"tcp/{o.get('port')}: '{o.get('greeting')}' without {flag.upper()}",
-                               _who(h)))
+    for kind, flag in (("smtp", "starttls"), ("pop3", "stls")):
+        for h, o in ctx.each(kind):
+            if "KOM-LE" in o.get("greeting", "").upper() and o.get(flag) == "no":
+                yield Hit(h.key, int(o.get("port", 0)) or None,
+                          (f"tcp/{o.get('port')}: '{o.get('greeting')}' without {flag.upper()}",
+                           _who(h)))
 
 
 @rule("upnp-enabled")

@@ -61,6 +61,12 @@ class Context:
     def observations(self, host: Host, kind: str) -> list[dict[str, str]]:
         return [dict(o.data) for o in host.observations if o.kind == kind]
 
+    def each(self, kind: str) -> Iterator[tuple[Host, dict[str, str]]]:
+        """Every observation of ``kind`` on every host, with its host."""
+        for h in self.scan.hosts:
+            for o in self.observations(h, kind):
+                yield h, o
+
     def open_tcp(self, host: Host) -> set[int]:
         return {s.port for s in host.services if s.protocol is Protocol.TCP}
 
