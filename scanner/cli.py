@@ -7,6 +7,7 @@ Imports of the heavy parts (scapy, nmap, jinja2, rich) happen inside the command
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import subprocess
 import sys
@@ -100,6 +101,28 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--plan", action="store_true", help="print what would be sent, send nothing")
     ex.add_argument("--fail-on", choices=SEVERITIES, default="high")
 
+    wl = sub.add_parser("wlan", help="WLAN audit: live (iw as root, nmcli without) or from a "
+                        "monitor-mode capture")
+    src = wl.add_mutually_exclusive_group()
+    src.add_argument("--capture", type=Path, metavar="PCAP",
+                     help="read beacons from a monitor-mode capture (pcap/pcapng); no radio needed")
+    src.add_argument("--from-iw", type=Path, metavar="FILE",
+                     help="read saved output of 'iw dev IF scan'")
+    src.add_argument("--from-nmcli", type=Path, metavar="FILE",
+                     help="read saved output of " + "'nmcli -t -e yes -f " + ",".join(
+                         ("BSSID", "SSID", "SSID-HEX", "CHAN", "FREQ", "SIGNAL", "SECURITY",
+                          "WPA-FLAGS", "RSN-FLAGS")) + " device wifi list'")
+    wl.add_argument("--interface", "-i", help="WLAN interface for a live scan, e.g. wlan0")
+    wl.add_argument("--tool", choices=("auto", "iw", "nmcli"), default="auto",
+                    help="live scan tool (auto: iw as root, nmcli otherwise)")
+    wl.add_argument("--site", type=Path, help="site file with the practice's WLANs")
+    wl.add_argument("--into", type=Path, metavar="SCAN",
+                    help="add the WLAN audit to this scan (JSON) and report both together")
+    wl.add_argument("--format", "-f", choices=("terminal", "json", "html"), default="terminal")
+    wl.add_argument("--output", "-o", type=Path)
+    wl.add_argument("--lang", choices=("de", "en"), default="de")
+    wl.add_argument("--fail-on", choices=SEVERITIES, default="high")
+
     rp = sub.add_parser("report", help="render a stored scan again (optionally against a "
                                        "site file)")
     rp.add_argument("scan", type=Path, help="a scan written with --format json")
@@ -145,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return {"scan": cmd_scan, "lab": cmd_lab, "demo": cmd_demo,
                 "fingerprints": cmd_fingerprints, "oui": cmd_oui, "baseline": cmd_baseline,
-                "rules": cmd_rules, "external": cmd_external,
+                "rules": cmd_rules, "external": cmd_external, "wlan": cmd_wlan,
                 "report": cmd_report, "history": cmd_history, "show": cmd_show,
                 "diff": cmd_diff}[args.command](args)
     except PraxisscanError as e:
@@ -442,6 +465,44 @@ def cmd_external(args: argparse.Namespace) -> int:
     color = args.output is None and args.format == "terminal" and sys.stdout.isatty()
     _emit(render(scan, Format(args.format), args.lang, color=color), args.output)
     return _exit_for(scan, args.fail_on)
+
+
+def cmd_wlan(args: argparse.Namespace) -> int:
+    from scanner.jsonio import loads
+    from scanner.pipeline import apply_rules
+    from scanner.render import Format, render
+    from scanner.site import load_site
+    from scanner.wlan import audit
+
+    site = load_site(args.site) if args.site else None
+    if args.capture:
+        result = audit.from_capture(args.capture)
+    elif args.from_iw:
+        result = audit.from_iw_text(_read_text(args.from_iw))
+    elif args.from_nmcli:
+        result = audit.from_nmcli_text(_read_text(args.from_nmcli))
+    else:
+        result = audit.live(args.interface, args.tool)
+    if args.capture and result.skipped_frames:
+        print(f"praxisscan: {result.skipped_frames} unreadable frame(s) in {args.capture} skipped",
+              file=sys.stderr)
+    scan = audit.as_scan(result, loads(_read_text(args.into), str(args.into)) if args.into else None)
+    scan = apply_rules(scan, site)
+    if not args.into:  # a WLAN-only audit: the host rules' gaps are not news here
+        from scanner.rules.checks import WLAN_RULES
+
+        scan = dataclasses.replace(scan, not_tested=tuple(
+            n for n in scan.not_tested if n.check in WLAN_RULES))
+    color = args.output is None and args.format == "terminal" and sys.stdout.isatty()
+    _emit(render(scan, Format(args.format), args.lang, color=color), args.output)
+    return _exit_for(scan, args.fail_on)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8", "surrogateescape")
+    except OSError as e:
+        raise UsageError(f"{path}: {e.strerror or e}") from None
 
 
 def cmd_report(args: argparse.Namespace) -> int:

@@ -45,10 +45,7 @@ def scan_to_dict(scan: Scan) -> dict[str, Any]:
         "not_tested": [
             {"check": n.check, "host": n.host, "reason": n.reason} for n in scan.not_tested
         ],
-        "wlans": None if scan.wlans is None else [
-            {"ssid": w.ssid, "bssid": w.bssid, "security": w.security.value,
-             "ciphers": list(w.ciphers), "wps": w.wps, "vendor": w.vendor,
-             "channel": w.channel, "signal_dbm": w.signal_dbm} for w in scan.wlans],
+        "wlans": None if scan.wlans is None else [_wlan_to_dict(w) for w in scan.wlans],
     }
 
 
@@ -88,11 +85,7 @@ def scan_from_dict(doc: Any, origin: str = "<scan>") -> Scan:
                 for n in doc["not_tested"]
             ),
             wlans=None if doc.get("wlans") is None else tuple(
-                WlanNetwork(ssid=w["ssid"], bssid=w["bssid"], security=WlanSecurity(w["security"]),
-                            ciphers=tuple(w.get("ciphers", ())), wps=bool(w.get("wps")),
-                            vendor=w.get("vendor"), channel=w.get("channel"),
-                            signal_dbm=w.get("signal_dbm"))
-                for w in doc["wlans"]),
+                _wlan_from_dict(w) for w in doc["wlans"]),
         )
     except (KeyError, TypeError, ValueError) as e:
         raise ScanFileError(f"{origin}: malformed scan ({type(e).__name__}: {e})") from None
@@ -264,3 +257,25 @@ def _finding_from_dict(d: dict[str, Any]) -> Finding:
         acknowledged=d.get("acknowledged", ""),
         confidence=float(d.get("confidence", 1.0)),
     )
+
+
+def _wlan_to_dict(w: WlanNetwork) -> dict[str, Any]:
+    return {"ssid": w.ssid, "ssid_hex": w.ssid_hex, "hidden": w.hidden, "bssid": w.bssid,
+            "vendor": w.vendor, "security": w.security.value, "modes": [m.value for m in w.modes],
+            "akms": list(w.akms), "ciphers": list(w.ciphers), "group_cipher": w.group_cipher,
+            "pmf": w.pmf, "wps": w.wps, "wps_version": w.wps_version,
+            "wps_configured": w.wps_configured, "wps_locked": w.wps_locked,
+            "wps_known": w.wps_known, "channel": w.channel, "frequency_mhz": w.frequency_mhz, "signal_dbm": w.signal_dbm,
+            "source": w.source}
+
+
+def _wlan_from_dict(w: dict[str, Any]) -> WlanNetwork:
+    return WlanNetwork(
+        ssid=w["ssid"], bssid=w["bssid"], security=WlanSecurity(w["security"]),
+        ciphers=tuple(w.get("ciphers", ())), wps=bool(w.get("wps")), vendor=w.get("vendor"),
+        channel=w.get("channel"), signal_dbm=w.get("signal_dbm"),
+        modes=tuple(WlanSecurity(m) for m in w.get("modes", ())), akms=tuple(w.get("akms", ())),
+        group_cipher=w.get("group_cipher"), pmf=w.get("pmf"), hidden=bool(w.get("hidden")),
+        ssid_hex=w.get("ssid_hex"), frequency_mhz=w.get("frequency_mhz"),
+        wps_version=w.get("wps_version"), wps_configured=w.get("wps_configured"),
+        wps_locked=w.get("wps_locked"), wps_known=w.get("wps_known", True), source=w.get("source", ""))

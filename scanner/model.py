@@ -233,16 +233,50 @@ class WlanSecurity(str, enum.Enum):
 
 @dataclass(frozen=True)
 class WlanNetwork:
-    """One BSS seen by a WLAN audit (filled by praxisscan wlan)."""
+    """One BSS seen by a WLAN audit (praxisscan wlan, or the router's own settings)."""
 
-    ssid: str
+    ssid: str  # display text; bytes that are not UTF-8 appear as \\xNN
     bssid: str
-    security: WlanSecurity
-    ciphers: tuple[str, ...] = ()  # "CCMP", "TKIP", group cipher included
+    security: WlanSecurity  # the weakest mode a client may use (a transition BSS counts as its weaker mode)
+    ciphers: tuple[str, ...] = ()  # pairwise and group ciphers, e.g. ("CCMP", "TKIP")
     wps: bool = False
     vendor: str | None = None
     channel: int | None = None
     signal_dbm: int | None = None
+    modes: tuple[WlanSecurity, ...] = ()  # every mode offered; two or more is a transition mode
+    akms: tuple[str, ...] = ()  # "PSK", "SAE", "802.1X", "OWE", "PSK-SHA256", "FT-PSK" ...
+    group_cipher: str | None = None
+    pmf: str | None = None  # "required", "capable" or None (no management-frame protection)
+    hidden: bool = False
+    ssid_hex: str | None = None  # the raw SSID bytes when they are not valid UTF-8
+    frequency_mhz: int | None = None
+    wps_version: str | None = None  # "1.0", "2.0"
+    wps_configured: bool | None = None
+    wps_locked: bool | None = None
+    wps_known: bool = True  # False when the source cannot see WPS (nmcli, a router without the action)
+    source: str = ""  # "iw", "nmcli", "capture", "tr064"
+
+    @property
+    def enterprise(self) -> bool:
+        return any(a.startswith("802.1X") or a.startswith("FT-802.1X") or a.startswith("SUITE-B")
+                   for a in self.akms)
+
+    @property
+    def transition(self) -> bool:
+        return len(set(self.modes)) > 1
+
+    @property
+    def band(self) -> str | None:
+        f = self.frequency_mhz
+        if f is None:
+            return None
+        if f < 3000:
+            return "2.4 GHz"
+        if 5925 < f < 7200:  # 6 GHz starts at 5955 MHz (channel 1)
+            return "6 GHz"
+        if f < 5925:
+            return "5 GHz"
+        return "60 GHz"
 
 
 @dataclass(frozen=True)

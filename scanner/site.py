@@ -24,7 +24,7 @@ SIZES = {  # KBV/KZBV IT-Sicherheitsrichtlinie: which Anlagen apply (domain.md Â
     "mittlere-praxis": ("Anlage 1", "Anlage 2"),
     "grosspraxis": ("Anlage 1", "Anlage 2", "Anlage 3"),
 }
-SECURITY = ("open", "wep", "wpa", "wpa2", "wpa3")
+SECURITY = ("open", "wep", "wpa", "owe", "wpa2", "wpa3")
 
 
 class SiteError(UsageError):
@@ -61,6 +61,7 @@ class Wlan:
     zone: str
     min_security: str
     bssids: tuple[str, ...] = ()
+    vendors: tuple[str, ...] = ()  # access-point makers, e.g. "AVM": another maker is a rogue
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ _KEYS = {
     "practice": {"name", "size"},
     "network": {"cidr", "zone"},
     "device": {"name", "role", "mac", "ip", "hostname", "services", "zones", "note"},
-    "wlan": {"ssid", "zone", "min_security", "bssids"},
+    "wlan": {"ssid", "zone", "min_security", "bssids", "vendors"},
     "acknowledged": {"finding", "reason", "by", "until"},
 }
 _SERVICE = re.compile(r"^(tcp|udp)/\d{1,5}$")
@@ -255,7 +256,8 @@ class _Parser:
         if sec not in SECURITY:
             raise self.fail(f"{label}: min_security must be one of {', '.join(SECURITY)}",
                             "wlan", i, "min_security")
-        return Wlan(str(w["ssid"]), w["zone"], sec, tuple(w.get("bssids", ())))
+        return Wlan(str(w["ssid"]), w["zone"], sec, tuple(w.get("bssids", ())),
+                    tuple(str(v) for v in w.get("vendors", ())))
 
     def _ack(self, i: int, a: dict[str, Any]) -> Acknowledgement:
         label = f"acknowledged {i + 1}"

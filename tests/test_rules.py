@@ -24,6 +24,16 @@ CASES = sorted(Path(__file__).with_name("rules").glob("*/*/case.toml"))
 T0 = datetime(2026, 11, 28, tzinfo=timezone.utc)
 
 
+def _wlan(w: dict) -> WlanNetwork:
+    """A fixture's [[wlan]] table: WlanNetwork's own field names, enums by value."""
+    fields = dict(w)
+    fields["security"] = WlanSecurity(fields["security"])
+    fields["modes"] = tuple(WlanSecurity(m) for m in fields.get("modes", ()))
+    for name in ("ciphers", "akms"):
+        fields[name] = tuple(fields.get(name, ()))
+    return WlanNetwork(**fields)
+
+
 def load_case(path: Path) -> tuple[Scan, object, date, set[tuple[str, int | None, str]]]:
     doc = tomllib.loads(path.read_text())
     hosts = []
@@ -41,9 +51,7 @@ def load_case(path: Path) -> tuple[Scan, object, date, set[tuple[str, int | None
                           observations=observations))
     wlans = None
     if "wlan" in doc or "wlans" in doc:
-        wlans = tuple(WlanNetwork(w["ssid"], w["bssid"], WlanSecurity(w["security"]),
-                                  tuple(w.get("ciphers", ())), bool(w.get("wps")))
-                      for w in doc.get("wlan", []))
+        wlans = tuple(_wlan(w) for w in doc.get("wlan", []))
     nets = tuple(doc.get("networks", ["192.168.178.0/24"]))
     scan = Scan(started_at=T0, finished_at=T0, complete=True, hosts=tuple(hosts), wlans=wlans,
                 scope=Scope(targets=nets, networks=nets))

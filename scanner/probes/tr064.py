@@ -25,12 +25,14 @@ class LoginRefused(Exception):
     """The FRITZ!Box refused the user or password."""
 MAX_SHARES = 128
 # TR-064 BeaconType (gofritz model, domain.md §5.1) -> security and ciphers
+# (modes weakest first, ciphers); "OWETrans" lets plain open clients in too.
+S = WlanSecurity
 BEACON = {
-    "None": (WlanSecurity.OPEN, ()), "Basic": (WlanSecurity.WEP, ("WEP",)),
-    "WPA": (WlanSecurity.WPA, ("TKIP",)), "11i": (WlanSecurity.WPA2, ("CCMP",)),
-    "WPAand11i": (WlanSecurity.WPA, ("TKIP", "CCMP")), "WPA3": (WlanSecurity.WPA3, ("CCMP",)),
-    "11iandWPA3": (WlanSecurity.WPA2, ("CCMP",)), "OWE": (WlanSecurity.OWE, ("CCMP",)),
-    "OWETrans": (WlanSecurity.OPEN, ()),
+    "None": ((S.OPEN,), ()), "Basic": ((S.WEP,), ("WEP",)),
+    "WPA": ((S.WPA,), ("TKIP",)), "11i": ((S.WPA2,), ("CCMP",)),
+    "WPAand11i": ((S.WPA, S.WPA2), ("TKIP", "CCMP")), "WPA3": ((S.WPA3,), ("CCMP",)),
+    "11iandWPA3": ((S.WPA2, S.WPA3), ("CCMP",)), "OWE": ((S.OWE,), ("CCMP",)),
+    "OWETrans": ((S.OPEN, S.OWE), ()),
 }
 
 
@@ -127,10 +129,14 @@ def _audit(ip: str, user: str, password: str, port: int
         w = call(f"WLANConfiguration{n}", "GetInfo")
         if w is None:
             break
-        security, ciphers = BEACON.get(str(w.get("NewBeaconType")), (WlanSecurity.OPEN, ()))
+        modes, ciphers = BEACON.get(str(w.get("NewBeaconType")), ((WlanSecurity.OPEN,), ()))
+        wps = call(f"WLANConfiguration{n}", "X_AVM-DE_GetWPSInfo")
+        status = str(wps.get("NewX_AVM-DE_WPSStatus", "")) if wps else ""
         wlans.append(WlanNetwork(ssid=str(w.get("NewSSID", "")), bssid=str(w.get("NewBSSID", "")).lower(),
-                                 security=security, ciphers=ciphers, vendor="AVM",
-                                 channel=int(w.get("NewChannel") or 0) or None))
+                                 security=modes[0], modes=modes, ciphers=ciphers, vendor="AVM",
+                                 channel=int(w.get("NewChannel") or 0) or None,
+                                 wps=bool(status) and status != "off", wps_known=bool(status),
+                                 source="tr064"))
     if not obs and not wlans:
         raise LoginRefused(f"the FRITZ!Box gave user {user!r} no settings to read")
     return obs, wlans

@@ -14,6 +14,10 @@ LABELS: dict[str, dict[str, str]] = {
         "evidence": "Nachweis", "fix": "Abhilfe", "none": "keine", "metadata": "Scan-Daten",
         "summary": "{hosts} Geräte gefunden, {services} offene Dienste, {findings} Befunde.",
         "tool": "Werkzeug", "yes": "ja", "no": "nein",
+        "wlans": "WLANs in Reichweite", "ssid": "Name (SSID)", "bssid": "BSSID",
+        "channel": "Kanal", "signal": "Signal", "security": "Sicherheit", "wps": "WPS",
+        "hidden": "verborgen", "unknown": "unbekannt", "wlan_source": "Quelle",
+        "wlan_summary": "{n} WLANs gesehen (Quelle: {source}).",
     },
     "en": {
         "title": "Network security report", "name": "Name", "device": "Device", "acknowledged": "Acknowledged", "hosts": "Devices", "ip": "IP address",
@@ -26,6 +30,10 @@ LABELS: dict[str, dict[str, str]] = {
         "evidence": "Evidence", "fix": "Fix", "none": "none", "metadata": "Scan data",
         "summary": "{hosts} devices found, {services} open services, {findings} findings.",
         "tool": "Tool", "yes": "yes", "no": "no",
+        "wlans": "WLANs in range", "ssid": "Name (SSID)", "bssid": "BSSID",
+        "channel": "Channel", "signal": "Signal", "security": "Security", "wps": "WPS",
+        "hidden": "hidden", "unknown": "unknown", "wlan_source": "Source",
+        "wlan_summary": "{n} WLANs seen (source: {source}).",
     },
 }
 

@@ -10,7 +10,7 @@ from rich.text import Text
 
 from scanner.model import Scan
 from scanner.render.labels import labels
-from scanner.render.text import clean, device_line
+from scanner.render.text import clean, device_line, wlan_cells
 
 
 def render_terminal(scan: Scan, lang: str = "de", color: bool = False, width: int = 120) -> str:
@@ -23,6 +23,37 @@ def render_terminal(scan: Scan, lang: str = "de", color: bool = False, width: in
         console.print(Text(L["incomplete"], style="bold red"))
     console.print(Text(L["summary"].format(hosts=len(scan.hosts), services=services,
                                            findings=len(scan.findings)), style="bold"))
+    if scan.hosts or scan.wlans is None:
+        console.print(_hosts_table(scan, L))
+    if scan.wlans is not None:
+        console.print(_wlan_table(scan, L))
+    console.print(Text(f"{L['findings']}: {len(scan.findings) or L['no_findings']}", style="bold"))
+    for f in sorted(scan.findings, key=lambda f: -f.severity.rank):
+        ack = f" [{L['acknowledged']}: {clean(f.acknowledged, 120)}]" if f.acknowledged else ""
+        console.print(Text(f"[{f.severity.value}] {clean(f.title.get(lang))} "
+                           f"({clean(f.host or '')}{':' + str(f.port) if f.port else ''}){ack}"))
+        for e in f.evidence[:2]:
+            console.print(Text(f"    {clean(e, 200)}", style="dim"))
+    if scan.not_tested:
+        console.print(Text(L["not_tested"] + ":", style="bold"))
+        for n in scan.not_tested:
+            console.print(Text(f"  - {clean(n.check)}: {clean(n.reason, 300)}"))
+    return buf.getvalue()
+
+
+def _wlan_table(scan: Scan, L: dict[str, str]) -> Table:
+    table = Table(title=L["wlans"])
+    keys = ("ssid", "bssid", "vendor", "channel", "signal", "security", "wps")
+    for key in keys:
+        table.add_column(L[key] if key != "vendor" else L["vendor"],
+                         no_wrap=key == "bssid", overflow="fold")
+    for w in scan.wlans or ():
+        cells = wlan_cells(w, L)
+        table.add_row(*(Text(cells[k]) for k in keys))
+    return table
+
+
+def _hosts_table(scan: Scan, L: dict[str, str]) -> Table:
     table = Table(title=L["hosts"], show_lines=False)
     # Addresses are read and copied: they never wrap.
     table.add_column(L["ip"], no_wrap=True, min_width=15)
@@ -38,16 +69,4 @@ def render_terminal(scan: Scan, lang: str = "de", color: bool = False, width: in
         table.add_row(Text(h.ip), Text(clean(h.hostnames[0] if h.hostnames else "", 30)),
                       Text(clean(h.mac or "")), Text(vendor),
                       Text(h.role.value), Text(device_line(h.vendor, h.product, h.os)), Text(svc))
-    console.print(table)
-    console.print(Text(f"{L['findings']}: {len(scan.findings) or L['no_findings']}", style="bold"))
-    for f in sorted(scan.findings, key=lambda f: -f.severity.rank):
-        ack = f" [{L['acknowledged']}: {clean(f.acknowledged, 120)}]" if f.acknowledged else ""
-        console.print(Text(f"[{f.severity.value}] {clean(f.title.get(lang))} "
-                           f"({clean(f.host or '')}{':' + str(f.port) if f.port else ''}){ack}"))
-        for e in f.evidence[:2]:
-            console.print(Text(f"    {clean(e, 200)}", style="dim"))
-    if scan.not_tested:
-        console.print(Text(L["not_tested"] + ":", style="bold"))
-        for n in scan.not_tested:
-            console.print(Text(f"  - {clean(n.check)}: {clean(n.reason, 300)}"))
-    return buf.getvalue()
+    return table

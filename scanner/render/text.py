@@ -23,3 +23,26 @@ def device_line(vendor: str | None, product: str | None, os: str | None) -> str:
     if product and vendor and product.lower().startswith(vendor.lower()):
         name = product
     return clean(f"{name} ({os})" if name and os else name or os or "", 80)
+
+
+def wlan_cells(w, L: dict[str, str]) -> dict[str, str]:  # noqa: ANN001 - WlanNetwork
+    """One WLAN as display strings, shared by the terminal and HTML reports."""
+    from scanner.wlan.merge import security_label
+
+    name = clean(w.ssid, 64) if w.ssid else ""
+    if w.hidden:
+        name = f"{name} ({L['hidden']})" if name else f"({L['hidden']})"
+    if w.ssid_hex:
+        name += f" [hex {w.ssid_hex[:64]}]"
+    if not w.wps_known:
+        wps = L["unknown"]
+    elif w.wps:
+        wps = " ".join(x for x in (w.wps_version or "", "configured" if w.wps_configured else "",
+                                   "locked" if w.wps_locked else "") if x) or L["yes"]
+    else:
+        wps = L["no"]
+    where = " ".join(x for x in (str(w.channel) if w.channel else "", f"({w.band})" if w.band else "")
+                     if x)
+    return {"ssid": name, "bssid": clean(w.bssid), "vendor": clean(w.vendor or "", 40),
+            "channel": where, "signal": f"{w.signal_dbm} dBm" if w.signal_dbm is not None else "",
+            "security": clean(security_label(w), 120), "wps": wps}

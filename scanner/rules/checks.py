@@ -372,6 +372,10 @@ def router_remote_access(ctx: Context) -> Out:
                             "(--fritzbox-user with $PRAXISSCAN_FRITZBOX_PASSWORD)", h.key)
 
 
+WLAN_RULES = ("open-wlan", "weak-wlan", "wps-enabled", "rogue-access-point",
+              "guest-wlan-not-separated")
+
+
 def _no_wlan(check: str) -> NotTested:
     return NotTested(check, "no WLAN audit in this scan (praxisscan wlan)")
 
@@ -380,12 +384,19 @@ def _practice_wlan(ctx: Context, ssid: str):  # noqa: ANN202
     return next((w for w in ctx.site.wlans if w.ssid == ssid), None) if ctx.site else None
 
 
+def _judged(ctx: Context):  # noqa: ANN202
+    """The networks the practice answers for: those its site file lists, or, without a list,
+    every network in range (the technician sorts out the neighbours')."""
+    listed = {w.ssid for w in ctx.site.wlans} if ctx.site and ctx.site.wlans else None
+    return [w for w in ctx.scan.wlans or () if listed is None or w.ssid in listed]
+
+
 @rule("open-wlan")
 def open_wlan(ctx: Context) -> Out:
     if ctx.scan.wlans is None:
         yield _no_wlan("open-wlan")
         return
-    for w in ctx.scan.wlans:
+    for w in _judged(ctx):
         expected = _practice_wlan(ctx, w.ssid)
         if w.security is WlanSecurity.OPEN and not (expected and expected.zone == "guest"
                                                     and expected.min_security == "open"):
@@ -397,9 +408,11 @@ def weak_wlan(ctx: Context) -> Out:
     if ctx.scan.wlans is None:
         yield _no_wlan("weak-wlan")
         return
-    for w in ctx.scan.wlans:
+    for w in _judged(ctx):
         expected = _practice_wlan(ctx, w.ssid)
-        floor = WlanSecurity(expected.min_security) if expected else WlanSecurity.WPA2
+        # OWE encrypts but lets anyone in: weak only where the site file asks for more
+        floor = (WlanSecurity(expected.min_security) if expected
+                 else WlanSecurity.OWE if w.security is WlanSecurity.OWE else WlanSecurity.WPA2)
         weak = w.security in (WlanSecurity.WEP, WlanSecurity.WPA) or "TKIP" in w.ciphers
         below = w.security is not WlanSecurity.OPEN and w.security.rank < floor.rank
         if weak or below:
@@ -413,9 +426,18 @@ def wps(ctx: Context) -> Out:
     if ctx.scan.wlans is None:
         yield _no_wlan("wps-enabled")
         return
-    for w in ctx.scan.wlans:
-        if w.wps:
-            yield Hit(f"wlan:{w.bssid}", None, (f"'{w.ssid}' ({w.bssid}) advertises WPS",))
+    blind = [w for w in _judged(ctx) if not w.wps_known]
+    if blind:
+        yield NotTested("wps-enabled", f"the WLAN source ({blind[0].source}) does not report WPS "
+                        f"for {len(blind)} network(s); praxisscan wlan as root uses iw, which does")
+    for w in _judged(ctx):
+        if w.wps and w.wps_known:
+            state = ", ".join(x for x in (
+                f"WPS {w.wps_version}" if w.wps_version else "",
+                "configured" if w.wps_configured else "",
+                "AP PIN locked" if w.wps_locked else "") if x)
+            yield Hit(f"wlan:{w.bssid}", None, (f"'{w.ssid}' ({w.bssid}) advertises WPS"
+                                                + (f" ({state})" if state else ""),))
 
 
 @rule("rogue-access-point")
@@ -431,10 +453,40 @@ def rogue(ctx: Context) -> Out:
         if expected is None:
             continue
         unknown = bool(expected.bssids) and w.bssid.lower() not in {b.lower() for b in expected.bssids}
+        maker = bool(expected.vendors) and not any(
+            v.lower() in (w.vendor or "").lower() for v in expected.vendors)
         weaker = w.security.rank < WlanSecurity(expected.min_security).rank
-        if unknown or weaker:
-            why = "unknown BSSID" if unknown else f"weaker security ({w.security.value})"
+        if unknown or maker or weaker:
+            why = ("unknown BSSID" if unknown else
+                   f"access point maker {w.vendor or 'unknown'} is not {'/'.join(expected.vendors)}"
+                   if maker else f"weaker security ({w.security.value})")
             yield Hit(f"wlan:{w.bssid}", None, (f"practice SSID '{w.ssid}' from {w.bssid}: {why}",))
+
+
+GUEST_WORDS = ("gast", "guest", "besucher", "patient", "wartezimmer", "visitor")
+
+
+@rule("guest-wlan-not-separated")
+def guest_wlan_zone(ctx: Context) -> Out:
+    """A guest WLAN that the site file places in a practice zone, or in the same zone as the
+    practice WLAN: guests and patient data share one network."""
+    if not ctx.site or not ctx.site.wlans:
+        return
+    practice_zones = {w.zone for w in ctx.site.wlans
+                      if w.zone != "guest" and not _guest_like(w.ssid)}
+    seen = {w.ssid for w in ctx.scan.wlans or ()}
+    for w in ctx.site.wlans:
+        guest = _guest_like(w.ssid) or w.zone == "guest"
+        if guest and (w.zone in practice_zones or (w.zone != "guest" and _guest_like(w.ssid))):
+            where = "seen on air" if w.ssid in seen else "from the site file"
+            yield Hit(f"wlan-ssid:{w.ssid}", None, (
+                f"guest WLAN '{w.ssid}' is in zone '{w.zone}'"
+                + (", the zone of the practice WLAN" if w.zone in practice_zones else "")
+                + f" ({where})",))
+
+
+def _guest_like(ssid: str) -> bool:
+    return any(word in ssid.lower() for word in GUEST_WORDS)
 
 
 @rule("ti-address-conflict")

@@ -52,7 +52,9 @@ SERVICES: dict[str, tuple[str, dict[str, list[tuple[str, str, str, str]]]]] = {
 WLAN_ACTIONS = {"GetInfo": [
     ("NewEnable", "Enable", "boolean", "out"), ("NewSSID", "SSID", "string", "out"),
     ("NewBSSID", "BSSID", "string", "out"), ("NewBeaconType", "BeaconType", "string", "out"),
-    ("NewChannel", "Channel", "ui1", "out")]}
+    ("NewChannel", "Channel", "ui1", "out")],
+    "X_AVM-DE_GetWPSInfo": [("NewX_AVM-DE_WPSMode", "X_AVM-DE_WPSMode", "string", "out"),
+                            ("NewX_AVM-DE_WPSStatus", "X_AVM-DE_WPSStatus", "string", "out")]}
 
 
 def tr64desc(cfg: dict) -> str:
@@ -121,6 +123,8 @@ def answer(cfg: dict, name: str, action: str, body: str) -> dict[str, object] | 
                 "NewLeaseDuration": 0}
     if name.startswith("WLANConfiguration"):
         w = cfg["wlans"][int(name.removeprefix("WLANConfiguration")) - 1]
+        if action == "X_AVM-DE_GetWPSInfo":  # AVM wlanconfigSCPD (gofritz model, FRITZ!OS 7.57)
+            return {"NewX_AVM-DE_WPSMode": "pbc", "NewX_AVM-DE_WPSStatus": w.get("wps", "off")}
         return {"NewEnable": "1", "NewSSID": w["ssid"], "NewBSSID": w["bssid"],
                 "NewBeaconType": w["beacon_type"], "NewChannel": w.get("channel", 6)}
     return None

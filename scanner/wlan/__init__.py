@@ -1,0 +1,1 @@
+"""WLAN audit: live (iw, nmcli) and offline (monitor-mode captures), into WlanNetwork."""
