@@ -144,7 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
     df.add_argument("old", nargs="?", help="scan file or history id")
     df.add_argument("new", nargs="?", help="scan file or history id")
     df.add_argument("--last", action="store_true", help="the last two scans in the history")
-    df.add_argument("--format", "-f", choices=("terminal", "json"), default="terminal")
+    df.add_argument("--format", "-f", choices=("terminal", "json", "html"), default="terminal")
+    df.add_argument("--output", "-o", type=Path, help="write the diff here instead of stdout")
     df.add_argument("--lang", choices=("de", "en"), default="de")
     df.add_argument("--quiet", "-q", action="store_true", help="print nothing when nothing changed")
 
@@ -564,7 +565,7 @@ def _load_scan(ref: str):  # noqa: ANN202
 
 def cmd_diff(args: argparse.Namespace) -> int:
     from scanner.diff import diff
-    from scanner.render.diff_text import render_diff_json, render_diff_text
+    from scanner.render.diff_text import render_diff_html, render_diff_json, render_diff_text
 
     if args.last:
         from scanner.history import History
@@ -577,5 +578,15 @@ def cmd_diff(args: argparse.Namespace) -> int:
     d = diff(old, new)
     if d.empty and args.quiet:
         return EXIT_OK
-    sys.stdout.write(render_diff_json(d) if args.format == "json" else render_diff_text(d, args.lang))
+    if args.format == "json":
+        text = render_diff_json(d)
+    elif args.format == "html":
+        text = render_diff_html(d, args.lang, _scan_label(old), _scan_label(new))
+    else:
+        text = render_diff_text(d, args.lang)
+    _emit(text, args.output)
     return EXIT_OK if d.empty else EXIT_FINDINGS
+
+
+def _scan_label(scan) -> str:  # noqa: ANN001
+    return f"{scan.started_at.strftime('%Y-%m-%d %H:%M')} UTC, {len(scan.hosts)} hosts"

@@ -16,14 +16,14 @@ def _host(d: Diff, key: str) -> str:
     return clean(f"{h.ip} {name} ({h.role.value})".replace("  ", " "), 100)
 
 
-def render_diff_text(d: Diff, lang: str = "de") -> str:
+def diff_sections(d: Diff, lang: str = "de") -> list[tuple[str, list[str]]]:
+    """(heading, lines) of every non-empty part, most important first; shared by text and HTML."""
     de = lang != "en"
-    out: list[str] = []
+    out: list[tuple[str, list[str]]] = []
 
     def section(title_de: str, title_en: str, lines: list[str]) -> None:
         if lines:
-            out.append(f"{title_de if de else title_en} ({len(lines)}):")
-            out.extend(f"  {line}" for line in lines)
+            out.append((title_de if de else title_en, lines))
 
     section("Neue Befunde", "New findings",
             [f"[{f.severity.value}] {clean(f.title.get(lang))} ({_host(d, f.host or '')}"
@@ -42,9 +42,26 @@ def render_diff_text(d: Diff, lang: str = "de") -> str:
     section("Behobene Befunde", "Resolved findings",
             [f"[{f.severity.value}] {clean(f.title.get(lang))} ({_host(d, f.host or '')})"
              for f in d.resolved_findings])
+    return out
+
+
+def render_diff_text(d: Diff, lang: str = "de") -> str:
+    out: list[str] = []
+    for title, lines in diff_sections(d, lang):
+        out.append(f"{title} ({len(lines)}):")
+        out.extend(f"  {line}" for line in lines)
     if not out:
-        out.append("Keine Änderungen." if de else "No changes.")
+        out.append("Keine Änderungen." if lang != "en" else "No changes.")
     return "\n".join(out) + "\n"
+
+
+def render_diff_html(d: Diff, lang: str, old_label: str, new_label: str) -> str:
+    from scanner.render.html import environment
+
+    lang = "en" if lang == "en" else "de"
+    return environment().get_template("diff.html.j2").render(
+        lang=lang, sections=diff_sections(d, lang), new_findings=d.new_findings,
+        who={k: _host(d, k) for k in d.hosts}, old=old_label, new=new_label, changed=not d.empty)
 
 
 def render_diff_json(d: Diff) -> str:

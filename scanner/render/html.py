@@ -1,13 +1,17 @@
-"""HTML report: one self-contained file (inline CSS, no network), Jinja2 with autoescape."""
+"""HTML report: one self-contained file (inline CSS and SVG, no network), Jinja2 with autoescape."""
 
 from __future__ import annotations
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from scanner.model import Scan
+from scanner.render import netplan, summary
 from scanner.render.labels import labels
-from scanner.render.text import clean, device_line
+from scanner.render.text import clean, device_line, wlan_cells
 from scanner.resources import data_dir
+
+SEVERITY_FILL = {"critical": "#8e1b10", "high": "#c0392b", "medium": "#f5b041", "low": "#f9e79f",
+                 "info": "#d6eaf8"}
 
 
 def environment() -> Environment:
@@ -24,9 +28,22 @@ def environment() -> Environment:
 
 
 def render_html(scan: Scan, lang: str = "de") -> str:
+    lang = "en" if lang == "en" else "de"
     L = labels(lang)
+    findings = sorted(scan.findings, key=lambda f: (-f.severity.rank, f.rule, f.host or ""))
+    wlans = scan.wlans or ()
     return environment().get_template("scan.html.j2").render(
-        scan=scan, L=L, lang="en" if lang == "en" else "de",
+        scan=scan, L=L, lang=lang,
         service_count=sum(len(h.services) for h in scan.hosts),
-        findings=sorted(scan.findings, key=lambda f: -f.severity.rank),
+        findings=findings,
+        rating=summary.rating(scan, lang),
+        actions=summary.top_actions(scan, lang),
+        counts=summary.severity_counts(scan),
+        netplan=netplan.plan(scan, lang),
+        sev_fill=SEVERITY_FILL,
+        wlan_rows=[wlan_cells(w, L) for w in wlans],
+        wlan_sources=", ".join(sorted({w.source or "?" for w in wlans})) or "–",
+        inbound=[f for f in findings if f.rule in summary.INBOUND_RULES],
+        inbound_rules=summary.INBOUND_RULES,
+        who=summary.device_names(scan),
     )

@@ -34,3 +34,26 @@ def test_demo_writes_the_report_and_removes_the_lab(tmp_path: Path) -> None:
 
     assert found(loads((tmp_path / "scan.json").read_text())) == planted()
     assert "Konnektor: Client-Authentisierung abgeschaltet" in html
+
+    # The report as the practice gets it: opened and printed by a real Chromium, de and en.
+    from tests.browser import open_report, squeeze
+
+    scan_obj = loads((tmp_path / "scan.json").read_text())
+    en = tmp_path / "report-en.html"
+    r = praxisscan("report", str(tmp_path / "scan.json"), "--format", "html", "--lang", "en",
+                   "--output", str(en), "--fail-on", "none")
+    assert r.returncode == 0, r.stderr
+    for lang, page in (("de", tmp_path / "report.html"), ("en", en)):
+        work = tmp_path / f"chromium-{lang}"
+        work.mkdir()
+        shown = open_report(page, work)
+        text = squeeze(shown.text())
+        assert squeeze("Zusammenfassung für die Praxisleitung" if lang == "de"
+                       else "Summary for the practice owner") in squeeze(shown.pages[0])
+        for f in scan_obj.findings:
+            assert squeeze(f.fix.get(lang)) in text, f.rule
+            for e in f.evidence:
+                assert squeeze(e)[:120] in text, (f.rule, e)
+        for h in practice.hosts:
+            assert h.ip in text
+        assert "<svg" in shown.dom and "Internet" in shown.dom
