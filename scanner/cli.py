@@ -123,6 +123,36 @@ def build_parser() -> argparse.ArgumentParser:
     wl.add_argument("--lang", choices=("de", "en"), default="de")
     wl.add_argument("--fail-on", choices=SEVERITIES, default="high")
 
+    wa = sub.add_parser("watch", help="scheduled run: scan the site file's networks, store, "
+                        "compare with the last run, notify when something new appears")
+    wa.add_argument("targets", nargs="*", metavar="TARGET",
+                    help="networks to scan (default: the site file's [[network]] entries)")
+    wa.add_argument("--site", type=Path, required=True)
+    wa.add_argument("--interface", "-i")
+    wa.add_argument("--profile", choices=("quick", "standard", "deep"), default="quick")
+    wa.add_argument("--lang", choices=("de", "en"), default="de")
+    wa.add_argument("--report-dir", type=Path, help="also write each run's HTML report here")
+    wa.add_argument("--fritzbox-user", metavar="USER",
+                    help="read the FRITZ!Box settings (password in $PRAXISSCAN_FRITZBOX_PASSWORD)")
+    _notify_arguments(wa)
+
+    sc = sub.add_parser("schedule", help="install or remove the weekly scan (systemd timer)")
+    sc_sub = sc.add_subparsers(dest="schedule_command", required=True)
+    si = sc_sub.add_parser("install", help="write praxisscan-watch.service and .timer")
+    si.add_argument("--site", type=Path, required=True)
+    si.add_argument("--weekly", action="store_true", required=True,
+                    help="once a week (the only rhythm offered: a practice network changes slowly)")
+    si.add_argument("--at", default="Mon 07:30", help="weekday and time, e.g. 'Mon 07:30' (default)")
+    si.add_argument("--interface", "-i")
+    si.add_argument("--profile", choices=("quick", "standard", "deep"), default="quick")
+    si.add_argument("--lang", choices=("de", "en"), default="de")
+    si.add_argument("--report-dir", type=Path)
+    si.add_argument("--fritzbox-user", metavar="USER")
+    si.add_argument("--unit-dir", type=Path, help=argparse.SUPPRESS)  # tests: write elsewhere
+    _notify_arguments(si)
+    sr = sc_sub.add_parser("remove", help="disable the timer and delete its units")
+    sr.add_argument("--unit-dir", type=Path, help=argparse.SUPPRESS)
+
     rp = sub.add_parser("report", help="render a stored scan again (optionally against a "
                                        "site file)")
     rp.add_argument("scan", type=Path, help="a scan written with --format json")
@@ -160,6 +190,19 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _notify_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--notify-email", action="append", default=[], metavar="ADDRESS",
+                   help="send news to this address (repeatable); needs --smtp-host")
+    p.add_argument("--smtp-host")
+    p.add_argument("--smtp-port", type=int, default=587)
+    p.add_argument("--smtp-user", help="SMTP login (password in $PRAXISSCAN_SMTP_PASSWORD)")
+    p.add_argument("--smtp-from", help="sender address (default: the SMTP user)")
+    p.add_argument("--smtp-cafile", type=Path,
+                   help="CA certificate of the mail server, when it is not publicly trusted")
+    p.add_argument("--notify-webhook", action="append", default=[], metavar="URL",
+                   help="POST the news as JSON to this URL (repeatable)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -170,6 +213,7 @@ def main(argv: list[str] | None = None) -> int:
         return {"scan": cmd_scan, "lab": cmd_lab, "demo": cmd_demo,
                 "fingerprints": cmd_fingerprints, "oui": cmd_oui, "baseline": cmd_baseline,
                 "rules": cmd_rules, "external": cmd_external, "wlan": cmd_wlan,
+                "watch": cmd_watch, "schedule": cmd_schedule,
                 "report": cmd_report, "history": cmd_history, "show": cmd_show,
                 "diff": cmd_diff}[args.command](args)
     except PraxisscanError as e:
@@ -504,6 +548,119 @@ def _read_text(path: Path) -> str:
         return path.read_bytes().decode("utf-8", "surrogateescape")
     except OSError as e:
         raise UsageError(f"{path}: {e.strerror or e}") from None
+
+
+def _smtp_target(args: argparse.Namespace, need_password: bool = True):  # noqa: ANN202
+    """The SMTP settings checked; the password is only needed at send time (the env file)."""
+    from scanner.notify import SmtpTarget
+
+    if not args.notify_email:
+        return None
+    if not args.smtp_host:
+        raise UsageError("--notify-email needs --smtp-host")
+    sender = args.smtp_from or args.smtp_user
+    if not sender or "@" not in sender:
+        raise UsageError("--notify-email needs a sender: --smtp-from ADDRESS (or an --smtp-user "
+                         "that is an address)")
+    password = os.environ.get("PRAXISSCAN_SMTP_PASSWORD")
+    if args.smtp_user and not password and need_password:
+        raise UsageError("--smtp-user needs the password in $PRAXISSCAN_SMTP_PASSWORD")
+    return SmtpTarget(host=args.smtp_host, port=args.smtp_port, recipients=tuple(args.notify_email),
+                      sender=sender, user=args.smtp_user, password=password,
+                      cafile=str(args.smtp_cafile) if args.smtp_cafile else None)
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    from scanner.history import History
+    from scanner.notify import NotifyError, post_webhook, send_email
+    from scanner.observer import NullObserver
+    from scanner.pipeline import ScanOptions, require_root, run_scan
+    from scanner.plan import make_plan
+    from scanner.ports import Profile
+    from scanner.render.html import render_html
+    from scanner.site import load_site
+    from scanner.watch import message, record
+
+    site = load_site(args.site)
+    smtp = _smtp_target(args)  # fail on bad notification settings before scanning
+    targets = args.targets or [str(n.cidr) for n in site.networks]
+    if not targets:
+        raise UsageError(f"{args.site} lists no [[network]] and no TARGET was given: "
+                         "the scheduled scan only scans named networks")
+    plan = make_plan(targets, interface=args.interface, profile=Profile(args.profile))
+    require_root()
+    login = None
+    if args.fritzbox_user:
+        password = os.environ.get("PRAXISSCAN_FRITZBOX_PASSWORD")
+        if not password:
+            raise UsageError("--fritzbox-user needs the password in $PRAXISSCAN_FRITZBOX_PASSWORD")
+        login = (args.fritzbox_user, password)
+    scan = run_scan(plan, NullObserver(), options=ScanOptions(fritzbox_login=login), site=site)
+    history = History()
+    result = record(scan, history)
+    if args.report_dir:
+        name = f"praxisscan-{scan.started_at.strftime('%Y%m%d-%H%M')}.html"
+        write_private(args.report_dir / name, render_html(scan, args.lang))
+    if result.previous is None:
+        print(f"praxisscan watch: scan {result.scan_id} stored as the first of this network; "
+              "later runs report what changes against it")
+        return EXIT_OK
+    if not result.news:
+        print(f"praxisscan watch: scan {result.scan_id} stored; no new findings or devices")
+        return EXIT_OK
+    msg = message(result, scan, site.name, args.lang)
+    print(msg.text)
+    failures = []
+    for deliver, where in ([(lambda: send_email(smtp, msg), "e-mail")] if smtp else []) + [
+            ((lambda u=u: post_webhook(u, msg)), "webhook") for u in args.notify_webhook]:
+        try:
+            deliver()
+        except NotifyError as e:
+            failures.append(f"{where}: {e}")
+    for f in failures:
+        print(f"praxisscan watch: notification failed: {f}", file=sys.stderr)
+    return EXIT_ERROR if failures else EXIT_FINDINGS
+
+
+def cmd_schedule(args: argparse.Namespace) -> int:
+    from scanner import schedule
+
+    unit_dir = args.unit_dir or schedule.UNIT_DIR
+    if args.schedule_command == "remove":
+        removed = schedule.remove(unit_dir)
+        print("\n".join(f"removed {p}" for p in removed) or "praxisscan schedule: nothing installed")
+        return EXIT_OK
+    from scanner.site import load_site
+
+    site_path = args.site.resolve()
+    load_site(site_path)  # a broken site file fails now, not next Monday
+    _smtp_target(args, need_password=False)
+    when = schedule.parse_when(args.at)
+    watch_args = ["--site", str(site_path), "--profile", args.profile, "--lang", args.lang]
+    for flag, value in (("--interface", args.interface), ("--fritzbox-user", args.fritzbox_user),
+                        ("--report-dir", args.report_dir and str(args.report_dir.resolve())),
+                        ("--smtp-host", args.smtp_host), ("--smtp-user", args.smtp_user),
+                        ("--smtp-from", args.smtp_from),
+                        ("--smtp-cafile", args.smtp_cafile and str(args.smtp_cafile.resolve()))):
+        if value:
+            watch_args += [flag, value]
+    if args.notify_email or args.smtp_host:
+        watch_args += ["--smtp-port", str(args.smtp_port)]
+    for address in args.notify_email:
+        watch_args += ["--notify-email", address]
+    for url in args.notify_webhook:
+        watch_args += ["--notify-webhook", url]
+    done = schedule.install(watch_args, when, unit_dir=unit_dir,
+                            env_file=schedule.ENV_FILE if args.unit_dir is None
+                            else unit_dir / "watch.env")
+    print(f"wrote {done.service}\nwrote {done.timer}\nsecrets go into {done.env_file} (mode 0600)")
+    if done.enabled:
+        print(f"enabled: systemctl list-timers {schedule.UNIT}.timer")
+    else:
+        print(f"not enabled (systemd is not running here): systemctl enable --now "
+              f"{schedule.UNIT}.timer")
+    print(f"alternative without systemd, a line for /etc/crontab:\n{done.cron}")
+    return EXIT_OK
 
 
 def cmd_report(args: argparse.Namespace) -> int:

@@ -23,6 +23,19 @@ PRACTICE = load_practice()
 PHONE_NS, PHONE_MAC = "pxlab-newphone", "2e:11:22:33:44:55"  # lab down removes pxlab-*
 
 
+def join_phone(lab, ns: str, mac: str, hostname: str) -> None:  # noqa: ANN001
+    """A new Android phone joins the practice LAN and asks DHCP for an address."""
+    run(["ip", "netns", "add", ns])
+    peer = ns.removeprefix("pxlab-")[:15]
+    run(["ip", "link", "add", "eth0", "netns", ns, "address", mac, "type", "veth",
+         "peer", "name", peer, "netns", LAN_NS])
+    run(["ip", "-n", LAN_NS, "link", "set", peer, "master", "br0", "up"])
+    run(["ip", "-n", ns, "link", "set", "eth0", "up"])
+    run(["ip", "netns", "exec", ns, "busybox", "udhcpc", "-i", "eth0", "-n", "-q", "-f",
+         "-t", "5", "-T", "1", "-s", str(lab.dir / "udhcpc.script"), "-x", f"hostname:{hostname}",
+         "-V", "android-dhcp-15"], timeout=30)
+
+
 def scan(path: Path):  # noqa: ANN201
     r = praxisscan("scan", str(PRACTICE.subnet), "-i", "eth0", "--format", "json", "-o",
                    str(path), "-q", "--fail-on", "none", "--no-history", ns=SCANNER_NS)
@@ -41,14 +54,7 @@ def test_the_diff_names_exactly_what_changed_in_the_lab(lab, tmp_path: Path) -> 
     run(["ip", "-n", "pxlab-ws-empfang", "addr", "flush", "dev", "eth0"])
     run(["ip", "-n", "pxlab-ws-empfang", "addr", "add", f"{new_ip}/24", "dev", "eth0"])
     # 3. a new phone joins and asks DHCP for an address
-    run(["ip", "netns", "add", PHONE_NS])
-    run(["ip", "link", "add", "eth0", "netns", PHONE_NS, "address", PHONE_MAC, "type", "veth",
-         "peer", "name", "newphone", "netns", LAN_NS])
-    run(["ip", "-n", LAN_NS, "link", "set", "newphone", "master", "br0", "up"])
-    run(["ip", "-n", PHONE_NS, "link", "set", "eth0", "up"])
-    run(["ip", "netns", "exec", PHONE_NS, "busybox", "udhcpc", "-i", "eth0", "-n", "-q", "-f",
-         "-t", "5", "-T", "1", "-s", str(lab.dir / "udhcpc.script"), "-x", "hostname:Pixel-8",
-         "-V", "android-dhcp-15"], timeout=30)
+    join_phone(lab, PHONE_NS, PHONE_MAC, "Pixel-8")
 
     after = scan(tmp_path / "after.json")
     d = diff(before, after)

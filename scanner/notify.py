@@ -1,0 +1,91 @@
+"""Tell someone that the weekly scan found something new: e-mail (SMTP with STARTTLS) and/or a
+webhook (HTTP POST of JSON). Nothing is sent in cleartext over SMTP: a server without
+STARTTLS is refused. Passwords come from the environment, never from the command line."""
+
+from __future__ import annotations
+
+import email.policy
+import json
+import smtplib
+import ssl
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+from scanner.errors import PraxisscanError
+
+TIMEOUT = 30.0
+
+
+class NotifyError(PraxisscanError):
+    """A notification could not be delivered."""
+
+
+@dataclass(frozen=True)
+class Message:
+    subject: str
+    text: str
+    html: str
+    payload: dict  # for webhooks
+
+
+@dataclass(frozen=True)
+class SmtpTarget:
+    host: str
+    recipients: tuple[str, ...]
+    sender: str
+    port: int = 587
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    cafile: str | None = None  # a private CA for the practice's own mail server
+
+
+def send_email(target: SmtpTarget, message: Message) -> None:
+    # no folding below RFC 5322's 998 characters: folded encoded words come back with a
+    # doubled space in some readers ("neues  Gerät")
+    mail = EmailMessage(policy=email.policy.SMTP.clone(max_line_length=998))
+    mail["Subject"] = message.subject
+    mail["From"] = target.sender
+    mail["To"] = ", ".join(target.recipients)
+    mail["Date"] = formatdate(localtime=True)
+    mail["Message-ID"] = make_msgid(domain=target.sender.rpartition("@")[2] or None)
+    mail.set_content(message.text)
+    mail.add_alternative(message.html, subtype="html")
+    context = ssl.create_default_context(cafile=target.cafile)
+    try:
+        with smtplib.SMTP(target.host, target.port, timeout=TIMEOUT) as smtp:
+            smtp.ehlo()
+            if not smtp.has_extn("starttls"):
+                raise NotifyError(f"{target.host}:{target.port} offers no STARTTLS; "
+                                  "praxisscan does not send scan results in cleartext")
+            smtp.starttls(context=context)
+            smtp.ehlo()
+            if target.user:
+                smtp.login(target.user, target.password or "")
+            smtp.send_message(mail)
+    except (OSError, smtplib.SMTPException) as e:
+        if isinstance(e, NotifyError):
+            raise
+        raise NotifyError(f"e-mail via {target.host}:{target.port} failed: "
+                          f"{type(e).__name__}: {e}"[:300]) from None
+
+
+def post_webhook(url: str, message: Message, cafile: str | None = None) -> None:
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise NotifyError(f"webhook must be an http(s) URL, not {url!r}")
+    body = json.dumps(message.payload, ensure_ascii=False).encode("utf-8")
+    request = urllib.request.Request(url, data=body, method="POST", headers={
+        "Content-Type": "application/json; charset=utf-8", "User-Agent": "praxisscan"})
+    context = ssl.create_default_context(cafile=cafile) if parts.scheme == "https" else None
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT, context=context) as response:
+            if not 200 <= response.status < 300:
+                raise NotifyError(f"webhook {parts.hostname} answered HTTP {response.status}")
+    except urllib.error.HTTPError as e:
+        raise NotifyError(f"webhook {parts.hostname} answered HTTP {e.code}") from None
+    except (OSError, urllib.error.URLError) as e:
+        raise NotifyError(f"webhook {parts.hostname} not reached: {e}"[:300]) from None
