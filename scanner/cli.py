@@ -250,12 +250,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     from scanner.observer import NullObserver
     from scanner.pipeline import ScanOptions
 
-    login = None
-    if args.fritzbox_user:
-        password = os.environ.get("PRAXISSCAN_FRITZBOX_PASSWORD")
-        if not password:
-            raise UsageError("--fritzbox-user needs the password in $PRAXISSCAN_FRITZBOX_PASSWORD")
-        login = (args.fritzbox_user, password)
+    login = _fritzbox_login(args)
     observer = NullObserver() if args.quiet else _rich_observer()
     scan = run_scan(plan, observer, options=ScanOptions(listen_seconds=args.listen,
                                                         max_time=args.max_time,
@@ -273,6 +268,15 @@ def cmd_scan(args: argparse.Namespace) -> int:
               "(see not_tested)", file=sys.stderr)
         return EXIT_ERROR
     return _exit_for(scan, args.fail_on)
+
+
+def _fritzbox_login(args: argparse.Namespace) -> tuple[str, str] | None:
+    if not args.fritzbox_user:
+        return None
+    password = os.environ.get("PRAXISSCAN_FRITZBOX_PASSWORD")
+    if not password:
+        raise UsageError("--fritzbox-user needs the password in $PRAXISSCAN_FRITZBOX_PASSWORD")
+    return (args.fritzbox_user, password)
 
 
 def _seconds(text: str) -> float:
@@ -589,12 +593,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
                          "the scheduled scan only scans named networks")
     plan = make_plan(targets, interface=args.interface, profile=Profile(args.profile))
     require_root()
-    login = None
-    if args.fritzbox_user:
-        password = os.environ.get("PRAXISSCAN_FRITZBOX_PASSWORD")
-        if not password:
-            raise UsageError("--fritzbox-user needs the password in $PRAXISSCAN_FRITZBOX_PASSWORD")
-        login = (args.fritzbox_user, password)
+    login = _fritzbox_login(args)
     scan = run_scan(plan, NullObserver(), options=ScanOptions(fritzbox_login=login), site=site)
     history = History()
     result = record(scan, history)
