@@ -52,7 +52,6 @@ def _sighting(bssid: str, lines: list[str]) -> Sighting:
     e = ies.Elements()
     privacy, freq, signal = False, None, None
     section: ies.Suites | ies.Wps | None = None
-    beacon_section = False
     for raw in lines:
         depth = len(raw) - len(raw.lstrip("\t"))
         line = raw.strip()
@@ -60,21 +59,18 @@ def _sighting(bssid: str, lines: list[str]) -> Sighting:
             section = None
             key, _, value = line.partition(":")
             value = value.strip()
-            if key == "Information elements from Beacon frame":
-                beacon_section = True
-            elif key == "freq":
+            if key == "freq":
                 freq = _number(value)
             elif key == "signal":
                 signal = _number(value.split()[0]) if value else None
             elif key == "capability":
                 privacy = "Privacy" in value.split()
             elif key == "SSID":
-                # the raw line keeps a trailing space iw would have escaped anyway
+                # iw escapes leading/trailing spaces, so the text after "SSID: " is exact;
+                # with beacon and probe-response elements both printed, a name beats none
                 ssid = unescape(raw.split("SSID:", 1)[1][1:])
                 if e.ssid is None or (not e.ssid.strip(b"\x00") and ssid.strip(b"\x00")):
                     e.ssid = ssid
-                if beacon_section and not ssid.strip(b"\x00"):
-                    e.ssid = e.ssid or ssid
             elif key == "DS Parameter set":
                 e.channel = _int_after(value, "channel") or e.channel
             elif key == "MESH ID":
