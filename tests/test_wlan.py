@@ -350,7 +350,11 @@ def test_wlan_into_an_inside_scan_reports_both(tmp_path: Path) -> None:
     from scanner.jsonio import dumps
     from scanner.model import Host, Role
 
-    host_scan = dataclasses.replace(base, wlans=None, findings=(), not_tested=(),
+    from scanner.model import WlanNetwork
+
+    router_view = (WlanNetwork("Praxis", "3c:a6:2f:10:00:05", S.WPA2, source="tr064"),
+                   WlanNetwork("Praxis-5G", "3c:a6:2f:10:00:55", S.WPA3, source="tr064"))
+    host_scan = dataclasses.replace(base, wlans=router_view, findings=(), not_tested=(),
                                     hosts=(Host(ip="192.168.178.10", role=Role.PVS_SERVER),))
     stored = tmp_path / "inside.json"
     stored.write_text(dumps(host_scan))
@@ -361,3 +365,9 @@ def test_wlan_into_an_inside_scan_reports_both(tmp_path: Path) -> None:
     html = out.read_text()
     assert "192.168.178.10" in html and "Praxis-Enterprise" in html
     assert "&lt;b&gt;Gast:&lt;/b&gt;" in html and "<b>Gast" not in html
+    both = praxisscan("wlan", "--from-nmcli", str(TOOLS / "nmcli_praxisscan.txt"), "--into",
+                      str(stored), "--format", "json")
+    wlans = {(w["bssid"], w["source"]) for w in json.loads(both.stdout)["wlans"]}
+    # the air's view replaces the router's for the same BSS; the router's 5 GHz BSS stays
+    assert ("3c:a6:2f:10:00:05", "nmcli") in wlans and ("3c:a6:2f:10:00:05", "tr064") not in wlans
+    assert ("3c:a6:2f:10:00:55", "tr064") in wlans and len(wlans) == 15

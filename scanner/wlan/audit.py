@@ -41,12 +41,16 @@ class WlanAudit:
 
 
 def as_scan(result: WlanAudit, into: Scan | None = None) -> Scan:
-    """The audit as a scan of its own, or added to an inside scan (replacing its WLANs)."""
+    """The audit as a scan of its own, or added to an inside scan. A BSS the scan already
+    knows (from the router's settings) is replaced by what the air showed; the router's other
+    networks stay."""
     now = datetime.now(timezone.utc)
     notes = tuple(result.not_tested)
     if into is not None:
         kept = tuple(n for n in into.not_tested if n not in notes)
-        return dataclasses.replace(into, wlans=result.networks, not_tested=kept + notes)
+        seen = {w.bssid for w in result.networks}
+        known = tuple(w for w in into.wlans or () if w.bssid not in seen)
+        return dataclasses.replace(into, wlans=result.networks + known, not_tested=kept + notes)
     scope = Scope(targets=(f"wlan:{result.source}",), networks=())
     return Scan(started_at=now, finished_at=now, scope=scope, complete=True,
                 wlans=result.networks, not_tested=notes, tool_version=__version__)
