@@ -7,17 +7,17 @@ Imports of the heavy parts (scapy, nmap, jinja2, rich) happen inside the command
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 from scanner import __version__
+from scanner.cli_output import (EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, emit, exit_for,
+                                fritzbox_login, write_private)
+from scanner.cli_watch import cmd_schedule, cmd_watch, cmd_wlan, notify_arguments
 from scanner.errors import PraxisscanError, UsageError
 
-EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 SEVERITIES = ("critical", "high", "medium", "low", "info", "none")
 LAB_SUBNET = "192.168.178.0/24"
 
@@ -134,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     wa.add_argument("--report-dir", type=Path, help="also write each run's HTML report here")
     wa.add_argument("--fritzbox-user", metavar="USER",
                     help="read the FRITZ!Box settings (password in $PRAXISSCAN_FRITZBOX_PASSWORD)")
-    _notify_arguments(wa)
+    notify_arguments(wa)
 
     sc = sub.add_parser("schedule", help="install or remove the weekly scan (systemd timer)")
     sc_sub = sc.add_subparsers(dest="schedule_command", required=True)
@@ -149,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     si.add_argument("--report-dir", type=Path)
     si.add_argument("--fritzbox-user", metavar="USER")
     si.add_argument("--unit-dir", type=Path, help=argparse.SUPPRESS)  # tests: write elsewhere
-    _notify_arguments(si)
+    notify_arguments(si)
     sr = sc_sub.add_parser("remove", help="disable the timer and delete its units")
     sr.add_argument("--unit-dir", type=Path, help=argparse.SUPPRESS)
 
@@ -188,19 +188,6 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--lang", choices=("de", "en"), default="de")
     d.add_argument("--keep-lab", action="store_true", help="leave the lab running afterwards")
     return p
-
-
-def _notify_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--notify-email", action="append", default=[], metavar="ADDRESS",
-                   help="send news to this address (repeatable); needs --smtp-host")
-    p.add_argument("--smtp-host")
-    p.add_argument("--smtp-port", type=int, default=587)
-    p.add_argument("--smtp-user", help="SMTP login (password in $PRAXISSCAN_SMTP_PASSWORD)")
-    p.add_argument("--smtp-from", help="sender address (default: the SMTP user)")
-    p.add_argument("--smtp-cafile", type=Path,
-                   help="CA certificate of the mail server, when it is not publicly trusted")
-    p.add_argument("--notify-webhook", action="append", default=[], metavar="URL",
-                   help="POST the news as JSON to this URL (repeatable)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -250,7 +237,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     from scanner.observer import NullObserver
     from scanner.pipeline import ScanOptions
 
-    login = _fritzbox_login(args)
+    login = fritzbox_login(args)
     observer = NullObserver() if args.quiet else _rich_observer()
     scan = run_scan(plan, observer, options=ScanOptions(listen_seconds=args.listen,
                                                         max_time=args.max_time,
@@ -261,22 +248,13 @@ def cmd_scan(args: argparse.Namespace) -> int:
         History().add(scan)
     color = args.output is None and args.format == "terminal" and sys.stdout.isatty()
     report = render(scan, Format(args.format), args.lang, color=color)
-    _emit(report, args.output)
+    emit(report, args.output)
     if not scan.complete:
         where = args.output or "stdout"
         print(f"praxisscan: scan incomplete, partial results written to {where} "
               "(see not_tested)", file=sys.stderr)
         return EXIT_ERROR
-    return _exit_for(scan, args.fail_on)
-
-
-def _fritzbox_login(args: argparse.Namespace) -> tuple[str, str] | None:
-    if not args.fritzbox_user:
-        return None
-    password = os.environ.get("PRAXISSCAN_FRITZBOX_PASSWORD")
-    if not password:
-        raise UsageError("--fritzbox-user needs the password in $PRAXISSCAN_FRITZBOX_PASSWORD")
-    return (args.fritzbox_user, password)
+    return exit_for(scan, args.fail_on)
 
 
 def _seconds(text: str) -> float:
@@ -297,37 +275,6 @@ def _confirm(plan_lines: list[str]) -> None:
     answer = input("Diese Netze scannen? / Scan these networks? [y/N] ")
     if answer.strip().lower() not in ("y", "yes", "j", "ja"):
         raise UsageError("not confirmed: nothing was sent")
-
-
-def _exit_for(scan, fail_on: str) -> int:
-    from scanner.model import Severity
-
-    if fail_on == "none":
-        return EXIT_OK
-    threshold = Severity(fail_on).rank
-    open_findings = [f for f in scan.findings if not f.acknowledged]
-    return EXIT_FINDINGS if any(f.severity.rank >= threshold for f in open_findings) else EXIT_OK
-
-
-def _emit(text: str, output: Path | None) -> None:
-    if output is None:
-        sys.stdout.write(text)
-        return
-    write_private(output, text)
-
-
-def write_private(path: Path, text: str) -> None:
-    """Atomic write, readable by the owner only: a scan describes the practice's weak spots."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _rich_observer():
@@ -512,154 +459,8 @@ def cmd_external(args: argparse.Namespace) -> int:
     reached = external.check(address, inside, args.interface)
     scan = apply_rules(external.merge(address, inside, reached), site)
     color = args.output is None and args.format == "terminal" and sys.stdout.isatty()
-    _emit(render(scan, Format(args.format), args.lang, color=color), args.output)
-    return _exit_for(scan, args.fail_on)
-
-
-def cmd_wlan(args: argparse.Namespace) -> int:
-    from scanner.jsonio import loads
-    from scanner.pipeline import apply_rules
-    from scanner.render import Format, render
-    from scanner.site import load_site
-    from scanner.wlan import audit
-
-    site = load_site(args.site) if args.site else None
-    if args.capture:
-        result = audit.from_capture(args.capture)
-    elif args.from_iw:
-        result = audit.from_iw_text(_read_text(args.from_iw))
-    elif args.from_nmcli:
-        result = audit.from_nmcli_text(_read_text(args.from_nmcli))
-    else:
-        result = audit.live(args.interface, args.tool)
-    if args.capture and result.skipped_frames:
-        print(f"praxisscan: {result.skipped_frames} unreadable frame(s) in {args.capture} skipped",
-              file=sys.stderr)
-    scan = audit.as_scan(result, loads(_read_text(args.into), str(args.into)) if args.into else None)
-    scan = apply_rules(scan, site)
-    if not args.into:  # a WLAN-only audit: the host rules' gaps are not news here
-        from scanner.rules.checks import WLAN_RULES
-
-        scan = dataclasses.replace(scan, not_tested=tuple(
-            n for n in scan.not_tested if n.check in WLAN_RULES))
-    color = args.output is None and args.format == "terminal" and sys.stdout.isatty()
-    _emit(render(scan, Format(args.format), args.lang, color=color), args.output)
-    return _exit_for(scan, args.fail_on)
-
-
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_bytes().decode("utf-8", "surrogateescape")
-    except OSError as e:
-        raise UsageError(f"{path}: {e.strerror or e}") from None
-
-
-def _smtp_target(args: argparse.Namespace, need_password: bool = True):  # noqa: ANN202
-    """The SMTP settings checked; the password is only needed at send time (the env file)."""
-    from scanner.notify import SmtpTarget
-
-    if not args.notify_email:
-        return None
-    if not args.smtp_host:
-        raise UsageError("--notify-email needs --smtp-host")
-    sender = args.smtp_from or args.smtp_user
-    if not sender or "@" not in sender:
-        raise UsageError("--notify-email needs a sender: --smtp-from ADDRESS (or an --smtp-user "
-                         "that is an address)")
-    password = os.environ.get("PRAXISSCAN_SMTP_PASSWORD")
-    if args.smtp_user and not password and need_password:
-        raise UsageError("--smtp-user needs the password in $PRAXISSCAN_SMTP_PASSWORD")
-    return SmtpTarget(host=args.smtp_host, port=args.smtp_port, recipients=tuple(args.notify_email),
-                      sender=sender, user=args.smtp_user, password=password,
-                      cafile=str(args.smtp_cafile) if args.smtp_cafile else None)
-
-
-def cmd_watch(args: argparse.Namespace) -> int:
-    from scanner.history import History
-    from scanner.notify import NotifyError, post_webhook, send_email
-    from scanner.observer import NullObserver
-    from scanner.pipeline import ScanOptions, require_root, run_scan
-    from scanner.plan import make_plan
-    from scanner.ports import Profile
-    from scanner.render.html import render_html
-    from scanner.site import load_site
-    from scanner.watch import message, record
-
-    site = load_site(args.site)
-    smtp = _smtp_target(args)  # fail on bad notification settings before scanning
-    targets = args.targets or [str(n.cidr) for n in site.networks]
-    if not targets:
-        raise UsageError(f"{args.site} lists no [[network]] and no TARGET was given: "
-                         "the scheduled scan only scans named networks")
-    plan = make_plan(targets, interface=args.interface, profile=Profile(args.profile))
-    require_root()
-    login = _fritzbox_login(args)
-    scan = run_scan(plan, NullObserver(), options=ScanOptions(fritzbox_login=login), site=site)
-    history = History()
-    result = record(scan, history)
-    if args.report_dir:
-        name = f"praxisscan-{scan.started_at.strftime('%Y%m%d-%H%M')}.html"
-        write_private(args.report_dir / name, render_html(scan, args.lang))
-    if result.previous is None:
-        print(f"praxisscan watch: scan {result.scan_id} stored as the first of this network; "
-              "later runs report what changes against it")
-        return EXIT_OK
-    if not result.news:
-        print(f"praxisscan watch: scan {result.scan_id} stored; no new findings or devices")
-        return EXIT_OK
-    msg = message(result, scan, site.name, args.lang)
-    print(msg.text)
-    failures = []
-    for deliver, where in ([(lambda: send_email(smtp, msg), "e-mail")] if smtp else []) + [
-            ((lambda u=u: post_webhook(u, msg)), "webhook") for u in args.notify_webhook]:
-        try:
-            deliver()
-        except NotifyError as e:
-            failures.append(f"{where}: {e}")
-    for f in failures:
-        print(f"praxisscan watch: notification failed: {f}", file=sys.stderr)
-    return EXIT_ERROR if failures else EXIT_FINDINGS
-
-
-def cmd_schedule(args: argparse.Namespace) -> int:
-    from scanner import schedule
-
-    unit_dir = args.unit_dir or schedule.UNIT_DIR
-    if args.schedule_command == "remove":
-        removed = schedule.remove(unit_dir)
-        print("\n".join(f"removed {p}" for p in removed) or "praxisscan schedule: nothing installed")
-        return EXIT_OK
-    from scanner.site import load_site
-
-    site_path = args.site.resolve()
-    load_site(site_path)  # a broken site file fails now, not next Monday
-    _smtp_target(args, need_password=False)
-    when = schedule.parse_when(args.at)
-    watch_args = ["--site", str(site_path), "--profile", args.profile, "--lang", args.lang]
-    for flag, value in (("--interface", args.interface), ("--fritzbox-user", args.fritzbox_user),
-                        ("--report-dir", args.report_dir and str(args.report_dir.resolve())),
-                        ("--smtp-host", args.smtp_host), ("--smtp-user", args.smtp_user),
-                        ("--smtp-from", args.smtp_from),
-                        ("--smtp-cafile", args.smtp_cafile and str(args.smtp_cafile.resolve()))):
-        if value:
-            watch_args += [flag, value]
-    if args.notify_email or args.smtp_host:
-        watch_args += ["--smtp-port", str(args.smtp_port)]
-    for address in args.notify_email:
-        watch_args += ["--notify-email", address]
-    for url in args.notify_webhook:
-        watch_args += ["--notify-webhook", url]
-    done = schedule.install(watch_args, when, unit_dir=unit_dir,
-                            env_file=schedule.ENV_FILE if args.unit_dir is None
-                            else unit_dir / "watch.env")
-    print(f"wrote {done.service}\nwrote {done.timer}\nsecrets go into {done.env_file} (mode 0600)")
-    if done.enabled:
-        print(f"enabled: systemctl list-timers {schedule.UNIT}.timer")
-    else:
-        print(f"not enabled (systemd is not running here): systemctl enable --now "
-              f"{schedule.UNIT}.timer")
-    print(f"alternative without systemd, a line for /etc/crontab:\n{done.cron}")
-    return EXIT_OK
+    emit(render(scan, Format(args.format), args.lang, color=color), args.output)
+    return exit_for(scan, args.fail_on)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -676,8 +477,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
         scan = apply_rules(scan, load_site(args.site))
     color = args.output is None and args.format == "terminal" and sys.stdout.isatty()
-    _emit(render(scan, Format(args.format), args.lang, color=color), args.output)
-    return _exit_for(scan, args.fail_on)
+    emit(render(scan, Format(args.format), args.lang, color=color), args.output)
+    return exit_for(scan, args.fail_on)
 
 
 # -- history and diff -----------------------------------------------------------------------
@@ -703,7 +504,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
     scan = History().get(args.id)
     color = args.output is None and args.format == "terminal" and sys.stdout.isatty()
-    _emit(render(scan, Format(args.format), args.lang, color=color), args.output)
+    emit(render(scan, Format(args.format), args.lang, color=color), args.output)
     return EXIT_OK
 
 
@@ -740,7 +541,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
         text = render_diff_html(d, args.lang, _scan_label(old), _scan_label(new))
     else:
         text = render_diff_text(d, args.lang)
-    _emit(text, args.output)
+    emit(text, args.output)
     return EXIT_OK if d.empty else EXIT_FINDINGS
 
 

@@ -7,12 +7,11 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from scanner.cli import _exit_for, write_private
+from scanner.cli_output import exit_for, write_private
 from tests.conftest import praxisscan
 from tests.test_model_json import sample_scan
 
@@ -86,9 +85,9 @@ def test_no_target_detects_networks_and_needs_confirmation(scratch_ns: str) -> N
 
 def test_fail_on_threshold() -> None:
     scan = sample_scan()  # one "high" finding
-    assert _exit_for(scan, "high") == 1
-    assert _exit_for(scan, "critical") == 0
-    assert _exit_for(scan, "none") == 0
+    assert exit_for(scan, "high") == 1
+    assert exit_for(scan, "critical") == 0
+    assert exit_for(scan, "none") == 0
 
 
 def test_reports_are_written_private_and_atomic(tmp_path: Path) -> None:

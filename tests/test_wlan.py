@@ -18,7 +18,7 @@ from scanner.model import WlanSecurity as S
 from scanner.pipeline import apply_rules
 from scanner.site import load_site
 from scanner.wlan import audit, ies
-from scanner.wlan.capture import read_capture, sighting
+from scanner.wlan.capture import sighting
 from scanner.wlan.iw import parse_iw_scan
 from scanner.wlan.merge import networks
 from scanner.wlan.nmcli import parse_nmcli, split_terse

@@ -17,7 +17,7 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 
-from scanner.model import Finding, Host, Localized, NotTested, Protocol, Role, Scan, Severity
+from scanner.model import Finding, Host, Localized, NotTested, Protocol, Scan, Severity
 from scanner.site import Device, Site
 
 CATALOG_FILE = Path(__file__).with_name("catalog.toml")

@@ -6,7 +6,6 @@ PC gets another IP address. Everything else stays as it was.
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest

@@ -1,0 +1,165 @@
+"""Commands of the WLAN audit and of the weekly scan: wlan, watch, schedule."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import sys
+from pathlib import Path
+
+from scanner.cli_output import (EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, emit, exit_for,
+                                fritzbox_login, read_text, write_private)
+from scanner.errors import UsageError
+
+
+def notify_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--notify-email", action="append", default=[], metavar="ADDRESS",
+                   help="send news to this address (repeatable); needs --smtp-host")
+    p.add_argument("--smtp-host")
+    p.add_argument("--smtp-port", type=int, default=587)
+    p.add_argument("--smtp-user", help="SMTP login (password in $PRAXISSCAN_SMTP_PASSWORD)")
+    p.add_argument("--smtp-from", help="sender address (default: the SMTP user)")
+    p.add_argument("--smtp-cafile", type=Path,
+                   help="CA certificate of the mail server, when it is not publicly trusted")
+    p.add_argument("--notify-webhook", action="append", default=[], metavar="URL",
+                   help="POST the news as JSON to this URL (repeatable)")
+
+
+def cmd_wlan(args: argparse.Namespace) -> int:
+    from scanner.jsonio import loads
+    from scanner.pipeline import apply_rules
+    from scanner.render import Format, render
+    from scanner.site import load_site
+    from scanner.wlan import audit
+
+    site = load_site(args.site) if args.site else None
+    if args.capture:
+        result = audit.from_capture(args.capture)
+    elif args.from_iw:
+        result = audit.from_iw_text(read_text(args.from_iw))
+    elif args.from_nmcli:
+        result = audit.from_nmcli_text(read_text(args.from_nmcli))
+    else:
+        result = audit.live(args.interface, args.tool)
+    if args.capture and result.skipped_frames:
+        print(f"praxisscan: {result.skipped_frames} unreadable frame(s) in {args.capture} skipped",
+              file=sys.stderr)
+    scan = audit.as_scan(result, loads(read_text(args.into), str(args.into)) if args.into else None)
+    scan = apply_rules(scan, site)
+    if not args.into:  # a WLAN-only audit: the host rules' gaps are not news here
+        from scanner.rules.checks import WLAN_RULES
+
+        scan = dataclasses.replace(scan, not_tested=tuple(
+            n for n in scan.not_tested if n.check in WLAN_RULES))
+    color = args.output is None and args.format == "terminal" and sys.stdout.isatty()
+    emit(render(scan, Format(args.format), args.lang, color=color), args.output)
+    return exit_for(scan, args.fail_on)
+
+
+def _smtp_target(args: argparse.Namespace, need_password: bool = True):  # noqa: ANN202
+    """The SMTP settings checked; the password is only needed at send time (the env file)."""
+    from scanner.notify import SmtpTarget
+
+    if not args.notify_email:
+        return None
+    if not args.smtp_host:
+        raise UsageError("--notify-email needs --smtp-host")
+    sender = args.smtp_from or args.smtp_user
+    if not sender or "@" not in sender:
+        raise UsageError("--notify-email needs a sender: --smtp-from ADDRESS (or an --smtp-user "
+                         "that is an address)")
+    password = os.environ.get("PRAXISSCAN_SMTP_PASSWORD")
+    if args.smtp_user and not password and need_password:
+        raise UsageError("--smtp-user needs the password in $PRAXISSCAN_SMTP_PASSWORD")
+    return SmtpTarget(host=args.smtp_host, port=args.smtp_port, recipients=tuple(args.notify_email),
+                      sender=sender, user=args.smtp_user, password=password,
+                      cafile=str(args.smtp_cafile) if args.smtp_cafile else None)
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    from scanner.history import History
+    from scanner.notify import NotifyError, post_webhook, send_email
+    from scanner.observer import NullObserver
+    from scanner.pipeline import ScanOptions, require_root, run_scan
+    from scanner.plan import make_plan
+    from scanner.ports import Profile
+    from scanner.render.html import render_html
+    from scanner.site import load_site
+    from scanner.watch import message, record
+
+    site = load_site(args.site)
+    smtp = _smtp_target(args)  # fail on bad notification settings before scanning
+    targets = args.targets or [str(n.cidr) for n in site.networks]
+    if not targets:
+        raise UsageError(f"{args.site} lists no [[network]] and no TARGET was given: "
+                         "the scheduled scan only scans named networks")
+    plan = make_plan(targets, interface=args.interface, profile=Profile(args.profile))
+    require_root()
+    login = fritzbox_login(args)
+    scan = run_scan(plan, NullObserver(), options=ScanOptions(fritzbox_login=login), site=site)
+    history = History()
+    result = record(scan, history)
+    if args.report_dir:
+        name = f"praxisscan-{scan.started_at.strftime('%Y%m%d-%H%M')}.html"
+        write_private(args.report_dir / name, render_html(scan, args.lang))
+    if result.previous is None:
+        print(f"praxisscan watch: scan {result.scan_id} stored as the first of this network; "
+              "later runs report what changes against it")
+        return EXIT_OK
+    if not result.news:
+        print(f"praxisscan watch: scan {result.scan_id} stored; no new findings or devices")
+        return EXIT_OK
+    msg = message(result, scan, site.name, args.lang)
+    print(msg.text)
+    failures = []
+    for deliver, where in ([(lambda: send_email(smtp, msg), "e-mail")] if smtp else []) + [
+            ((lambda u=u: post_webhook(u, msg)), "webhook") for u in args.notify_webhook]:
+        try:
+            deliver()
+        except NotifyError as e:
+            failures.append(f"{where}: {e}")
+    for f in failures:
+        print(f"praxisscan watch: notification failed: {f}", file=sys.stderr)
+    return EXIT_ERROR if failures else EXIT_FINDINGS
+
+
+def cmd_schedule(args: argparse.Namespace) -> int:
+    from scanner import schedule
+
+    unit_dir = args.unit_dir or schedule.UNIT_DIR
+    if args.schedule_command == "remove":
+        removed = schedule.remove(unit_dir)
+        print("\n".join(f"removed {p}" for p in removed) or "praxisscan schedule: nothing installed")
+        return EXIT_OK
+    from scanner.site import load_site
+
+    site_path = args.site.resolve()
+    load_site(site_path)  # a broken site file fails now, not next Monday
+    _smtp_target(args, need_password=False)
+    when = schedule.parse_when(args.at)
+    watch_args = ["--site", str(site_path), "--profile", args.profile, "--lang", args.lang]
+    for flag, value in (("--interface", args.interface), ("--fritzbox-user", args.fritzbox_user),
+                        ("--report-dir", args.report_dir and str(args.report_dir.resolve())),
+                        ("--smtp-host", args.smtp_host), ("--smtp-user", args.smtp_user),
+                        ("--smtp-from", args.smtp_from),
+                        ("--smtp-cafile", args.smtp_cafile and str(args.smtp_cafile.resolve()))):
+        if value:
+            watch_args += [flag, value]
+    if args.notify_email or args.smtp_host:
+        watch_args += ["--smtp-port", str(args.smtp_port)]
+    for address in args.notify_email:
+        watch_args += ["--notify-email", address]
+    for url in args.notify_webhook:
+        watch_args += ["--notify-webhook", url]
+    done = schedule.install(watch_args, when, unit_dir=unit_dir,
+                            env_file=schedule.ENV_FILE if args.unit_dir is None
+                            else unit_dir / "watch.env")
+    print(f"wrote {done.service}\nwrote {done.timer}\nsecrets go into {done.env_file} (mode 0600)")
+    if done.enabled:
+        print(f"enabled: systemctl list-timers {schedule.UNIT}.timer")
+    else:
+        print(f"not enabled (systemd is not running here): systemctl enable --now "
+              f"{schedule.UNIT}.timer")
+    print(f"alternative without systemd, a line for /etc/crontab:\n{done.cron}")
+    return EXIT_OK
