@@ -233,7 +233,7 @@ def _fritzbox(ip: str, d: HostDraft, st: _State, lock: threading.Lock,
     import requests
 
     try:
-        found, wlans = tr064.audit(ip, *login)
+        found, wlans, unreadable = tr064.audit(ip, *login)
     except tr064.LoginRefused as e:
         with lock:
             st.not_tested.append(NotTested("tr064", f"{e}: check user and password", d.key))
@@ -242,9 +242,15 @@ def _fritzbox(ip: str, d: HostDraft, st: _State, lock: threading.Lock,
         with lock:
             st.not_tested.append(NotTested("tr064", f"TR-064 not readable: {type(e).__name__}", d.key))
         return
+    except Exception as e:  # noqa: BLE001 - whatever the router sends must not end the scan
+        with lock:
+            st.not_tested.append(NotTested("tr064", f"TR-064 answer not understood: "
+                                                    f"{type(e).__name__}", d.key))
+        return
     d.observations.extend(found)
     with lock:
         st.wlans = (st.wlans or []) + wlans
+        st.not_tested.extend(NotTested("tr064", gap, d.key) for gap in unreadable)
 
 
 def _upnp(st: _State, listeners: list[PassiveListener], policy: Policy,

@@ -81,20 +81,24 @@ _PACING = threading.Lock()
 
 
 def audit(ip: str, user: str, password: str, port: int = PORT
-          ) -> tuple[list[Observation], list[WlanNetwork]]:
-    """Everything a FRITZ!Box user may read that matters for inbound exposure and WLAN."""
+          ) -> tuple[list[Observation], list[WlanNetwork], list[str]]:
+    """Everything a FRITZ!Box user may read that matters for inbound exposure and WLAN, and
+    which answers could not be read (a box may send anything, even broken XML)."""
     time.sleep(1.0)  # let the probes' last second leave the host's rate window
     with paced_requests(REQUESTS_PER_SECOND):
         return _audit(ip, user, password, port)
 
 
 def _audit(ip: str, user: str, password: str, port: int
-           ) -> tuple[list[Observation], list[WlanNetwork]]:
+           ) -> tuple[list[Observation], list[WlanNetwork], list[str]]:
+    from xml.etree.ElementTree import ParseError
+
     from fritzconnection import FritzConnection
     from fritzconnection.core.exceptions import FritzAuthorizationError, FritzConnectionException
 
     fc = FritzConnection(address=ip, port=port, user=user, password=password, timeout=5)
     obs: list[Observation] = []
+    unreadable: list[str] = []
 
     def call(service: str, action: str, **args: object) -> dict | None:
         if service not in fc.services:
@@ -104,6 +108,9 @@ def _audit(ip: str, user: str, password: str, port: int
         except FritzAuthorizationError:
             raise LoginRefused(f"the FRITZ!Box refused user {user!r}") from None
         except FritzConnectionException:
+            return None
+        except (ParseError, ValueError, KeyError, TypeError, AttributeError) as e:
+            unreadable.append(f"{service} {action}: unreadable answer ({type(e).__name__})")
             return None
 
     if (r := call("X_AVM-DE_RemoteAccess1", "GetInfo")) is not None:
@@ -126,9 +133,11 @@ def _audit(ip: str, user: str, password: str, port: int
                                description=e.get("NewPortMappingDescription")))
     wlans = []
     for n in range(1, 5):
+        if f"WLANConfiguration{n}" not in fc.services:
+            break
         w = call(f"WLANConfiguration{n}", "GetInfo")
         if w is None:
-            break
+            continue
         modes, ciphers = BEACON.get(str(w.get("NewBeaconType")), ((WlanSecurity.OPEN,), ()))
         wps = call(f"WLANConfiguration{n}", "X_AVM-DE_GetWPSInfo")
         status = str(wps.get("NewX_AVM-DE_WPSStatus", "")) if wps else ""
@@ -137,9 +146,9 @@ def _audit(ip: str, user: str, password: str, port: int
                                  channel=int(w.get("NewChannel") or 0) or None,
                                  wps=bool(status) and status != "off", wps_known=bool(status),
                                  source="tr064"))
-    if not obs and not wlans:
+    if not obs and not wlans and not unreadable:
         raise LoginRefused(f"the FRITZ!Box gave user {user!r} no settings to read")
-    return obs, wlans
+    return obs, wlans, unreadable
 
 
 def _yes(v: object) -> str:
