@@ -33,6 +33,7 @@ from scanner.policy import Policy, load_policy
 from scanner.portscan.nmap_scan import NmapHost, NmapRun, nmap_binary, ping_scan
 from scanner.ports import tcp_ports, udp_ports
 from scanner.probes import tr064, web
+from scanner.probes.base import RateWindow
 from scanner.probes.registry import jobs_for, probe_host
 from scanner.rules.engine import catalog, evaluate
 from scanner.site import Site
@@ -55,6 +56,7 @@ class _State:
     not_tested: list[NotTested] = field(default_factory=list)
     nmap: dict[str, NmapHost] = field(default_factory=dict)
     probed: set[str] = field(default_factory=set)
+    windows: dict[str, RateWindow] = field(default_factory=dict)  # per host, after nmap
     wlans: list[WlanNetwork] | None = None  # set once a WLAN source (TR-064) was read
     stage: str = "start"
 
@@ -203,6 +205,7 @@ def _scan_hosts(plan: Plan, st: _State, policy: Policy, vendors: MacVendors,
         result = probe_host(jobs_for(ip, open_tcp, rp.probes, src_ip), rp.host_pps, d.key,
                             deadline, stop)
         st.probed.add(ip)
+        st.windows[ip] = result.window
         for r in result.results:
             d.observations.extend(r.observations)
             if r.service:
@@ -211,6 +214,8 @@ def _scan_hosts(plan: Plan, st: _State, policy: Policy, vendors: MacVendors,
             st.not_tested.extend(result.not_tested)
         if fritzbox_login and tr064.PORT in open_tcp and "tr064" in rp.probes:
             _fritzbox(ip, d, st, lock, fritzbox_login)
+            if result.window is not None:  # its last second may have been full
+                result.window.sent(int(result.window.pps))
         observer.advance()
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="host") as pool:
@@ -262,9 +267,14 @@ def _upnp(st: _State, listeners: list[PassiveListener], policy: Policy,
             if d is None:
                 continue
             role = d.prescan_role or "default"
-            if "upnp" not in policy.for_role(role).probes:
+            rules = policy.for_host(role, d.mac, ip)
+            if "upnp" not in rules.probes:
                 continue
-            d.observations.extend(web.upnp_description(location).observations)
+            window = st.windows.get(ip)
+            if window is None:  # heard only: nothing known of its last second
+                window = RateWindow(rules.host_pps)
+                window.sent(int(rules.host_pps))
+            d.observations.extend(web.upnp_description(location, window).observations)
 
 
 # -- merging ----------------------------------------------------------------------------------

@@ -10,6 +10,8 @@ from __future__ import annotations
 import socket
 import ssl
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -91,3 +93,36 @@ def is_tls(ip: str, port: int, timeout: float = TIMEOUT) -> bool:
                 return s.version() is not None
     except (OSError, ssl.SSLError, ValueError):
         return False
+
+
+class RateWindow:
+    """At most ``pps`` packets in any one-second window (what a capture would measure).
+
+    Shared by every stage that talks to one host after nmap: probes, UPnP, so that their
+    packets add up in the same window. Not thread-safe: one host, one thread at a time."""
+
+    def __init__(self, pps: float) -> None:
+        self.pps = pps
+        self.log: list[tuple[float, int]] = []
+
+    def wait_for(self, packets: int) -> None:
+        while True:
+            now = time.monotonic()
+            self.log = [(t, n) for t, n in self.log if now - t < 1.0]
+            if not self.log or sum(n for _, n in self.log) + packets <= self.pps:
+                return
+            time.sleep(max(0.01, 1.0 - (now - self.log[0][0])))
+
+    def sent(self, packets: int) -> None:
+        # Stamped at the end: a probe's packets span its whole run.
+        self.log.append((time.monotonic(), packets))
+
+
+    @contextmanager
+    def paced(self, packets: int) -> Iterator[None]:
+        """Wait until ``packets`` more fit into the last second, then count them as sent."""
+        self.wait_for(packets)
+        try:
+            yield
+        finally:
+            self.sent(packets)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from scanner.model import NotTested
 from scanner.observer import NullObserver, ScanObserver
 from scanner.probes import banners, dicom, rdp, smb, tls, tr064, udp, web
-from scanner.probes.base import ProbeResult
+from scanner.probes.base import ProbeResult, RateWindow
 
 # Ports where a protocol is expected; other open ports get a passive banner read.
 PLAIN_HTTP = {80, 631, 5000, 8000, 8042, 8080, 49000}
@@ -85,6 +85,7 @@ def jobs_for(ip: str, open_tcp: list[int], allowed: frozenset[str], source_ip: s
 class HostRun:
     results: list[ProbeResult] = field(default_factory=list)
     not_tested: list[NotTested] = field(default_factory=list)
+    window: RateWindow | None = None  # the host's rate window, for the stages after the probes
 
 
 def probe_host(jobs: list[Job], pps: float, key: str, deadline: float | None = None,
@@ -95,8 +96,9 @@ def probe_host(jobs: list[Job], pps: float, key: str, deadline: float | None = N
     ``preceding_share``: the part of the rate the stage before (nmap) may have used in the
     last second; the first probe waits for it to leave the window.
     """
-    run, window = HostRun(), _Window(pps)
+    window = RateWindow(pps)
     window.sent(int(preceding_share * pps))
+    run = HostRun(window=window)
     for job in jobs:
         window.wait_for(job.packets)
         stopped = stop is not None and stop.is_set()
@@ -114,26 +116,6 @@ def probe_host(jobs: list[Job], pps: float, key: str, deadline: float | None = N
         window.sent(job.packets)
         observer.advance()
     return run
-
-
-class _Window:
-    """At most ``pps`` packets in any one-second window (what a capture would measure)."""
-
-    def __init__(self, pps: float) -> None:
-        self.pps = pps
-        self.log: list[tuple[float, int]] = []
-
-    def wait_for(self, packets: int) -> None:
-        while True:
-            now = time.monotonic()
-            self.log = [(t, n) for t, n in self.log if now - t < 1.0]
-            if not self.log or sum(n for _, n in self.log) + packets <= self.pps:
-                return
-            time.sleep(max(0.01, 1.0 - (now - self.log[0][0])))
-
-    def sent(self, packets: int) -> None:
-        # Stamped at the end: a probe's packets span its whole run.
-        self.log.append((time.monotonic(), packets))
 
 
 def _check(job: Job) -> str:

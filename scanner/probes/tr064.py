@@ -54,13 +54,15 @@ def paced_requests(per_second: float) -> Iterator[None]:
     """Space out every HTTP request made through ``requests`` while inside.
 
     fritzconnection builds its own session (descriptions, one SCPD per service, digest
-    challenges), so the pacing wraps Session.send; in praxisscan only fritzconnection uses
-    requests, and one audit runs at a time (the lock).
+    challenges), so the pacing wraps the transport adapter's send: the digest retry after a
+    401 goes straight to the adapter and bypasses Session.send (which let a burst of 48
+    packets/s reach the lab's FRITZ!Box once it served four WLANs). In praxisscan only
+    fritzconnection uses requests, and one audit runs at a time (the lock).
     """
-    import requests
+    from requests.adapters import HTTPAdapter
 
     with _PACING:
-        original = requests.Session.send
+        original = HTTPAdapter.send
         last = [0.0]
 
         def send(self, request, **kw):  # noqa: ANN001, ANN202
@@ -70,11 +72,11 @@ def paced_requests(per_second: float) -> Iterator[None]:
             last[0] = time.monotonic()
             return original(self, request, **kw)
 
-        requests.Session.send = send
+        HTTPAdapter.send = send
         try:
             yield
         finally:
-            requests.Session.send = original
+            HTTPAdapter.send = original
 
 
 _PACING = threading.Lock()

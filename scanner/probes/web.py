@@ -7,7 +7,8 @@ import re
 import ssl
 
 from scanner.model import Protocol, Service
-from scanner.probes.base import Budget, ProbeResult, connect, observation, read_until, tls_client_context
+from scanner.probes.base import (Budget, ProbeResult, RateWindow, connect, observation, read_until,
+                                  tls_client_context)
 from scanner.protocols import connector_sds, upnp
 from scanner.render.text import clean
 
@@ -90,12 +91,19 @@ def connector_directory(ip: str, port: int, use_tls: bool) -> ProbeResult:
     return ProbeResult((obs,))
 
 
-def upnp_description(location: str) -> ProbeResult:
+HTTP_EXCHANGE_PACKETS = 8  # SYN, ACK, request, ACKs, FIN, ACK of one HTTP/1.0 exchange (margin)
+
+
+def upnp_description(location: str, window: RateWindow | None = None) -> ProbeResult:
+    """The device description and, for an Internet gateway, its mappings; every HTTP
+    exchange goes through the host's rate window."""
+    window = window or RateWindow(float("inf"))
     m = re.match(r"http://([\d.]+):(\d+)(/[^\s]*)?$", location.strip())
     if not m:
         return ProbeResult()
     ip, port, path = m.group(1), int(m.group(2)), m.group(3) or "/"
-    got = fetch(ip, port, path)
+    with window.paced(HTTP_EXCHANGE_PACKETS):
+        got = fetch(ip, port, path)
     if got is None or got[0] != 200:
         return ProbeResult()
     desc = upnp.parse(got[2])
@@ -111,21 +119,24 @@ def upnp_description(location: str) -> ProbeResult:
     if igd:
         from scanner.probes import upnp_igd
 
-        data["add_mapping"] = _add_mapping_offered(ip, port, desc)
-        extra = upnp_igd.audit(ip, port, list(desc.control_urls))
-        ext = upnp_igd.natpmp_external_address(ip)
+        data["add_mapping"] = _add_mapping_offered(ip, port, desc, window)
+        extra = upnp_igd.audit(ip, port, list(desc.control_urls), window)
+        with window.paced(2):
+            ext = upnp_igd.natpmp_external_address(ip)
         if ext:
             extra.append(observation("natpmp", external_address=ext))
     return ProbeResult((observation("upnp-device", **data), *extra))
 
 
-def _add_mapping_offered(ip: str, port: int, desc: upnp.DeviceDescription) -> str:
+def _add_mapping_offered(ip: str, port: int, desc: upnp.DeviceDescription,
+                         window: RateWindow) -> str:
     """Can any LAN device open ports? Read the WAN service's action list; never call it."""
     from scanner.probes import upnp_igd
 
     for service, scpd in desc.scpd_urls:
         if upnp_igd.is_wan_service(service):
-            got = fetch(ip, port, scpd if scpd.startswith("/") else "/" + scpd)
+            with window.paced(HTTP_EXCHANGE_PACKETS):
+                got = fetch(ip, port, scpd if scpd.startswith("/") else "/" + scpd)
             if got and got[0] == 200:
                 return "offered" if "AddPortMapping" in upnp.actions(got[2]) else "not offered"
     return "unknown"
