@@ -247,7 +247,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
         History().add(scan)
     color = args.output is None and args.format == "terminal" and sys.stdout.isatty()
-    report = render(scan, Format(args.format), args.lang, color=color)
+    report = render(scan, Format(args.format), args.lang, color=color, site=site)
     emit(report, args.output)
     if not scan.complete:
         where = args.output or "stdout"
@@ -351,9 +351,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     finally:
         if not args.keep_lab:
             lab.down()
+    from scanner.lab.lab import LAB_SITE_FILE
+    from scanner.site import load_site
+
     scan = loads(json_path.read_text(), str(json_path))
     html_path = out / "report.html"
-    write_private(html_path, render(scan, Format.HTML, args.lang))
+    write_private(html_path, render(scan, Format.HTML, args.lang, site=load_site(LAB_SITE_FILE)))
     sys.stdout.write(render(scan, Format.TERMINAL, args.lang, color=sys.stdout.isatty()))
     print(f"\nReport: {html_path.resolve()}\nScan (JSON): {json_path.resolve()}")
     return EXIT_OK
@@ -459,7 +462,7 @@ def cmd_external(args: argparse.Namespace) -> int:
     reached = external.check(address, inside, args.interface)
     scan = apply_rules(external.merge(address, inside, reached), site)
     color = args.output is None and args.format == "terminal" and sys.stdout.isatty()
-    emit(render(scan, Format(args.format), args.lang, color=color), args.output)
+    emit(render(scan, Format(args.format), args.lang, color=color, site=site), args.output)
     return exit_for(scan, args.fail_on)
 
 
@@ -472,12 +475,13 @@ def cmd_report(args: argparse.Namespace) -> int:
         scan = loads(args.scan.read_text(encoding="utf-8"), str(args.scan))
     except (FileNotFoundError, UnicodeDecodeError) as e:
         raise UsageError(f"{args.scan}: {e}") from None
-    if args.site:
+    site = load_site(args.site) if args.site else None
+    if site:
         from scanner.pipeline import apply_rules
 
-        scan = apply_rules(scan, load_site(args.site))
+        scan = apply_rules(scan, site)
     color = args.output is None and args.format == "terminal" and sys.stdout.isatty()
-    emit(render(scan, Format(args.format), args.lang, color=color), args.output)
+    emit(render(scan, Format(args.format), args.lang, color=color, site=site), args.output)
     return exit_for(scan, args.fail_on)
 
 

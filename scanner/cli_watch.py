@@ -53,7 +53,7 @@ def cmd_wlan(args: argparse.Namespace) -> int:
         scan = dataclasses.replace(scan, not_tested=tuple(
             n for n in scan.not_tested if n.check in WLAN_RULES))
     color = args.output is None and args.format == "terminal" and sys.stdout.isatty()
-    emit(render(scan, Format(args.format), args.lang, color=color), args.output)
+    emit(render(scan, Format(args.format), args.lang, color=color, site=site), args.output)
     return exit_for(scan, args.fail_on)
 
 
@@ -102,7 +102,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     result = record(scan, history)
     if args.report_dir:
         name = f"praxisscan-{scan.started_at.strftime('%Y%m%d-%H%M')}.html"
-        write_private(args.report_dir / name, render_html(scan, args.lang))
+        write_private(args.report_dir / name, render_html(scan, args.lang, site))
     if result.previous is None:
         print(f"praxisscan watch: scan {result.scan_id} stored as the first of this network; "
               "later runs report what changes against it")

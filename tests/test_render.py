@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 
@@ -103,3 +104,28 @@ def test_report_renders_a_stored_scan_again_with_a_site_file(tmp_path) -> None:
                    "--format", "csv", "--fail-on", "medium")
     assert r.returncode == 1  # the unknown device is a medium finding
     assert r.stdout.splitlines()[2].startswith("192.168.178.77,00:11:22:33:44:55")
+
+
+def test_network_plan_draws_zones_from_the_site_file(tmp_path) -> None:
+    from scanner.model import Host, Role
+    from scanner.render.netplan import plan
+    from scanner.site import load_site
+
+    hosts = (Host(ip="192.168.178.1", role=Role.ROUTER), Host(ip="192.168.178.10", role=Role.PVS_SERVER),
+             Host(ip="192.168.178.21", role=Role.WORKSTATION),
+             Host(ip="192.168.179.40", role=Role.MEDICAL_DEVICE, hostnames=("EKG-PC",)))
+    scan = dataclasses.replace(sample_scan(), hosts=hosts, findings=())
+    site = tmp_path / "praxis.toml"
+    site.write_text('[practice]\nname = "T"\nsize = "praxis"\n'
+                    '[[network]]\ncidr = "192.168.178.0/24"\nzone = "praxis"\n'
+                    '[[network]]\ncidr = "192.168.179.0/24"\nzone = "medical"\n')
+    zoned = plan(scan, "de", load_site(site).zone_of)
+    assert [c.label for c in zoned.columns] == ["Zone praxis", "Zone medical"]
+    assert [b.line2 for b in zoned.columns[1].boxes] == ["192.168.179.40 · medical-device"]
+    assert not zoned.frame and [b.line2 for b in zoned.network] == ["192.168.178.1 · router"]
+    flat = site.read_text().replace("192.168.179.0/24", "10.9.9.0/24")
+    site.write_text(flat)
+    one = plan(dataclasses.replace(scan, hosts=hosts[:3]), "en", load_site(site).zone_of)
+    assert one.frame == "Zone praxis"  # a flat network: every column inside one zone
+    assert [c.label for c in one.columns] == ["Servers", "Workstations"]
+    assert plan(scan, "en").frame == ""  # no site file: roles only

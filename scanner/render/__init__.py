@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 
 from scanner.model import Scan
+from scanner.site import Site
 
 
 class Format(str, enum.Enum):
@@ -14,7 +15,8 @@ class Format(str, enum.Enum):
     CSV = "csv"
 
 
-def render(scan: Scan, fmt: Format, lang: str = "de", color: bool = False) -> str:
+def render(scan: Scan, fmt: Format, lang: str = "de", color: bool = False,
+           site: Site | None = None) -> str:
     if fmt is Format.JSON:
         from scanner.jsonio import dumps
 
@@ -22,7 +24,7 @@ def render(scan: Scan, fmt: Format, lang: str = "de", color: bool = False) -> st
     if fmt is Format.HTML:
         from scanner.render.html import render_html
 
-        return render_html(scan, lang)
+        return render_html(scan, lang, site)
     if fmt is Format.TERMINAL:
         from scanner.render.terminal import render_terminal
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from scanner.model import Scan
+from scanner.site import Site
 from scanner.render import netplan, summary
 from scanner.render.labels import labels
 from scanner.render.text import clean, device_line, wlan_cells
@@ -27,7 +28,8 @@ def environment() -> Environment:
     return env
 
 
-def render_html(scan: Scan, lang: str = "de") -> str:
+def render_html(scan: Scan, lang: str = "de", site: Site | None = None) -> str:
+    """``site``: the site file, when known, draws the network plan by zone."""
     lang = "en" if lang == "en" else "de"
     L = labels(lang)
     findings = sorted(scan.findings, key=lambda f: (-f.severity.rank, f.rule, f.host or ""))
@@ -39,7 +41,7 @@ def render_html(scan: Scan, lang: str = "de") -> str:
         rating=summary.rating(scan, lang),
         actions=summary.top_actions(scan, lang),
         counts=summary.severity_counts(scan),
-        netplan=netplan.plan(scan, lang),
+        netplan=netplan.plan(scan, lang, site.zone_of if site else None),
         sev_fill=SEVERITY_FILL,
         wlan_rows=[wlan_cells(w, L) for w in wlans],
         wlan_sources=", ".join(sorted({w.source or "?" for w in wlans})) or "–",

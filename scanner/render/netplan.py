@@ -1,9 +1,13 @@
-"""Network plan for the report: devices grouped by role under the router, the Internet on top,
-a red line for every device reachable from the Internet. Only coordinates and plain strings
-come out of here; the template writes the SVG and escapes every string."""
+"""Network plan for the report: the Internet on top, the router, the devices below it, a red
+line for every device reachable from the Internet. With a site file that puts the devices
+into two or more zones the columns are the zones; otherwise they are the device roles, framed
+by the one zone they share when the site file names it (a flat network shows as one frame).
+Only coordinates and plain strings come out of here; the template writes the SVG and escapes
+every string."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from scanner.model import Role, Scan
@@ -23,6 +27,7 @@ NETWORK_ROLES = (Role.ROUTER, Role.ACCESS_POINT, Role.SWITCH)
 COL_W, BOX_W, BOX_H, GAP = 170, 150, 38, 8
 TOP_INTERNET, TOP_NETWORK, TOP_GROUPS = 10, 90, 190
 MAX_PER_GROUP = 12
+ZONE_ORDER = ("ti", "server", "praxis", "medical", "guest")
 
 
 @dataclass(frozen=True)
@@ -53,9 +58,10 @@ class Plan:
     network: tuple[Box, ...]
     columns: tuple[Column, ...]
     exposed: tuple[Box, ...]  # boxes with a line to the Internet
+    frame: str = ""  # the one zone every column lies in, when the site file says so
 
 
-def plan(scan: Scan, lang: str) -> Plan:
+def plan(scan: Scan, lang: str, zone_of: Callable[[str], str | None] | None = None) -> Plan:
     worst: dict[str, int] = {}
     sev_name: dict[str, str] = {}
     exposed_keys: set[str] = set()
@@ -65,16 +71,30 @@ def plan(scan: Scan, lang: str) -> Plan:
         if f.rule in INBOUND_RULES and f.rule != "upnp-enabled" and f.host:
             exposed_keys.add(f.host)
 
+    zones = ({h.key: zone_of(h.ip) for h in scan.hosts if h.role not in NETWORK_ROLES}
+             if zone_of else {})
+    by_zone = len(set(zones.values()) - {None}) >= 2
+
     def box(h, x: int, y: int) -> Box:  # noqa: ANN001 - Host
         name = h.hostnames[0] if h.hostnames else (h.product or h.vendor or h.mac_vendor or "")
-        return Box(x, y, clean(name, 22) or "?", clean(h.ip, 22), sev_name.get(h.key, ""),
+        second = f"{h.ip} · {h.role.value}" if by_zone else h.ip
+        return Box(x, y, clean(name, 22) or "?", clean(second, 34), sev_name.get(h.key, ""),
                    h.key in exposed_keys)
 
+    if by_zone:
+        present = set(zones.values())
+        order = [z for z in ZONE_ORDER if z in present] + sorted(
+            z for z in present if z and z not in ZONE_ORDER) + ([None] if None in present else [])
+        groups = [(z, (lambda h, z=z: zones.get(h.key, "-") == z),
+                   f"Zone {z}" if z else "ohne Zone", f"zone {z}" if z else "no zone") for z in order]
+    else:
+        groups = [(g, (lambda h, roles=roles: h.role in roles), de, en)
+                  for g, roles, de, en in GROUPS if any(h.role in roles for h in scan.hosts)]
     columns = []
-    groups = [g for g in GROUPS if any(h.role in g[1] for h in scan.hosts)]
-    for i, (_, roles, de, en) in enumerate(groups):
+    for i, (_, member, de, en) in enumerate(groups):
         x = 10 + i * COL_W
-        members = sorted((h for h in scan.hosts if h.role in roles), key=lambda h: h.ip)
+        members = sorted((h for h in scan.hosts if member(h) and h.role not in NETWORK_ROLES),
+                         key=lambda h: (h.role.value, h.ip) if by_zone else h.ip)
         shown = members[:MAX_PER_GROUP]
         boxes = tuple(box(h, x + (COL_W - 10 - BOX_W) // 2, TOP_GROUPS + 28 + n * (BOX_H + GAP))
                       for n, h in enumerate(shown))
@@ -88,5 +108,7 @@ def plan(scan: Scan, lang: str) -> Plan:
                     for n, h in enumerate(net_hosts[: max(1, width // (BOX_W + GAP))]))
     height = TOP_GROUPS + max((c.height for c in columns), default=0) + 20
     all_boxes = network + tuple(b for c in columns for b in c.boxes)
+    shared = set(zones.values()) - {None}
+    frame = f"Zone {next(iter(shared))}" if not by_zone and len(shared) == 1 else ""
     return Plan(width, height, width // 2, network, tuple(columns),
-                tuple(b for b in all_boxes if b.exposed))
+                tuple(b for b in all_boxes if b.exposed), frame)
