@@ -77,6 +77,15 @@ def _smtp_target(args: argparse.Namespace, need_password: bool = True):  # noqa:
                       cafile=str(args.smtp_cafile) if args.smtp_cafile else None)
 
 
+def _check_webhooks(urls: list[str]) -> None:
+    from urllib.parse import urlsplit
+
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise UsageError(f"--notify-webhook wants an http(s) URL, not {url!r}")
+
+
 def cmd_watch(args: argparse.Namespace) -> int:
     from scanner.history import History
     from scanner.notify import NotifyError, post_webhook, send_email
@@ -90,6 +99,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
 
     site = load_site(args.site)
     smtp = _smtp_target(args)  # fail on bad notification settings before scanning
+    _check_webhooks(args.notify_webhook)
     targets = args.targets or [str(n.cidr) for n in site.networks]
     if not targets:
         raise UsageError(f"{args.site} lists no [[network]] and no TARGET was given: "
@@ -137,6 +147,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     site_path = args.site.resolve()
     load_site(site_path)  # a broken site file fails now, not next Monday
     _smtp_target(args, need_password=False)
+    _check_webhooks(args.notify_webhook)
     when = schedule.parse_when(args.at)
     watch_args = ["--site", str(site_path), "--profile", args.profile, "--lang", args.lang]
     for flag, value in (("--interface", args.interface), ("--fritzbox-user", args.fritzbox_user),

@@ -164,6 +164,10 @@ def test_schedule_refuses_what_would_fail_next_monday(tmp_path: Path) -> None:
     r = praxisscan("schedule", "install", "--site", str(site), "--weekly", "--notify-email",
                    "it@praxis.example", "--unit-dir", str(tmp_path))
     assert r.returncode == 2 and "--smtp-host" in r.stderr
+    r = praxisscan("schedule", "install", "--site", str(site), "--weekly", "--notify-webhook",
+                   "file:///etc/passwd", "--unit-dir", str(tmp_path))
+    assert r.returncode == 2 and "http(s) URL" in r.stderr
+    assert not (tmp_path / "praxisscan-watch.service").exists()
     with pytest.raises(Exception, match="Mon 07:30"):
         parse_when("Montag früh")
     assert parse_when("so 23:59").on_calendar == "Sun *-*-* 23:59:00"
