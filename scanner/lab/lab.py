@@ -62,6 +62,13 @@ class HostStatus:
         return self.namespace_exists and not self.tcp_missing and not self.udp_missing
 
 
+def _gone_is_fine(func, path, exc_info) -> None:  # noqa: ANN001
+    """rmtree: a file that vanished meanwhile (a daemon's pid file, another `lab down`
+    racing this one) is what we wanted anyway."""
+    if not issubclass(exc_info[0], FileNotFoundError):
+        raise exc_info[1]
+
+
 @dataclass(frozen=True)
 class LabStatus:
     namespaces: tuple[str, ...]
@@ -110,7 +117,7 @@ class Lab:
         for ns in spaces:
             netns.delete_namespace(ns)
         if self.dir.exists():
-            shutil.rmtree(self.dir)
+            shutil.rmtree(self.dir, onerror=_gone_is_fine)
 
     def status(self) -> LabStatus:
         spaces = tuple(netns.list_lab_namespaces())

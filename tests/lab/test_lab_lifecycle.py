@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -59,6 +60,20 @@ def test_up_after_a_crash_and_down_leave_nothing(lab_dir: Path) -> None:
     assert machine_state() == before
     assert not lab_dir.exists()
     assert lab_processes(lab_dir) == []
+
+
+def test_two_downs_at_once_both_succeed(lab_dir: Path) -> None:
+    """A Ctrl-C'd test run and an operator's `lab down` may race; neither may fail."""
+    require_lab_prerequisites()
+    before = machine_state()
+    Lab(directory=lab_dir).up()
+    script = ("import sys; from pathlib import Path; from scanner.lab.lab import Lab; "
+              f"Lab(directory=Path({str(lab_dir)!r})).down()")
+    downs = [subprocess.Popen([sys.executable, "-c", script], cwd=Path(__file__).parents[2],
+                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    errors = [d.communicate(timeout=120)[1] for d in downs]
+    assert [d.returncode for d in downs] == [0, 0], errors
+    assert machine_state() == before and not lab_dir.exists()
 
 
 def test_a_lab_directory_the_daemons_cannot_see_is_refused() -> None:
