@@ -526,7 +526,8 @@ def _load_scan(ref: str):  # noqa: ANN202
 
 def cmd_diff(args: argparse.Namespace) -> int:
     from scanner.diff import diff
-    from scanner.render.diff_text import render_diff_html, render_diff_json, render_diff_text
+    from scanner.render.diff_text import (render_diff_html, render_diff_json, render_diff_text,
+                                          scan_label)
 
     if args.last:
         from scanner.history import History
@@ -542,12 +543,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
     if args.format == "json":
         text = render_diff_json(d)
     elif args.format == "html":
-        text = render_diff_html(d, args.lang, _scan_label(old), _scan_label(new))
+        text = render_diff_html(d, args.lang, scan_label(old), scan_label(new))
     else:
         text = render_diff_text(d, args.lang)
     emit(text, args.output)
     return EXIT_OK if d.empty else EXIT_FINDINGS
-
-
-def _scan_label(scan) -> str:  # noqa: ANN001
-    return f"{scan.started_at.strftime('%Y-%m-%d %H:%M')} UTC, {len(scan.hosts)} hosts"

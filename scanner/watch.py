@@ -10,7 +10,8 @@ from scanner.diff import Diff, diff
 from scanner.history import History
 from scanner.model import Scan
 from scanner.notify import Message
-from scanner.render.diff_text import diff_sections, render_diff_html, render_diff_json, render_diff_text
+from scanner.render.diff_text import (diff_sections, render_diff_html, render_diff_json,
+                                      render_diff_text, scan_label)
 
 
 @dataclass(frozen=True)
@@ -38,30 +39,31 @@ def record(scan: Scan, history: History) -> WatchResult:
     return WatchResult(scan_id, previous, diff(previous, scan) if previous else None)
 
 
+WORDS = {
+    "de": {"finding": ("neuer Befund", "neue Befunde"), "device": ("neues Gerät", "neue Geräte"),
+           "intro": "Die wöchentliche Netzwerkprüfung hat Änderungen seit dem letzten Lauf gefunden.",
+           "practice": "Praxis", "before": "Vorher", "after": "Nachher",
+           "details": "Einzelheiten: praxisscan show"},
+    "en": {"finding": ("new finding", "new findings"), "device": ("new device", "new devices"),
+           "intro": "The weekly network check found changes since the last run.",
+           "practice": "Practice", "before": "Before", "after": "After",
+           "details": "Details: praxisscan show"},
+}
+
+
 def message(result: WatchResult, scan: Scan, practice: str, lang: str = "de") -> Message:
-    d = result.diff
-    assert d is not None
-    en = lang == "en"
-    parts = []
-    n, m = len(d.new_findings), len(d.new_devices)
-    if n:
-        parts.append(f"{n} " + (("new finding" if en else "neuer Befund") if n == 1 else
-                                ("new findings" if en else "neue Befunde")))
-    if m:
-        parts.append(f"{m} " + (("new device" if en else "neues Gerät") if m == 1 else
-                                ("new devices" if en else "neue Geräte")))
-    subject = f"praxisscan {practice}: " + ", ".join(parts)
-    before = result.previous
-    label = (lambda s: f"{s.started_at.strftime('%Y-%m-%d %H:%M')} UTC, {len(s.hosts)} hosts")
-    intro = ("The weekly network check found changes since the last run.\n"
-             if en else "Die wöchentliche Netzwerkprüfung hat Änderungen seit dem letzten Lauf gefunden.\n")
-    text = (f"{intro}{'Practice' if en else 'Praxis'}: {practice}\n"
-            f"{'Before' if en else 'Vorher'}: {label(before)}\n{'After' if en else 'Nachher'}: {label(scan)}\n\n"
-            + render_diff_text(d, lang)
-            + ("\nDetails: praxisscan show " if en else "\nEinzelheiten: praxisscan show ")
-            + f"{result.scan_id}\n")
+    d, before = result.diff, result.previous
+    assert d is not None and before is not None
+    w = WORDS["en" if lang == "en" else "de"]
+    counts = [(len(d.new_findings), w["finding"]), (len(d.new_devices), w["device"])]
+    subject = f"praxisscan {practice}: " + ", ".join(
+        f"{n} {one if n == 1 else many}" for n, (one, many) in counts if n)
+    text = (f"{w['intro']}\n{w['practice']}: {practice}\n"
+            f"{w['before']}: {scan_label(before)}\n{w['after']}: {scan_label(scan)}\n\n"
+            f"{render_diff_text(d, lang)}\n{w['details']} {result.scan_id}\n")
     payload = {"practice": practice, "scan_id": result.scan_id,
                "started_at": scan.started_at.isoformat(), "summary": subject,
                "sections": {title: lines for title, lines in diff_sections(d, lang)},
                "diff": json.loads(render_diff_json(d))}
-    return Message(subject, text, render_diff_html(d, lang, label(before), label(scan)), payload)
+    html = render_diff_html(d, lang, scan_label(before), scan_label(scan))
+    return Message(subject, text, html, payload)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from scanner.diff import Diff
+from scanner.model import Scan
 from scanner.render.text import clean
 
 
@@ -53,6 +54,11 @@ def render_diff_text(d: Diff, lang: str = "de") -> str:
     if not out:
         out.append("Keine Änderungen." if lang != "en" else "No changes.")
     return "\n".join(out) + "\n"
+
+
+def scan_label(scan: Scan) -> str:
+    """How a diff names its two sides."""
+    return f"{scan.started_at.strftime('%Y-%m-%d %H:%M')} UTC, {len(scan.hosts)} hosts"
 
 
 def render_diff_html(d: Diff, lang: str, old_label: str, new_label: str) -> str:

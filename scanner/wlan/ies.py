@@ -204,15 +204,15 @@ def ciphers(e: Elements, privacy: bool) -> tuple[str, ...]:
     return tuple(out)
 
 
-def decode_ssid(raw: bytes | None) -> tuple[str, str | None, bool]:
-    """(display text, hex of the raw bytes if not UTF-8, hidden)."""
-    if raw is None or not raw or not raw.strip(b"\x00"):
-        return "", None, True
+def decode_ssid(raw: bytes | None) -> tuple[str, str | None]:
+    """(display text, hex of the raw bytes when they are not UTF-8); no guess at encodings."""
+    if not raw:
+        return "", None
     try:
-        return raw.decode("utf-8"), None, False
+        return raw.decode("utf-8"), None
     except UnicodeDecodeError:
         text = "".join(chr(b) if 0x20 <= b < 0x7F and b != 0x5C else f"\\x{b:02x}" for b in raw)
-        return text, raw.hex(), False
+        return text, raw.hex()
 
 
 def channel_to_mhz(channel: int | None, band_hint: str | None = None) -> int | None:

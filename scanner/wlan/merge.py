@@ -46,7 +46,7 @@ def _network(bssid: str, group: list[Sighting],
     if ssid_raw is None:
         ssid_raw = next((s.elements.ssid for s in group
                          if s.elements.ssid and s.elements.ssid.strip(b"\x00")), None)
-    ssid, ssid_hex, _ = ies.decode_ssid(ssid_raw)
+    ssid, ssid_hex = ies.decode_ssid(ssid_raw)
     wps = _merged_wps([s.elements.wps for s in group if s.elements.wps])
     modes = ies.modes(e, main.privacy)
     signals = [s.signal_dbm for s in group if s.signal_dbm is not None]
