@@ -256,7 +256,16 @@ def test_live_scan_runs_iw_and_reads_its_output(tmp_path: Path, monkeypatch) -> 
     monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
     _check_recorded(audit.live("wlan0").networks, "iw")
     with pytest.raises(audit.WlanError, match="--interface"):
-        audit.live(None, "iw")
+        audit.live(None, "iw")  # this machine has no WLAN interface to pick
+
+
+def test_the_one_wlan_interface_is_picked_and_several_are_named(tmp_path: Path) -> None:
+    (tmp_path / "eth0").mkdir()
+    (tmp_path / "wlp2s0" / "wireless").mkdir(parents=True)
+    assert audit._only_wireless_interface(tmp_path) == "wlp2s0"
+    (tmp_path / "wlx00c0ca" / "wireless").mkdir(parents=True)
+    with pytest.raises(audit.WlanError, match="one of wlp2s0, wlx00c0ca"):
+        audit._only_wireless_interface(tmp_path)
 
 
 # -- rules over WLAN audits -----------------------------------------------------------------

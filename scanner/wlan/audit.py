@@ -77,12 +77,21 @@ def live(interface: str | None, tool: str = "auto",
     """iw when root and present, else nmcli; ``tool`` forces one."""
     use_iw = tool == "iw" or (tool == "auto" and os.geteuid() == 0 and shutil.which("iw"))
     if use_iw:
-        if not interface:
-            raise WlanError("iw needs the WLAN interface: --interface wlan0")
+        interface = interface or _only_wireless_interface()
         if os.geteuid() != 0:
             raise WlanError("iw scans need root; run with sudo or use --tool nmcli")
         return from_iw_text(_run(["iw", "dev", interface, "scan"], "iw"), vendors)
     return from_nmcli_text(_run(nmcli.command(interface), "nmcli"), vendors)
+
+
+def _only_wireless_interface(sys_net: Path = Path("/sys/class/net")) -> str:
+    """The machine's one WLAN interface (the kernel marks them with a wireless/ folder)."""
+    found = sorted(p.parent.name for p in sys_net.glob("*/wireless"))
+    if len(found) == 1:
+        return found[0]
+    raise WlanError("iw needs the WLAN interface: --interface IF"
+                    + (f" (one of {', '.join(found)})" if found else
+                       " (this machine shows none; a USB WLAN stick works)"))
 
 
 def _run(cmd: list[str], tool: str) -> str:
