@@ -4,6 +4,7 @@ the WLAN rules over them, and the `praxisscan wlan` command."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import random
@@ -354,7 +355,6 @@ def test_wlan_command_json_follows_the_schema_and_exit_code_reflects_findings() 
 def test_wlan_into_an_inside_scan_reports_both(tmp_path: Path) -> None:
     r = praxisscan("wlan", "--from-iw", str(TOOLS / "iw_scan.txt"), "--format", "json")
     base = loads(r.stdout)
-    import dataclasses
 
     from scanner.jsonio import dumps
     from scanner.model import Host, Role
@@ -380,3 +380,16 @@ def test_wlan_into_an_inside_scan_reports_both(tmp_path: Path) -> None:
     # the air's view replaces the router's for the same BSS; the router's 5 GHz BSS stays
     assert ("3c:a6:2f:10:00:05", "nmcli") in wlans and ("3c:a6:2f:10:00:05", "tr064") not in wlans
     assert ("3c:a6:2f:10:00:55", "tr064") in wlans and len(wlans) == 15
+
+
+def test_without_a_wlan_audit_the_wlan_rules_say_not_tested(tmp_path: Path) -> None:
+    from scanner.rules.checks import WLAN_RULES
+
+    no_audit = dataclasses.replace(audit.as_scan(audit.WlanAudit((), "iw")), wlans=None)
+    scan = apply_rules(no_audit, None)
+    gaps = {n.check: n.reason for n in scan.not_tested}
+    for rule_id in ("open-wlan", "weak-wlan", "wps-enabled", "rogue-access-point"):
+        assert gaps[rule_id] == "no WLAN audit in this scan (praxisscan wlan)"
+    assert "guest-wlan-not-separated" not in gaps  # judged from the site file alone
+    assert set(WLAN_RULES) == {"open-wlan", "weak-wlan", "wps-enabled", "rogue-access-point",
+                               "guest-wlan-not-separated"}

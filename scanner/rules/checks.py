@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 
 from scanner.model import Host, NotTested, Role, Severity, WlanSecurity
-from scanner.rules.engine import Context, Hit, role_confidence, rule
+from scanner.rules.engine import Check, Context, Hit, role_confidence, rule
 
 Out = Iterator["Hit | NotTested"]
 MOBILE = (Role.SMARTPHONE, Role.TABLET)
@@ -372,12 +373,24 @@ def router_remote_access(ctx: Context) -> Out:
                             "(--fritzbox-user with $PRAXISSCAN_FRITZBOX_PASSWORD)", h.key)
 
 
-WLAN_RULES = ("open-wlan", "weak-wlan", "wps-enabled", "rogue-access-point",
-              "guest-wlan-not-separated")
+WLAN_RULES: list[str] = []  # what a WLAN-only audit reports on (praxisscan wlan)
 
 
-def _no_wlan(check: str) -> NotTested:
-    return NotTested(check, "no WLAN audit in this scan (praxisscan wlan)")
+def wlan_rule(rule_id: str, needs_audit: bool = True) -> Callable[[Check], Check]:
+    """A WLAN rule: without a WLAN audit in the scan it is "not tested", never silent."""
+    def register(fn: Check) -> Check:
+        WLAN_RULES.append(rule_id)
+        if not needs_audit:
+            return rule(rule_id)(fn)
+
+        @functools.wraps(fn)
+        def checked(ctx: Context) -> Out:
+            if ctx.scan.wlans is None:
+                yield NotTested(rule_id, "no WLAN audit in this scan (praxisscan wlan)")
+                return
+            yield from fn(ctx)
+        return rule(rule_id)(checked)
+    return register
 
 
 def _practice_wlan(ctx: Context, ssid: str):  # noqa: ANN202
@@ -391,11 +404,8 @@ def _judged(ctx: Context):  # noqa: ANN202
     return [w for w in ctx.scan.wlans or () if listed is None or w.ssid in listed]
 
 
-@rule("open-wlan")
+@wlan_rule("open-wlan")
 def open_wlan(ctx: Context) -> Out:
-    if ctx.scan.wlans is None:
-        yield _no_wlan("open-wlan")
-        return
     for w in _judged(ctx):
         expected = _practice_wlan(ctx, w.ssid)
         if w.security is WlanSecurity.OPEN and not (expected and expected.zone == "guest"
@@ -403,11 +413,8 @@ def open_wlan(ctx: Context) -> Out:
             yield Hit(f"wlan:{w.bssid}", None, (f"'{w.ssid}' ({w.bssid}) has no encryption",))
 
 
-@rule("weak-wlan")
+@wlan_rule("weak-wlan")
 def weak_wlan(ctx: Context) -> Out:
-    if ctx.scan.wlans is None:
-        yield _no_wlan("weak-wlan")
-        return
     for w in _judged(ctx):
         expected = _practice_wlan(ctx, w.ssid)
         # OWE encrypts but lets anyone in: weak only where the site file asks for more
@@ -421,11 +428,8 @@ def weak_wlan(ctx: Context) -> Out:
                                                 + (f", below {floor.value.upper()}" if below else ""),))
 
 
-@rule("wps-enabled")
+@wlan_rule("wps-enabled")
 def wps(ctx: Context) -> Out:
-    if ctx.scan.wlans is None:
-        yield _no_wlan("wps-enabled")
-        return
     blind = [w for w in _judged(ctx) if not w.wps_known]
     if blind:
         yield NotTested("wps-enabled", f"the WLAN source ({blind[0].source}) does not report WPS "
@@ -440,11 +444,8 @@ def wps(ctx: Context) -> Out:
                                                 + (f" ({state})" if state else ""),))
 
 
-@rule("rogue-access-point")
+@wlan_rule("rogue-access-point")
 def rogue(ctx: Context) -> Out:
-    if ctx.scan.wlans is None:
-        yield _no_wlan("rogue-access-point")
-        return
     if not ctx.site or not ctx.site.wlans:
         yield NotTested("rogue-access-point", "the site file lists no expected WLANs")
         return
@@ -466,7 +467,7 @@ def rogue(ctx: Context) -> Out:
 GUEST_WORDS = ("gast", "guest", "besucher", "patient", "wartezimmer", "visitor")
 
 
-@rule("guest-wlan-not-separated")
+@wlan_rule("guest-wlan-not-separated", needs_audit=False)
 def guest_wlan_zone(ctx: Context) -> Out:
     """A guest WLAN that the site file places in a practice zone, or in the same zone as the
     practice WLAN: guests and patient data share one network."""
