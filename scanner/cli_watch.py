@@ -78,12 +78,10 @@ def _smtp_target(args: argparse.Namespace, need_password: bool = True):  # noqa:
 
 
 def _check_webhooks(urls: list[str]) -> None:
-    from urllib.parse import urlsplit
+    from scanner.notify import check_webhook
 
     for url in urls:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise UsageError(f"--notify-webhook wants an http(s) URL, not {url!r}")
+        check_webhook(url)
 
 
 def cmd_watch(args: argparse.Namespace) -> int:

@@ -73,10 +73,15 @@ def send_email(target: SmtpTarget, message: Message) -> None:
                           f"{type(e).__name__}: {e}"[:300]) from None
 
 
-def post_webhook(url: str, message: Message, cafile: str | None = None) -> None:
+def check_webhook(url: str) -> urllib.parse.SplitResult:
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise NotifyError(f"webhook must be an http(s) URL, not {url!r}")
+        raise NotifyError(f"--notify-webhook wants an http(s) URL, not {url!r}")
+    return parts
+
+
+def post_webhook(url: str, message: Message, cafile: str | None = None) -> None:
+    parts = check_webhook(url)
     body = json.dumps(message.payload, ensure_ascii=False).encode("utf-8")
     request = urllib.request.Request(url, data=body, method="POST", headers={
         "Content-Type": "application/json; charset=utf-8", "User-Agent": "praxisscan"})
