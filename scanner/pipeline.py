@@ -213,9 +213,7 @@ def _scan_hosts(plan: Plan, st: _State, policy: Policy, vendors: MacVendors,
         with lock:
             st.not_tested.extend(result.not_tested)
         if fritzbox_login and tr064.PORT in open_tcp and "tr064" in rp.probes:
-            _fritzbox(ip, d, st, lock, fritzbox_login)
-            if result.window is not None:  # its last second may have been full
-                result.window.sent(int(result.window.pps))
+            _fritzbox(ip, d, st, lock, fritzbox_login, result.window)
         observer.advance()
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="host") as pool:
@@ -233,12 +231,12 @@ def _scan_hosts(plan: Plan, st: _State, policy: Policy, vendors: MacVendors,
 
 
 def _fritzbox(ip: str, d: HostDraft, st: _State, lock: threading.Lock,
-              login: tuple[str, str]) -> None:
+              login: tuple[str, str], window: RateWindow) -> None:
     """FRITZ!Box settings over TR-064 with the operator's credentials."""
     import requests
 
     try:
-        found, wlans, unreadable = tr064.audit(ip, *login)
+        found, wlans, unreadable = tr064.audit(ip, *login, window)
     except tr064.LoginRefused as e:
         with lock:
             st.not_tested.append(NotTested("tr064", f"{e}: check user and password", d.key))

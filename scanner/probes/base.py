@@ -95,6 +95,11 @@ def is_tls(ip: str, port: int, timeout: float = TIMEOUT) -> bool:
         return False
 
 
+# What we send in one HTTP exchange (SYN, request, ACKs of the answer, FIN, last ACK), with
+# margin; counted into the host's RateWindow by every HTTP-speaking stage after the probes.
+HTTP_EXCHANGE_PACKETS = 8
+
+
 class RateWindow:
     """At most ``pps`` packets in any one-second window (what a capture would measure).
 

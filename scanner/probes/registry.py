@@ -83,9 +83,9 @@ def jobs_for(ip: str, open_tcp: list[int], allowed: frozenset[str], source_ip: s
 
 @dataclass
 class HostRun:
+    window: RateWindow  # the host's rate window, for the stages after the probes
     results: list[ProbeResult] = field(default_factory=list)
     not_tested: list[NotTested] = field(default_factory=list)
-    window: RateWindow | None = None  # the host's rate window, for the stages after the probes
 
 
 def probe_host(jobs: list[Job], pps: float, key: str, deadline: float | None = None,

@@ -9,12 +9,11 @@ port shares and the security of every WLAN. Only Get* actions are called.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from scanner.model import Observation, WlanNetwork, WlanSecurity
-from scanner.probes.base import ProbeResult, observation
+from scanner.probes.base import ProbeResult, RateWindow, observation
 from scanner.probes.web import fetch
 from scanner.protocols.xmlsafe import find_text, parse_xml
 
@@ -46,12 +45,14 @@ def description(ip: str, port: int = PORT) -> ProbeResult:
                                     firmware=find_text(root, "Display")),))
 
 
-REQUESTS_PER_SECOND = 4  # each ~6 packets on a kept-alive connection: within 40 packets/s
+# A SOAP exchange on fritzconnection's kept-alive connection, plus the ACKs of a long SCPD:
+# counted higher than a plain HTTP exchange so that at 40 packets/s it stays at 4 a second.
+SOAP_EXCHANGE_PACKETS = 10
 
 
 @contextmanager
-def paced_requests(per_second: float) -> Iterator[None]:
-    """Space out every HTTP request made through ``requests`` while inside.
+def paced_requests(window: RateWindow) -> Iterator[None]:
+    """Every HTTP exchange made through ``requests`` while inside waits in ``window``.
 
     fritzconnection builds its own session (descriptions, one SCPD per service, digest
     challenges), so the pacing wraps the transport adapter's send: the digest retry after a
@@ -63,14 +64,10 @@ def paced_requests(per_second: float) -> Iterator[None]:
 
     with _PACING:
         original = HTTPAdapter.send
-        last = [0.0]
 
         def send(self, request, **kw):  # noqa: ANN001, ANN202
-            wait = last[0] + 1.0 / per_second - time.monotonic()
-            if wait > 0:
-                time.sleep(wait)
-            last[0] = time.monotonic()
-            return original(self, request, **kw)
+            with window.paced(SOAP_EXCHANGE_PACKETS):
+                return original(self, request, **kw)
 
         HTTPAdapter.send = send
         try:
@@ -82,12 +79,12 @@ def paced_requests(per_second: float) -> Iterator[None]:
 _PACING = threading.Lock()
 
 
-def audit(ip: str, user: str, password: str, port: int = PORT
+def audit(ip: str, user: str, password: str, window: RateWindow, port: int = PORT
           ) -> tuple[list[Observation], list[WlanNetwork], list[str]]:
     """Everything a FRITZ!Box user may read that matters for inbound exposure and WLAN, and
-    which answers could not be read (a box may send anything, even broken XML)."""
-    time.sleep(1.0)  # let the probes' last second leave the host's rate window
-    with paced_requests(REQUESTS_PER_SECOND):
+    which answers could not be read (a box may send anything, even broken XML). ``window``:
+    the host's rate window, shared with the probes before and the UPnP audit after."""
+    with paced_requests(window):
         return _audit(ip, user, password, port)
 
 

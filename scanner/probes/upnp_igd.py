@@ -12,11 +12,11 @@ import socket
 import struct
 
 from scanner.model import Observation
-from scanner.probes.base import Budget, RateWindow, connect, observation, read_until
+from scanner.probes.base import (HTTP_EXCHANGE_PACKETS, Budget, RateWindow, connect, observation,
+                                  read_until)
 from scanner.protocols.xmlsafe import find_text, parse_xml
 
 MAX_MAPPINGS = 128
-EXCHANGE_PACKETS = 8  # what we send in one HTTP/1.0 SOAP exchange, with margin
 _WAN = re.compile(r"urn:schemas-upnp-org:service:WAN(IP|PPP)Connection:\d")
 
 
@@ -25,20 +25,19 @@ def is_wan_service(service: str) -> bool:
 
 
 def audit(ip: str, port: int, control_urls: list[tuple[str, str]],
-          window: RateWindow | None = None) -> list[Observation]:
+          window: RateWindow) -> list[Observation]:
     """Every SOAP call is one HTTP/1.0 exchange paced through the host's rate window: a
     router with 128 mappings would otherwise get 1,000 packets in a second."""
-    window = window or RateWindow(float("inf"))
     out: list[Observation] = []
     for service, url in control_urls:
         if not is_wan_service(service):
             continue
-        with window.paced(EXCHANGE_PACKETS):
+        with window.paced(HTTP_EXCHANGE_PACKETS):
             ext = _soap(ip, port, url, service, "GetExternalIPAddress", "")
         if ext is not None:
             out.append(observation("upnp-external-ip", address=find_text(ext, "NewExternalIPAddress")))
         for i in range(MAX_MAPPINGS):
-            with window.paced(EXCHANGE_PACKETS):
+            with window.paced(HTTP_EXCHANGE_PACKETS):
                 entry = _soap(ip, port, url, service, "GetGenericPortMappingEntry",
                               f"<NewPortMappingIndex>{i}</NewPortMappingIndex>")
             if entry is None:  # 713 SpecifiedArrayIndexInvalid: the end of the list

@@ -7,8 +7,8 @@ import re
 import ssl
 
 from scanner.model import Protocol, Service
-from scanner.probes.base import (Budget, ProbeResult, RateWindow, connect, observation, read_until,
-                                  tls_client_context)
+from scanner.probes.base import (HTTP_EXCHANGE_PACKETS, Budget, ProbeResult, RateWindow, connect,
+                                  observation, read_until, tls_client_context)
 from scanner.protocols import connector_sds, upnp
 from scanner.render.text import clean
 
@@ -91,13 +91,9 @@ def connector_directory(ip: str, port: int, use_tls: bool) -> ProbeResult:
     return ProbeResult((obs,))
 
 
-HTTP_EXCHANGE_PACKETS = 8  # SYN, ACK, request, ACKs, FIN, ACK of one HTTP/1.0 exchange (margin)
-
-
-def upnp_description(location: str, window: RateWindow | None = None) -> ProbeResult:
+def upnp_description(location: str, window: RateWindow) -> ProbeResult:
     """The device description and, for an Internet gateway, its mappings; every HTTP
     exchange goes through the host's rate window."""
-    window = window or RateWindow(float("inf"))
     m = re.match(r"http://([\d.]+):(\d+)(/[^\s]*)?$", location.strip())
     if not m:
         return ProbeResult()
