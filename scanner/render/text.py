@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from scanner.model import WlanNetwork, WlanSecurity
+
 # CSI/OSC escape sequences first, then every other C0/C1 control character and DEL.
 _ANSI = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|[@-Z\\-_])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -25,10 +27,8 @@ def device_line(vendor: str | None, product: str | None, os: str | None) -> str:
     return clean(f"{name} ({os})" if name and os else name or os or "", 80)
 
 
-def wlan_cells(w, L: dict[str, str]) -> dict[str, str]:  # noqa: ANN001 - WlanNetwork
+def wlan_cells(w: WlanNetwork, L: dict[str, str]) -> dict[str, str]:
     """One WLAN as display strings, shared by the terminal and HTML reports."""
-    from scanner.wlan.merge import security_label
-
     name = clean(w.ssid, 64) if w.ssid else ""
     if w.hidden:
         name = f"{name} ({L['hidden']})" if name else f"({L['hidden']})"
@@ -37,8 +37,8 @@ def wlan_cells(w, L: dict[str, str]) -> dict[str, str]:  # noqa: ANN001 - WlanNe
     if not w.wps_known:
         wps = L["unknown"]
     elif w.wps:
-        wps = " ".join(x for x in (w.wps_version or "", "configured" if w.wps_configured else "",
-                                   "locked" if w.wps_locked else "") if x) or L["yes"]
+        wps = " ".join(x for x in (w.wps_version or "", L["wps_configured"] if w.wps_configured
+                                   else "", L["wps_locked"] if w.wps_locked else "") if x) or L["yes"]
     else:
         wps = L["no"]
     where = " ".join(x for x in (str(w.channel) if w.channel else "", f"({w.band})" if w.band else "")
@@ -46,3 +46,17 @@ def wlan_cells(w, L: dict[str, str]) -> dict[str, str]:  # noqa: ANN001 - WlanNe
     return {"ssid": name, "bssid": clean(w.bssid), "vendor": clean(w.vendor or "", 40),
             "channel": where, "signal": f"{w.signal_dbm} dBm" if w.signal_dbm is not None else "",
             "security": clean(security_label(w), 120), "wps": wps}
+
+
+def security_label(w: WlanNetwork) -> str:
+    """'WPA2/WPA3 (PSK, SAE) CCMP PMF capable': one line for reports."""
+    names = {WlanSecurity.OPEN: "open", WlanSecurity.OWE: "OWE", WlanSecurity.WEP: "WEP",
+             WlanSecurity.WPA: "WPA", WlanSecurity.WPA2: "WPA2", WlanSecurity.WPA3: "WPA3"}
+    parts = ["/".join(names[m] for m in (w.modes or (w.security,)))]
+    if w.akms:
+        parts.append("(" + ", ".join(w.akms) + ")")
+    if w.ciphers and w.ciphers != ("WEP",):
+        parts.append("+".join(w.ciphers))
+    if w.pmf:
+        parts.append(f"PMF {w.pmf}")
+    return " ".join(parts)

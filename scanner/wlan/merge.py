@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from scanner.model import WlanNetwork, WlanSecurity
+from scanner.model import WlanNetwork
 from scanner.wlan import ies
 
 
@@ -77,17 +77,3 @@ def _merged_wps(found: list[ies.Wps]) -> ies.Wps | None:
             if getattr(out, name) is None and getattr(w, name) is not None:
                 setattr(out, name, getattr(w, name))
     return out
-
-
-def security_label(w: WlanNetwork) -> str:
-    """'WPA2/WPA3 (PSK, SAE) CCMP PMF capable': one line for reports."""
-    names = {WlanSecurity.OPEN: "open", WlanSecurity.OWE: "OWE", WlanSecurity.WEP: "WEP",
-             WlanSecurity.WPA: "WPA", WlanSecurity.WPA2: "WPA2", WlanSecurity.WPA3: "WPA3"}
-    parts = ["/".join(names[m] for m in (w.modes or (w.security,)))]
-    if w.akms:
-        parts.append("(" + ", ".join(w.akms) + ")")
-    if w.ciphers and w.ciphers != ("WEP",):
-        parts.append("+".join(w.ciphers))
-    if w.pmf:
-        parts.append(f"PMF {w.pmf}")
-    return " ".join(parts)
