@@ -7,23 +7,35 @@ Imports of the heavy parts (scapy, nmap, jinja2, rich) happen inside the command
 from __future__ import annotations
 
 import argparse
+import math
 import os
+import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
+from typing import NoReturn
 
 from scanner import __version__
-from scanner.cli_output import (EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, emit, exit_for,
-                                fritzbox_login, write_private)
+from scanner.cli_output import (EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, crash_log, emit,
+                                exit_for, fritzbox_login, output_file, read_text,
+                                store_in_history, write_private)
 from scanner.cli_watch import cmd_schedule, cmd_watch, cmd_wlan, notify_arguments
-from scanner.errors import PraxisscanError, UsageError
+from scanner.errors import PraxisscanError, Terminated, UsageError
 
 SEVERITIES = ("critical", "high", "medium", "low", "info", "none")
 LAB_SUBNET = "192.168.178.0/24"
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with the one-line error every other failure has (no usage block)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_ERROR, f"{self.prog}: error: {message} (see: {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="praxisscan",
         description="Network exposure scanner for German medical practices. "
                     "Scans only what you name (or, with --yes, the networks of this machine's "
@@ -40,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--profile", choices=("quick", "standard", "deep"), default="quick",
                    help="quick: practice port list; standard: + nmap's top 1000; deep: all TCP")
     s.add_argument("--format", "-f", choices=("terminal", "json", "html", "csv"), default="terminal")
-    s.add_argument("--output", "-o", type=Path, help="write the report here instead of stdout")
+    s.add_argument("--output", "-o", type=output_file, help="write the report here instead of stdout")
     s.add_argument("--lang", choices=("de", "en"), default="de", help="report language")
     s.add_argument("--yes", "-y", action="store_true",
                    help="confirm scanning the detected networks without asking")
@@ -52,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--fail-on", choices=SEVERITIES, default="high",
                    help="exit 1 when a finding has at least this severity (default: high)")
     s.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
-    s.add_argument("--max-time", type=_seconds, metavar="SECONDS",
+    s.add_argument("--max-time", type=_budget, metavar="SECONDS",
                    help="time budget: stop after this long and report what was learned "
                         "(marked incomplete)")
     s.add_argument("--no-history", action="store_true",
@@ -62,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "comes from $PRAXISSCAN_FRITZBOX_PASSWORD (never the command line)")
     s.add_argument("--arp-retries", type=int, choices=range(0, 4), default=0, metavar="N",
                    help="ask silent addresses again N times (lossy WLAN links; default 0)")
-    s.add_argument("--listen", type=_seconds, default=6.0, metavar="SECONDS",
+    s.add_argument("--listen", type=_listen_seconds, default=6.0, metavar="SECONDS",
                    help="listen at least this long for DHCP, mDNS, SSDP, NetBIOS (default 6)")
 
     lab = sub.add_parser("lab", help="the simulated practice network (needs root)")
@@ -84,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("baseline", help="draft a site file (praxis.toml) from a scan")
     b.add_argument("scan", type=Path, help="a scan written with --format json")
-    b.add_argument("--output", "-o", type=Path, required=True)
+    b.add_argument("--output", "-o", type=output_file, required=True)
     b.add_argument("--name", default="Praxis", help="the practice's name")
     b.add_argument("--size", choices=("praxis", "mittlere-praxis", "grosspraxis"),
                    default="praxis", help="practice size: which KBV Anlagen apply")
@@ -96,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--site", type=Path)
     ex.add_argument("--interface", "-i")
     ex.add_argument("--format", "-f", choices=("terminal", "json", "html"), default="terminal")
-    ex.add_argument("--output", "-o", type=Path)
+    ex.add_argument("--output", "-o", type=output_file)
     ex.add_argument("--lang", choices=("de", "en"), default="de")
     ex.add_argument("--plan", action="store_true", help="print what would be sent, send nothing")
     ex.add_argument("--fail-on", choices=SEVERITIES, default="high")
@@ -119,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     wl.add_argument("--into", type=Path, metavar="SCAN",
                     help="add the WLAN audit to this scan (JSON) and report both together")
     wl.add_argument("--format", "-f", choices=("terminal", "json", "html"), default="terminal")
-    wl.add_argument("--output", "-o", type=Path)
+    wl.add_argument("--output", "-o", type=output_file)
     wl.add_argument("--lang", choices=("de", "en"), default="de")
     wl.add_argument("--fail-on", choices=SEVERITIES, default="high")
 
@@ -159,15 +171,15 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--site", type=Path, help="evaluate the rules again with this site file")
     rp.add_argument("--format", "-f", choices=("terminal", "json", "html", "csv"),
                     default="terminal")
-    rp.add_argument("--output", "-o", type=Path)
+    rp.add_argument("--output", "-o", type=output_file)
     rp.add_argument("--lang", choices=("de", "en"), default="de")
     rp.add_argument("--fail-on", choices=SEVERITIES, default="high")
 
     sub.add_parser("history", help="list the stored scans")
     sh = sub.add_parser("show", help="render a stored scan")
-    sh.add_argument("id", type=int)
+    sh.add_argument("id", type=_scan_id)
     sh.add_argument("--format", "-f", choices=("terminal", "json", "html", "csv"), default="terminal")
-    sh.add_argument("--output", "-o", type=Path)
+    sh.add_argument("--output", "-o", type=output_file)
     sh.add_argument("--lang", choices=("de", "en"), default="de")
 
     df = sub.add_parser("diff", help="what changed between two scans (exit 1: changes)")
@@ -175,7 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     df.add_argument("new", nargs="?", help="scan file or history id")
     df.add_argument("--last", action="store_true", help="the last two scans in the history")
     df.add_argument("--format", "-f", choices=("terminal", "json", "html"), default="terminal")
-    df.add_argument("--output", "-o", type=Path, help="write the diff here instead of stdout")
+    df.add_argument("--output", "-o", type=output_file, help="write the diff here instead of stdout")
     df.add_argument("--lang", choices=("de", "en"), default="de")
     df.add_argument("--quiet", "-q", action="store_true", help="print nothing when nothing changed")
 
@@ -196,6 +208,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_ERROR
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
     try:
         return {"scan": cmd_scan, "lab": cmd_lab, "demo": cmd_demo,
                 "fingerprints": cmd_fingerprints, "oui": cmd_oui, "baseline": cmd_baseline,
@@ -206,9 +220,40 @@ def main(argv: list[str] | None = None) -> int:
     except PraxisscanError as e:
         print(f"praxisscan: error: {e}", file=sys.stderr)
         return EXIT_ERROR
-    except KeyboardInterrupt:
-        print("praxisscan: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as e:
+        why = "terminated (SIGTERM)" if isinstance(e, Terminated) else "interrupted"
+        print(f"praxisscan: {why}", file=sys.stderr)
         return EXIT_ERROR
+    except BrokenPipeError:
+        # The reader went away (praxisscan ... | head): nothing left to tell it.
+        _silence_stdout()
+        return EXIT_ERROR
+    except Exception as e:  # noqa: BLE001 - no traceback reaches the user; exit 2, not 1
+        where = crash_log(e, argv if argv is not None else sys.argv[1:])
+        print(f"praxisscan: internal error: {type(e).__name__}: {str(e)[:200]}"
+              + (f" (details: {where})" if where else ""), file=sys.stderr)
+        return EXIT_ERROR
+    finally:
+        _stop_children()
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _terminate(signum: int, frame: object) -> None:
+    # Once: the partial scan must still be written when the service manager repeats itself.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise Terminated()
+
+
+def _stop_children() -> None:
+    nmap = sys.modules.get("scanner.portscan.nmap_scan")  # never imported: nothing started
+    if nmap is not None:
+        nmap.stop_all()
+
+
+def _silence_stdout() -> None:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 # -- scan ---------------------------------------------------------------------------------
@@ -223,8 +268,6 @@ def cmd_scan(args: argparse.Namespace) -> int:
     from scanner.site import load_site
 
     site = load_site(args.site) if args.site else None
-    if args.output and args.output.is_dir():
-        raise UsageError(f"--output {args.output} is a directory; name a file")
     plan = make_plan(args.targets, interface=args.interface, profile=Profile(args.profile),
                      allow_public=args.allow_public, allow_large=args.allow_large,
                      arp_rounds=1 + args.arp_retries)
@@ -242,13 +285,11 @@ def cmd_scan(args: argparse.Namespace) -> int:
     scan = run_scan(plan, observer, options=ScanOptions(listen_seconds=args.listen,
                                                         max_time=args.max_time,
                                                         fritzbox_login=login), site=site)
-    if not args.no_history:
-        from scanner.history import History
-
-        History().add(scan)
     color = args.output is None and args.format == "terminal" and sys.stdout.isatty()
     report = render(scan, Format(args.format), args.lang, color=color, site=site)
-    emit(report, args.output)
+    emit(report, args.output)  # the report first: a broken history must not lose the scan
+    if not args.no_history:
+        store_in_history(scan)
     if not scan.complete:
         where = args.output or "stdout"
         print(f"praxisscan: scan incomplete, partial results written to {where} "
@@ -257,14 +298,32 @@ def cmd_scan(args: argparse.Namespace) -> int:
     return exit_for(scan, args.fail_on)
 
 
-def _seconds(text: str) -> float:
+def _seconds(text: str, low: float, high: float, *, low_inclusive: bool) -> float:
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("must not be negative")
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"not a finite number of seconds: {text!r}")
+    if value < low or (value == low and not low_inclusive) or value > high:
+        bound = ">=" if low_inclusive else ">"
+        raise argparse.ArgumentTypeError(f"{text}: must be {bound} {low:g} and <= {high:g} seconds")
     return value
+
+
+def _budget(text: str) -> float:
+    # 0 or nan used to mean "no budget" silently: a budget is a positive number.
+    return _seconds(text, 0, 7 * 24 * 3600, low_inclusive=False)
+
+
+def _listen_seconds(text: str) -> float:
+    return _seconds(text, 0, 3600, low_inclusive=True)
+
+
+def _scan_id(text: str) -> int:
+    if not text.isascii() or not text.isdigit() or not 0 < int(text) < 2**63:
+        raise argparse.ArgumentTypeError(f"not a scan id: {text!r} (see: praxisscan history)")
+    return int(text)
 
 
 def _confirm(plan_lines: list[str]) -> None:
@@ -420,10 +479,9 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     from scanner.jsonio import loads
     from scanner.site import load_site
 
-    try:
-        text = args.scan.read_text(encoding="utf-8")
-    except (FileNotFoundError, UnicodeDecodeError) as e:
-        raise UsageError(f"{args.scan}: {e}") from None
+    text = read_text(args.scan)
+    if args.output is None:
+        raise UsageError("baseline writes a site file: name it with --output FILE")
     if args.output.exists():
         raise UsageError(f"{args.output} exists: baseline never overwrites a site file")
     write_private(args.output, draft_site(loads(text, str(args.scan)), args.name, args.size))
@@ -457,7 +515,7 @@ def cmd_external(args: argparse.Namespace) -> int:
         print("\n".join(external.describe(address)))
         return EXIT_OK
     site = load_site(args.site) if args.site else None
-    inside = loads(args.inside.read_text(encoding="utf-8"), str(args.inside)) if args.inside else None
+    inside = loads(read_text(args.inside), str(args.inside)) if args.inside else None
     require_root()
     reached = external.check(address, inside, args.interface)
     scan = apply_rules(external.merge(address, inside, reached), site)
@@ -471,10 +529,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from scanner.render import Format, render
     from scanner.site import load_site
 
-    try:
-        scan = loads(args.scan.read_text(encoding="utf-8"), str(args.scan))
-    except (FileNotFoundError, UnicodeDecodeError) as e:
-        raise UsageError(f"{args.scan}: {e}") from None
+    scan = loads(read_text(args.scan), str(args.scan))
     site = load_site(args.site) if args.site else None
     if site:
         from scanner.pipeline import apply_rules
@@ -491,7 +546,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_history(args: argparse.Namespace) -> int:
     from scanner.history import History
 
-    h = History()
+    h = History.reader()
     entries = h.entries()
     if not entries:
         print(f"no scans stored yet ({h.path})")
@@ -506,7 +561,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     from scanner.history import History
     from scanner.render import Format, render
 
-    scan = History().get(args.id)
+    scan = History.reader().get(args.id)
     color = args.output is None and args.format == "terminal" and sys.stdout.isatty()
     emit(render(scan, Format(args.format), args.lang, color=color), args.output)
     return EXIT_OK
@@ -516,12 +571,9 @@ def _load_scan(ref: str):  # noqa: ANN202
     from scanner.history import History
     from scanner.jsonio import loads
 
-    if ref.isdigit() and not Path(ref).exists():
-        return History().get(int(ref))
-    try:
-        return loads(Path(ref).read_text(encoding="utf-8"), ref)
-    except (FileNotFoundError, UnicodeDecodeError) as e:
-        raise UsageError(f"{ref}: {e}") from None
+    if ref.isascii() and ref.isdigit() and not Path(ref).exists():
+        return History.reader().get(int(ref))
+    return loads(read_text(Path(ref)), ref)
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
@@ -532,7 +584,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     if args.last:
         from scanner.history import History
 
-        old, new = History().last(2)
+        old, new = History.reader().last(2)
     elif args.old and args.new:
         old, new = _load_scan(args.old), _load_scan(args.new)
     else:

@@ -35,5 +35,18 @@ class ScanFileError(PraxisscanError):
     """A stored scan could not be read."""
 
 
+class OutputError(PraxisscanError):
+    """A report or file could not be written where the operator asked."""
+
+
+class HistoryError(PraxisscanError):
+    """The scan history database is damaged, locked or unreadable."""
+
+
 class LabError(PraxisscanError):
     """The lab practice could not be built, queried or removed."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (kill, timeout, a service manager): handled like Ctrl-C, so a scan stops its
+    nmap processes and writes what it learned."""

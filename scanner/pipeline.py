@@ -30,7 +30,8 @@ from scanner.observer import NullObserver, ScanObserver
 from scanner.oui import MacVendors
 from scanner.plan import ARP_RATE_PPS, Plan
 from scanner.policy import Policy, load_policy
-from scanner.portscan.nmap_scan import NmapHost, NmapRun, nmap_binary, ping_scan
+from scanner.errors import Terminated
+from scanner.portscan.nmap_scan import NmapHost, NmapRun, nmap_binary, ping_scan, stop_all
 from scanner.ports import tcp_ports, udp_ports
 from scanner.probes import tr064, web
 from scanner.probes.base import RateWindow
@@ -85,13 +86,13 @@ def run_scan(plan: Plan, observer: ScanObserver = NullObserver(),
     nmap_runs: list[NmapRun] = []
     timer = _deadline_timer(deadline, nmap_runs)
     listeners = [PassiveListener(t.interface) for t in plan.arp]
-    interrupted = False
+    interrupted = ""
     try:
         for listener in listeners:
             listener.start()
             if listener.error:
                 st.not_tested.append(NotTested("passive-discovery", listener.error))
-        _discover(plan, st, listeners, observer)
+        _discover(plan, st, listeners, observer, nmap_runs)
         _scan_hosts(plan, st, policy, vendors, nmap_runs, deadline, observer, site,
                     options.fritzbox_login)
         _upnp(st, listeners, policy, vendors)
@@ -100,10 +101,11 @@ def run_scan(plan: Plan, observer: ScanObserver = NullObserver(),
         if remaining > 0 and not _past(deadline):
             observer.note(f"listening {remaining:.0f} s more for DHCP, mDNS, SSDP ...")
             time.sleep(min(remaining, (deadline - time.monotonic()) if deadline else remaining))
-    except KeyboardInterrupt:
-        interrupted = True
+    except KeyboardInterrupt as e:  # Ctrl-C, or SIGTERM (Terminated) from the CLI's handler
+        interrupted = "interrupted (SIGTERM)" if isinstance(e, Terminated) else "interrupted (Ctrl-C)"
         for run in nmap_runs:
             run.stop()
+        stop_all()
     finally:
         if timer:
             timer.cancel()
@@ -111,7 +113,7 @@ def run_scan(plan: Plan, observer: ScanObserver = NullObserver(),
         _attach_heard(plan, st, listener.stop())
     cut_short = interrupted or _past(deadline)
     if cut_short:
-        _record_gaps(st, "interrupted (Ctrl-C)" if interrupted else "time budget (--max-time) ran out")
+        _record_gaps(st, interrupted or "time budget (--max-time) ran out")
     hosts = tuple(classify(build_host(st.drafts[ip], st.nmap.get(ip), vendors))
                   for ip in sorted(st.drafts, key=ipaddress.IPv4Address))
     scan = Scan(
@@ -139,7 +141,7 @@ def apply_rules(scan: Scan, site: Site | None) -> Scan:
 
 
 def _discover(plan: Plan, st: _State, listeners: list[PassiveListener],
-              observer: ScanObserver) -> None:
+              observer: ScanObserver, nmap_runs: list[NmapRun]) -> None:
     st.stage = "discovery"
     for task, listener in zip(plan.arp, listeners):
         listener.query()  # answers arrive while ARP runs
@@ -156,7 +158,9 @@ def _discover(plan: Plan, st: _State, listeners: list[PassiveListener],
         listener.query_service_types()
     if plan.routed_targets:
         observer.stage_started("nmap host discovery (routed)", 100)
-        for ip in ping_scan(plan.routed_targets, plan.interface, observer):
+        run = NmapRun()
+        nmap_runs.append(run)  # the deadline timer and Ctrl-C stop it like the port scans
+        for ip in ping_scan(plan.routed_targets, plan.interface, observer, run):
             st.draft(ip)
         observer.stage_finished()
 

@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,12 @@ from scanner.observer import NullObserver, ScanObserver
 from scanner.ports import NEVER_PROBED, port_spec
 
 _PROGRESS = re.compile(r"About ([0-9.]+)% done")
+
+# Every nmap we start, until it has ended: nmap runs in its own session (so Ctrl-C reaches
+# praxisscan only, which keeps nmap's XML), so nothing else would stop it when we exit.
+_LIVE: set[subprocess.Popen[str]] = set()
+_LIVE_LOCK = threading.Lock()
+_STOP_GRACE_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -90,9 +97,31 @@ class NmapRun:
             targets.write_text("\n".join(hosts) + "\n")
             err = _run([*args, "-oX", str(xml_path), "-iL", str(targets)], observer, self)
             xml = xml_path.read_text(errors="replace") if xml_path.exists() else ""
-        if self.stopped:
-            return parse_nmap_xml(close_partial_xml(xml), err) if xml else []
-        return parse_nmap_xml(xml, err)
+        return _partial_hosts(xml, err) if self.stopped else parse_nmap_xml(xml, err)
+
+
+def stop_all() -> int:
+    """Stop every nmap still running (signal, deadline, exit); returns how many were running."""
+    with _LIVE_LOCK:
+        live = [p for p in _LIVE if p.poll() is None]
+    for proc in live:
+        proc.terminate()
+    for proc in live:
+        try:
+            proc.wait(_STOP_GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    return len(live)
+
+
+def _partial_hosts(xml: str, err: str) -> list[NmapHost]:
+    """What a stopped nmap had finished; a stop before its first host is no error."""
+    if "<nmaprun" not in xml:
+        return []
+    try:
+        return parse_nmap_xml(close_partial_xml(xml), err)
+    except ScanRuntimeError:
+        return []
 
 
 def close_partial_xml(xml: str) -> str:
@@ -107,18 +136,34 @@ def _run(argv: list[str], observer: ScanObserver, owner: NmapRun | None = None) 
     # Own session: Ctrl-C reaches praxisscan only, which then stops nmap and keeps its XML.
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             stdin=subprocess.DEVNULL, start_new_session=True)
+    with _LIVE_LOCK:
+        _LIVE.add(proc)
     if owner:
         owner.proc = proc
+        if owner.stopped:  # stopped while starting: stop() saw no process yet
+            proc.terminate()
     assert proc.stdout and proc.stderr
-    done = 0.0
-    for line in proc.stdout:
-        m = _PROGRESS.search(line)
-        if m:
-            pct = float(m.group(1))
-            observer.advance(max(0, int(pct - done)))
-            done = max(done, pct)
-    err = proc.stderr.read()
-    if proc.wait() != 0 and not (owner and owner.stopped):
+    try:
+        done = 0.0
+        for line in proc.stdout:
+            m = _PROGRESS.search(line)
+            if m:
+                pct = float(m.group(1))
+                observer.advance(max(0, int(pct - done)))
+                done = max(done, pct)
+        err = proc.stderr.read()
+        proc.wait()
+    except BaseException:  # Ctrl-C, SIGTERM, an observer error: nmap must not outlive us
+        proc.terminate()
+        try:
+            proc.wait(_STOP_GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        raise
+    finally:
+        with _LIVE_LOCK:
+            _LIVE.discard(proc)
+    if proc.returncode != 0 and not (owner and owner.stopped):
         last = [line for line in err.strip().splitlines() if line.strip()]
         raise ScanRuntimeError(f"nmap failed (exit {proc.returncode}): "
                                f"{last[-1] if last else 'no message'}")
@@ -156,8 +201,12 @@ def parse_nmap_xml(xml: str, stderr: str = "") -> list[NmapHost]:
 
 
 def ping_scan(targets: Sequence[str], interface: str | None,
-              observer: ScanObserver = NullObserver()) -> list[str]:
-    """Hosts that answer nmap's host discovery (for subnets ARP cannot reach)."""
+              observer: ScanObserver = NullObserver(), run: NmapRun | None = None) -> list[str]:
+    """Hosts that answer nmap's host discovery (for subnets ARP cannot reach).
+
+    ``run.stop()`` from another thread (deadline, signal) ends it with the hosts found so far.
+    """
+    run = run or NmapRun()
     args = [nmap_binary(), "-n", "-sn", "-PE", "-PS22,80,443,445,3389", "-PA80", "-T4",
             "--stats-every", "2s"]
     if interface:
@@ -165,6 +214,7 @@ def ping_scan(targets: Sequence[str], interface: str | None,
     with tempfile.TemporaryDirectory(prefix="praxisscan-nmap-") as tmp:
         xml_path, targets_file = Path(tmp) / "ping.xml", Path(tmp) / "targets.txt"
         targets_file.write_text("\n".join(targets) + "\n")
-        err = _run([*args, "-oX", str(xml_path), "-iL", str(targets_file)], observer, None)
-        hosts = parse_nmap_xml(xml_path.read_text(errors="replace"), err)
+        err = _run([*args, "-oX", str(xml_path), "-iL", str(targets_file)], observer, run)
+        xml = xml_path.read_text(errors="replace") if xml_path.exists() else ""
+    hosts = _partial_hosts(xml, err) if run.stopped else parse_nmap_xml(xml, err)
     return [h.ip for h in hosts]
