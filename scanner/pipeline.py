@@ -114,8 +114,7 @@ def run_scan(plan: Plan, observer: ScanObserver = NullObserver(),
     cut_short = interrupted or _past(deadline)
     if cut_short:
         _record_gaps(st, interrupted or "time budget (--max-time) ran out")
-    hosts = tuple(classify(build_host(st.drafts[ip], st.nmap.get(ip), vendors))
-                  for ip in sorted(st.drafts, key=ipaddress.IPv4Address))
+    hosts = tuple(_host(st, ip, vendors) for ip in sorted(st.drafts, key=ipaddress.IPv4Address))
     scan = Scan(
         started_at=started_at,
         finished_at=datetime.now(timezone.utc),
@@ -280,6 +279,20 @@ def _upnp(st: _State, listeners: list[PassiveListener], policy: Policy,
 
 
 # -- merging ----------------------------------------------------------------------------------
+
+
+def _host(st: _State, ip: str, vendors: MacVendors) -> Host:
+    """One host merged and classified. What a hostile device sent must not cost the scan:
+    a failure here keeps the host with what nmap saw and says what was not judged."""
+    d = st.drafts[ip]
+    try:
+        return classify(build_host(d, st.nmap.get(ip), vendors))
+    except Exception as e:  # noqa: BLE001 - failure after discovery is data, not a lost scan
+        st.not_tested.append(NotTested("classification", f"evidence not understood: "
+                                                         f"{type(e).__name__}", d.key))
+    scanned = st.nmap.get(ip)
+    return Host(ip=ip, mac=d.mac or (scanned.mac if scanned else None),
+                services=scanned.services if scanned else ())
 
 
 def _attach_heard(plan: Plan, st: _State, heard: list[Heard]) -> None:

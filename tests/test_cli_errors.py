@@ -237,3 +237,25 @@ def test_closed_stdout_is_no_traceback(scan_file: Path) -> None:
                        shell=True, capture_output=True, text=True,
                        cwd=Path(__file__).resolve().parent.parent)
     assert "Traceback" not in p.stderr and "internal error" not in p.stderr
+
+
+def test_a_host_whose_evidence_breaks_classification_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    from scanner import pipeline
+    from scanner.hosts import HostDraft
+    from scanner.model import Protocol, Service
+    from scanner.oui import MacVendors
+    from scanner.portscan.nmap_scan import NmapHost
+
+    st = pipeline._State()
+    st.drafts["10.0.0.5"] = HostDraft("10.0.0.5", mac="00:11:22:33:44:55")
+    st.nmap["10.0.0.5"] = NmapHost("10.0.0.5", None, (Service(3389, Protocol.TCP, "ms-wbt-server"),))
+
+    def broken(host: object) -> object:
+        raise ValueError("hostile evidence")
+
+    monkeypatch.setattr(pipeline, "classify", broken)
+    host = pipeline._host(st, "10.0.0.5", MacVendors())
+    assert host.ip == "10.0.0.5" and host.mac == "00:11:22:33:44:55"
+    assert [s.port for s in host.services] == [3389]
+    assert [(n.check, n.reason) for n in st.not_tested] == [
+        ("classification", "evidence not understood: ValueError")]
