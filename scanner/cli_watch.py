@@ -31,15 +31,18 @@ def cmd_wlan(args: argparse.Namespace) -> int:
     from scanner.pipeline import apply_rules
     from scanner.render import Format, render
     from scanner.site import load_site
-    from scanner.wlan import audit
+    from scanner.wlan import ToolOutputError, audit
 
     site = load_site(args.site) if args.site else None
     if args.capture:
         result = audit.from_capture(args.capture)
-    elif args.from_iw:
-        result = audit.from_iw_text(read_text(args.from_iw))
-    elif args.from_nmcli:
-        result = audit.from_nmcli_text(read_text(args.from_nmcli))
+    elif args.from_iw or args.from_nmcli:
+        path = args.from_iw or args.from_nmcli
+        read = audit.from_iw_text if args.from_iw else audit.from_nmcli_text
+        try:
+            result = read(read_text(path))
+        except ToolOutputError as e:
+            raise ToolOutputError(f"{path}: {e}; the WLAN audit was not done") from None
     else:
         result = audit.live(args.interface, args.tool)
     if args.capture and result.skipped_frames:
