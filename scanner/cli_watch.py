@@ -89,7 +89,7 @@ def _check_webhooks(urls: list[str]) -> None:
 
 def cmd_watch(args: argparse.Namespace) -> int:
     from scanner.history import History
-    from scanner.notify import NotifyError, post_webhook, send_email
+    from scanner.notify import deliver
     from scanner.observer import NullObserver
     from scanner.pipeline import ScanOptions, require_root, run_scan
     from scanner.plan import make_plan
@@ -123,13 +123,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
         return EXIT_OK
     msg = message(result, scan, site.name, args.lang)
     print(msg.text)
-    failures = []
-    for deliver, where in ([(lambda: send_email(smtp, msg), "e-mail")] if smtp else []) + [
-            ((lambda u=u: post_webhook(u, msg)), "webhook") for u in args.notify_webhook]:
-        try:
-            deliver()
-        except NotifyError as e:
-            failures.append(f"{where}: {e}")
+    failures = deliver(msg, smtp, args.notify_webhook)
     for f in failures:
         print(f"praxisscan watch: notification failed: {f}", file=sys.stderr)
     return EXIT_ERROR if failures else EXIT_FINDINGS

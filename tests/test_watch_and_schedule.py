@@ -252,3 +252,42 @@ def test_schedule_install_refuses_a_line_break_in_an_argument(tmp_path: Path) ->
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert "control character" in r.stderr
     assert not (tmp_path / "u" / "praxisscan-watch.service").exists()
+
+
+# -- issue 12 L13: a line break in the practice name ------------------------------------------
+
+def test_a_line_break_in_the_practice_name_neither_breaks_nor_injects_a_header(
+        tmp_path: Path) -> None:
+    history = History(tmp_path / "h.sqlite")
+    base = week(sample_scan(), 0)
+    record(base, history)
+    new = week(with_phone(base), 1)
+    msg = message(record(new, history), new, "Praxis Dr. Test\r\nBcc: victim@evil.example\n",
+                  "de")
+    with Receivers(tmp_path / "in") as r:
+        send_email(SmtpTarget("127.0.0.1", ("it@praxis.example",), "scanbox@praxis.example\n",
+                              r.smtp_port, user=USER, password=PASSWORD, cafile=str(r.cert)), msg)
+        (mail_path,) = r.mails()
+    meta = (mail_path.with_suffix(".json")).read_text()
+    assert "victim@evil.example" not in meta  # no extra recipient
+    mail = email.message_from_bytes(mail_path.read_bytes(), policy=email.policy.default)
+    assert mail["Bcc"] is None
+    assert mail["Subject"].startswith("praxisscan Praxis Dr. Test Bcc: victim@evil.example")
+    assert "\n" not in mail["Subject"] and mail["From"] == "scanbox@praxis.example"
+
+
+def test_one_failing_channel_does_not_stop_the_others(tmp_path: Path) -> None:
+    from scanner.notify import deliver
+
+    msg = _news(tmp_path)
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        closed_port = s.getsockname()[1]
+    with Receivers(tmp_path / "in") as r:
+        failures = deliver(msg, SmtpTarget("127.0.0.1", ("it@praxis.example",),
+                                           "a@praxis.example", closed_port),
+                           ["http://127.0.0.1:1/nothing-listens", f"http://127.0.0.1:{r.http_port}/x"])
+        assert len(r.hooks()) == 1
+    assert [f.split(":")[0] for f in failures] == ["e-mail", "webhook"]
