@@ -118,3 +118,11 @@ def test_a_live_run_that_heard_nothing_is_zero_networks() -> None:
     of unknown origin."""
     assert audit.from_iw_text("", live=True).networks == ()
     assert audit.from_nmcli_text("", live=True).networks == ()
+
+
+def test_a_line_break_in_a_neighbours_ssid_does_not_make_the_file_unreadable() -> None:
+    nm = (TOOLS / "nmcli_praxisscan.txt").read_text().replace("Praxis-WPA3:", "Praxis\nWPA3:", 1)
+    assert len(parse_nmcli(nm)) == 14
+    iw = (TOOLS / "iw_scan.txt").read_text().replace("\tSSID: Praxis-WPA3", "\tSSID: Praxis\x85"
+                                                        "\u2028WPA3\n\x1c\n", 1)
+    assert len(parse_iw_scan(iw)) == 14
