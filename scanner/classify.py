@@ -9,8 +9,10 @@ whose answer lost stay visible as alternatives, so a report can explain the verd
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterator
 
+from scanner.errors import UsageError
 from scanner.fingerprints import ATTRIBUTES, RuleFile, load_rules
 from scanner.model import Classification, Host, Reason, Role
 
@@ -136,12 +138,25 @@ def _val(chosen: dict[str, tuple[str, Reason]], attr: str) -> str | None:
     return chosen[attr][0] if attr in chosen else None
 
 
+def parse_port_list(value: str) -> frozenset[int]:
+    """'22, 80,4742' -> {22, 80, 4742}; anything but ASCII port numbers is a UsageError."""
+    ports = set()
+    for word in value.replace(" ", "").split(","):
+        if not word:
+            continue
+        if not re.fullmatch(r"[0-9]{1,5}", word, re.ASCII) or int(word) > 65535:
+            raise UsageError(f"ports wants port numbers 0-65535 separated by commas, "
+                             f"not {word[:20]!r}")
+        ports.add(int(word))
+    return frozenset(ports)
+
+
 def match_value(field: str, value: str) -> list[Reason]:
     """What the rules make of one observation (``praxisscan fingerprints match``)."""
     out = []
     parsed: str | frozenset[int] = value
     if field == "ports":
-        parsed = frozenset(int(p) for p in value.replace(" ", "").split(",") if p)
+        parsed = parse_port_list(value)
     for f in load_rules():
         if f.field != field:
             continue

@@ -550,9 +550,12 @@ def cmd_history(args: argparse.Namespace) -> int:
     entries = h.entries()
     if not entries:
         print(f"no scans stored yet ({h.path})")
+    from scanner.render.text import clean
+
     for e in entries:
         state = "" if e.complete else "  UNVOLLSTÄNDIG/incomplete"
-        print(f"{e.id:>5}  {e.started_at[:19]}  {e.scope:<20} {e.hosts:>4} hosts "
+        # the scope and times come from stored scans, which may come from anywhere
+        print(f"{e.id:>5}  {clean(str(e.started_at)[:19])}  {clean(e.scope, 200):<20} {e.hosts:>4} hosts "
               f"{e.findings:>4} findings{state}")
     return EXIT_OK
 

@@ -31,15 +31,18 @@ def cmd_wlan(args: argparse.Namespace) -> int:
     from scanner.pipeline import apply_rules
     from scanner.render import Format, render
     from scanner.site import load_site
-    from scanner.wlan import audit
+    from scanner.wlan import ToolOutputError, audit
 
     site = load_site(args.site) if args.site else None
     if args.capture:
         result = audit.from_capture(args.capture)
-    elif args.from_iw:
-        result = audit.from_iw_text(read_text(args.from_iw))
-    elif args.from_nmcli:
-        result = audit.from_nmcli_text(read_text(args.from_nmcli))
+    elif args.from_iw or args.from_nmcli:
+        path = args.from_iw or args.from_nmcli
+        read = audit.from_iw_text if args.from_iw else audit.from_nmcli_text
+        try:
+            result = read(read_text(path))
+        except ToolOutputError as e:
+            raise ToolOutputError(f"{path}: {e}; the WLAN audit was not done") from None
     else:
         result = audit.live(args.interface, args.tool)
     if args.capture and result.skipped_frames:
@@ -86,7 +89,7 @@ def _check_webhooks(urls: list[str]) -> None:
 
 def cmd_watch(args: argparse.Namespace) -> int:
     from scanner.history import History
-    from scanner.notify import NotifyError, post_webhook, send_email
+    from scanner.notify import deliver
     from scanner.observer import NullObserver
     from scanner.pipeline import ScanOptions, require_root, run_scan
     from scanner.plan import make_plan
@@ -120,13 +123,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
         return EXIT_OK
     msg = message(result, scan, site.name, args.lang)
     print(msg.text)
-    failures = []
-    for deliver, where in ([(lambda: send_email(smtp, msg), "e-mail")] if smtp else []) + [
-            ((lambda u=u: post_webhook(u, msg)), "webhook") for u in args.notify_webhook]:
-        try:
-            deliver()
-        except NotifyError as e:
-            failures.append(f"{where}: {e}")
+    failures = deliver(msg, smtp, args.notify_webhook)
     for f in failures:
         print(f"praxisscan watch: notification failed: {f}", file=sys.stderr)
     return EXIT_ERROR if failures else EXIT_FINDINGS

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import email.policy
 import json
+import re
 import smtplib
 import ssl
 import urllib.error
@@ -43,17 +44,34 @@ class SmtpTarget:
     cafile: str | None = None  # a private CA for the practice's own mail server
 
 
-def send_email(target: SmtpTarget, message: Message) -> None:
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+def header_value(value: str) -> str:
+    """One line: a CR or LF would end the header and start another (Bcc: ...)."""
+    return _CONTROLS.sub(" ", value).strip()
+
+
+def _mail(target: SmtpTarget, message: Message) -> EmailMessage:
     # no folding below RFC 5322's 998 characters: folded encoded words come back with a
     # doubled space in some readers ("neues  Gerät")
     mail = EmailMessage(policy=email.policy.SMTP.clone(max_line_length=998))
-    mail["Subject"] = message.subject
-    mail["From"] = target.sender
-    mail["To"] = ", ".join(target.recipients)
+    sender = header_value(target.sender)
+    mail["Subject"] = header_value(message.subject)
+    mail["From"] = sender
+    mail["To"] = ", ".join(header_value(r) for r in target.recipients)
     mail["Date"] = formatdate(localtime=True)
-    mail["Message-ID"] = make_msgid(domain=target.sender.rpartition("@")[2] or None)
+    mail["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
     mail.set_content(message.text)
     mail.add_alternative(message.html, subtype="html")
+    return mail
+
+
+def send_email(target: SmtpTarget, message: Message) -> None:
+    try:
+        mail = _mail(target, message)
+    except (ValueError, TypeError, IndexError) as e:  # the email package's header errors
+        raise NotifyError(f"e-mail could not be built: {e}"[:300]) from None
     context = ssl.create_default_context(cafile=target.cafile)
     try:
         with smtplib.SMTP(target.host, target.port, timeout=TIMEOUT) as smtp:
@@ -94,3 +112,19 @@ def post_webhook(url: str, message: Message, cafile: str | None = None) -> None:
         raise NotifyError(f"webhook {parts.hostname} answered HTTP {e.code}") from None
     except (OSError, urllib.error.URLError) as e:
         raise NotifyError(f"webhook {parts.hostname} not reached: {e}"[:300]) from None
+
+
+def deliver(message: Message, smtp: SmtpTarget | None, webhooks: list[str]) -> list[str]:
+    """Send on every channel; one that fails, however it fails, does not stop the others.
+    Returns one line per failed channel."""
+    channels = ([("e-mail", lambda: send_email(smtp, message))] if smtp else []) + [
+        ("webhook", lambda u=u: post_webhook(u, message)) for u in webhooks]
+    failures = []
+    for where, send in channels:
+        try:
+            send()
+        except NotifyError as e:
+            failures.append(f"{where}: {e}")
+        except Exception as e:  # noqa: BLE001 - a bug in one channel must not silence the rest
+            failures.append(f"{where}: {type(e).__name__}: {e}"[:300])
+    return failures

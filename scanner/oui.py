@@ -11,12 +11,18 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import io
+import os
+import stat
 import threading
 from pathlib import Path
 
 SYSTEM_IEEE_DIR = Path("/usr/share/ieee-data")
 _FILE_FOR = {"MA-L": "oui.csv", "MA-M": "mam.csv", "MA-S": "oui36.csv", "IAB": "iab.csv"}
 _BITS = {"MA-S": 9, "MA-M": 7, "MA-L": 6, "IAB": 9}  # prefix length in hex digits
+# IEEE's largest registry (MA-L, oui.csv) is about 4 MB; its longest field a few hundred bytes.
+# csv's own field limit (128 KiB) stays: a bigger field is a damaged file, reported by line.
+MAX_CSV_BYTES = 64 * 1024 * 1024
 
 
 def normalize_mac(mac: str) -> str | None:
@@ -66,8 +72,10 @@ class MacVendors:
                     for d in self.ieee_dirs:
                         for name in ("oui.csv", "mam.csv", "oui36.csv", "iab.csv"):
                             path = d / name
-                            if path.is_file():
+                            try:
                                 table.update(read_ieee_csv(path))
+                            except (OSError, ValueError):
+                                continue  # missing or damaged: the other tables still answer
                     self._loaded = table
         return self._loaded
 
@@ -77,16 +85,52 @@ class MacVendors:
         return aiooui.get_vendor(mac)
 
 
-def read_ieee_csv(path: Path) -> dict[str, str]:
+def read_regular_file(path: Path, limit: int = MAX_CSV_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes; ValueError for anything else
+    (a directory, a FIFO that would block, /dev/zero that never ends, a missing file)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    except OSError as e:
+        raise ValueError(f"{path}: {e.strerror or e}") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise ValueError(f"{path}: not a regular file")
+    with os.fdopen(fd, "rb") as f:
+        if info.st_size > limit:
+            raise ValueError(f"{path}: {info.st_size} bytes; an IEEE registry CSV has at most "
+                             f"{limit // (1024 * 1024)} MiB")
+        try:
+            data = f.read(limit + 1)
+        except OSError as e:
+            raise ValueError(f"{path}: {e.strerror or e}") from None
+    if len(data) > limit:
+        raise ValueError(f"{path}: larger than {limit // (1024 * 1024)} MiB")
+    return data
+
+
+def parse_ieee_csv(data: bytes, name: str) -> tuple[dict[str, str], set[str]]:
+    """Prefix -> organisation, and the registries named; ValueError with the line for a row
+    csv cannot read (a field over csv's 128 KiB limit, a NUL)."""
     out: dict[str, str] = {}
-    with path.open(newline="", encoding="utf-8", errors="replace") as f:
-        for row in csv.reader(f):
+    registries: set[str] = set()
+    reader = csv.reader(io.StringIO(data.decode("utf-8", "replace"), newline=""))
+    try:
+        for row in reader:
             if len(row) < 3 or row[0] not in _BITS:
                 continue
+            registries.add(row[0])
             prefix = row[1].strip().upper()
             if len(prefix) == _BITS[row[0]] and all(c in "0123456789ABCDEF" for c in prefix):
                 out[prefix] = row[2].strip()
-    return out
+    except csv.Error as e:
+        raise ValueError(f"{name}:{reader.line_num}: not a row of an IEEE registry CSV "
+                         f"({e})") from None
+    return out, registries
+
+
+def read_ieee_csv(path: Path) -> dict[str, str]:
+    return parse_ieee_csv(read_regular_file(path), str(path))[0]
 
 
 def user_oui_dir() -> Path:
@@ -101,12 +145,11 @@ def install_ieee_csv(source: Path, target_dir: Path | None = None) -> tuple[str,
     Returns (registry, entries, installed path). Raises ValueError for a file that is not
     an IEEE MA-L/MA-M/MA-S/IAB CSV.
     """
-    entries = read_ieee_csv(source)
+    data = read_regular_file(source)  # read once: what is checked is what is installed
+    entries, registries = parse_ieee_csv(data, str(source))
     if not entries:
         raise ValueError(f"{source}: no IEEE registry rows (expected the CSV from "
                          "standards-oui.ieee.org: Registry,Assignment,Organization Name,...)")
-    with source.open(newline="", encoding="utf-8", errors="replace") as f:
-        registries = {row[0] for row in csv.reader(f) if row and row[0] in _FILE_FOR}
     if len(registries) != 1:
         raise ValueError(f"{source}: mixes registries {sorted(registries)}; one file each")
     registry = registries.pop()
@@ -114,6 +157,6 @@ def install_ieee_csv(source: Path, target_dir: Path | None = None) -> tuple[str,
     target_dir.mkdir(parents=True, exist_ok=True)
     target = target_dir / _FILE_FOR[registry]
     tmp = target.with_suffix(".tmp")
-    tmp.write_bytes(source.read_bytes())
+    tmp.write_bytes(data)
     tmp.replace(target)
     return registry, len(entries), target

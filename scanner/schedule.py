@@ -57,7 +57,38 @@ def parse_when(text: str) -> When:
 
 def watch_command(watch_args: list[str]) -> list[str]:
     exe = shutil.which("praxisscan") or str(Path(sys.executable).with_name("praxisscan"))
-    return [exe, "watch", *watch_args]
+    command = [exe, "watch", *watch_args]
+    for arg in command:
+        # a line break cannot be written into a cron line (sh's single quotes hold no escapes)
+        if any(ord(c) < 0x20 or ord(c) == 0x7F for c in arg):
+            raise UsageError(f"{arg!r} holds a control character; it cannot go into the "
+                             "scheduled command")
+    return command
+
+
+_SYSTEMD_PLAIN = re.compile(r"[A-Za-z0-9_@./:,+=-]+")
+
+
+def systemd_arg(arg: str) -> str:
+    """One word of an ExecStart= line (systemd.service, "Command lines"): ``%`` starts a
+    specifier and ``$`` a variable in quoted words too, so both are doubled; a word with
+    anything but plain characters goes into double quotes with C escapes."""
+    text = arg.replace("%", "%%").replace("$", "$$")
+    if _SYSTEMD_PLAIN.fullmatch(arg):
+        return text
+    text = text.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + "".join(c if 0x20 <= ord(c) != 0x7F else f"\\x{ord(c):02x}" for c in text) + '"'
+
+
+def systemd_path(path: Path) -> str:
+    """A path in a unit setting that expands specifiers (EnvironmentFile=)."""
+    return str(path).replace("%", "%%")
+
+
+def cron_command(command: list[str]) -> str:
+    """The command field of a crontab line: sh-quoted, and every ``%`` (which cron turns into
+    a line break, crontab(5)) escaped as ``\\%``; cron removes that backslash."""
+    return " ".join(shlex.quote(c) for c in command).replace("%", "\\%")
 
 
 def service_text(command: list[str], env_file: Path) -> str:
@@ -70,8 +101,8 @@ After=network-online.target
 
 [Service]
 Type=oneshot
-EnvironmentFile=-{env_file}
-ExecStart={" ".join(shlex.quote(c) for c in command)}
+EnvironmentFile=-{systemd_path(env_file)}
+ExecStart={" ".join(systemd_arg(c) for c in command)}
 # exit 1 means "something new was reported", not a failure of the unit
 SuccessExitStatus=1
 Nice=10
@@ -99,8 +130,7 @@ WantedBy=timers.target
 
 
 def cron_line(when: When, command: list[str]) -> str:
-    return (f"{when.cron} root {' '.join(shlex.quote(c) for c in command)} "
-            ">> /var/log/praxisscan-watch.log 2>&1")
+    return f"{when.cron} root {cron_command(command)} >> /var/log/praxisscan-watch.log 2>&1"
 
 
 def systemd_running() -> bool:
@@ -121,8 +151,8 @@ def install(watch_args: list[str], when: When, unit_dir: Path = UNIT_DIR,
     command = watch_command(watch_args)
     unit_dir.mkdir(parents=True, exist_ok=True)
     service, timer = unit_dir / f"{UNIT}.service", unit_dir / f"{UNIT}.timer"
-    service.write_text(service_text(command, env_file))
-    timer.write_text(timer_text(when))
+    service.write_text(service_text(command, env_file), encoding="utf-8")
+    timer.write_text(timer_text(when), encoding="utf-8")
     if not env_file.exists():
         env_file.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(env_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

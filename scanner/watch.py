@@ -12,6 +12,7 @@ from scanner.model import Scan
 from scanner.notify import Message
 from scanner.render.diff_text import (diff_sections, render_diff_html, render_diff_json,
                                       render_diff_text, scan_label)
+from scanner.render.text import clean
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ def message(result: WatchResult, scan: Scan, practice: str, lang: str = "de") ->
     d, before = result.diff, result.previous
     assert d is not None and before is not None
     w = WORDS["en" if lang == "en" else "de"]
+    practice = clean(practice, 120)  # from the site file; a subject is one line
     counts = [(len(d.new_findings), w["finding"]), (len(d.new_devices), w["device"])]
     subject = f"praxisscan {practice}: " + ", ".join(
         f"{n} {one if n == 1 else many}" for n, (one, many) in counts if n)

@@ -51,3 +51,48 @@ def test_csv_reader_skips_malformed_rows(tmp_path: Path) -> None:
     f = tmp_path / "oui.csv"
     f.write_bytes(b"MA-L,00AABB,Good Vendor,addr\nMA-L,00AA,short,\n\xff\xfe,garbage\n")
     assert read_ieee_csv(f) == {"00AABB": "Good Vendor"}
+
+
+# -- issue 12 L11: what `oui update` is handed -----------------------------------------------
+
+GOOD_ROW = 'MA-S,70B3D5F2A,Example Medical GmbH,"Hauptstr. 1, Berlin DE"\n'
+HEADER = "Registry,Assignment,Organization Name,Organization Address\n"
+
+
+def _oui_update(path: Path, state: Path):  # noqa: ANN202
+    from tests.conftest import praxisscan
+
+    return praxisscan("oui", "update", str(path), env={"PRAXISSCAN_STATE_DIR": str(state)},
+                      timeout=30)
+
+
+def _refused(r, *words: str) -> None:  # noqa: ANN001
+    assert r.returncode == 2, (r.returncode, r.stderr[-600:])
+    assert "Traceback" not in r.stderr and r.stderr.startswith("praxisscan: error: "), r.stderr
+    for w in words:
+        assert w in r.stderr, r.stderr
+
+
+def test_oui_update_refuses_a_huge_field_with_the_line(tmp_path: Path) -> None:
+    huge = tmp_path / "oui36.csv"
+    huge.write_text(HEADER + GOOD_ROW + 'MA-S,70B3D5F2B,"' + "A" * 300_000 + '",x\n')
+    _refused(_oui_update(huge, tmp_path / "state"), f"{huge}:3: ")
+    assert not (tmp_path / "state" / "oui").exists()
+
+
+def test_oui_update_refuses_what_is_not_a_regular_file(tmp_path: Path) -> None:
+    import os
+
+    _refused(_oui_update(tmp_path, tmp_path / "state"), str(tmp_path), "regular file")
+    fifo = tmp_path / "fifo.csv"
+    os.mkfifo(fifo)
+    _refused(_oui_update(fifo, tmp_path / "state"), "regular file")  # no hang
+    _refused(_oui_update(Path("/dev/zero"), tmp_path / "state"), "regular file")
+    _refused(_oui_update(tmp_path / "missing.csv", tmp_path / "state"), "missing.csv")
+
+
+def test_a_damaged_installed_csv_does_not_break_lookups(tmp_path: Path) -> None:
+    (tmp_path / "oui36.csv").write_text('MA-S,70B3D5F2B,"' + "A" * 300_000 + '",x\n')
+    (tmp_path / "mam.csv").write_text("MA-M,0055DA1,Small Maker,x\n")
+    vendors = MacVendors(ieee_dirs=(tmp_path,))
+    assert vendors.lookup("00:55:da:10:00:01") == "Small Maker"

@@ -65,7 +65,7 @@ def test_json_report_keeps_the_raw_text() -> None:
 
 @pytest.mark.parametrize("raw, shown", [
     ("\x1b]0;evil title\x07ok", "ok"), ("a\x00b\x7fc", "abc"), ("line1\nline2", "line1 line2"),
-    ("\x9b31mx", "31mx"),
+    ("\x9b31mx", "x"),  # the 8-bit CSI is a whole sequence, like ESC [
 ])
 def test_clean(raw: str, shown: str) -> None:
     assert clean(raw) == shown
@@ -129,3 +129,41 @@ def test_network_plan_draws_zones_from_the_site_file(tmp_path) -> None:
     assert one.frame == "Zone praxis"  # a flat network: every column inside one zone
     assert [c.label for c in one.columns] == ["Servers", "Workstations"]
     assert plan(scan, "en").frame == ""  # no site file: roles only
+
+
+# -- issue 12 M6: defused for every separator a spreadsheet may pick ---------------------------
+
+FORMULA_NAMES = ("x;=cmd|'/c calc'!A1;", "a,=1+1", "b\t+SUM(A1)", "c; -2+3", "d;\"=E1\"",
+                 "e;@SUM(1)", "f,,;;=g", "=h", "ＡＢ;=i", "j;\r=k", "k;'=l")
+
+
+def _dangerous(field: str) -> bool:
+    return field.lstrip(" \"").startswith(("=", "+", "-", "@", "\t", "\r"))
+
+
+def test_csv_cells_are_defused_for_comma_semicolon_and_tab_readers(tmp_path) -> None:
+    import csv
+    import dataclasses
+    import io
+
+    from scanner.jsonio import dumps
+    from scanner.model import Host
+    from tests.conftest import praxisscan
+
+    hosts = tuple(Host(ip=f"10.0.0.{n}", mac=f"00:11:22:33:44:{n:02x}", hostnames=(name,),
+                       vendor=name, product=name)
+                  for n, name in enumerate(FORMULA_NAMES, 10))
+    scan = dataclasses.replace(sample_scan(), hosts=sample_scan().hosts + hosts)
+    stored = tmp_path / "scan.json"
+    stored.write_text(dumps(scan))
+    r = praxisscan("report", str(stored), "--format", "csv", "--fail-on", "none")
+    assert r.returncode == 0, r.stderr
+    for delimiter in (",", ";", "\t"):
+        rows = list(csv.reader(io.StringIO(r.stdout), delimiter=delimiter))
+        bad = [f for row in rows for f in row if _dangerous(f)]
+        assert not bad, (delimiter, bad)
+    # read with the delimiter it was written with, the text is all there
+    rows = list(csv.reader(io.StringIO(r.stdout)))
+    assert rows[-len(FORMULA_NAMES)][4] == "x;'=cmd|'/c calc'!A1;"
+    assert [row[4].replace("'", "") for row in rows[-len(FORMULA_NAMES):]] == [
+        clean(n).replace("'", "") for n in FORMULA_NAMES]

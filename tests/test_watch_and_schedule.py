@@ -5,6 +5,8 @@ checked by systemd-analyze. The whole run against the lab is in tests/lab/test_l
 from __future__ import annotations
 
 import dataclasses
+import re
+import shlex
 import email
 import email.policy
 import shutil
@@ -171,3 +173,121 @@ def test_schedule_refuses_what_would_fail_next_monday(tmp_path: Path) -> None:
     with pytest.raises(Exception, match="Mon 07:30"):
         parse_when("Montag früh")
     assert parse_when("so 23:59").on_calendar == "Sun *-*-* 23:59:00"
+
+
+# -- issue 12 M5: arguments with %, $, quotes and spaces ------------------------------------
+
+HOOK = "https://chat.example/hooks/a%20b?token=x%2Fy$HOME&n=${USER}%h"
+
+
+def _systemd_words(line: str) -> list[str]:
+    """ExecStart= split as systemd.service "Command lines" documents it: words, double or
+    single quotes, C escapes; then %% -> % and $$ -> $ (a lone % or $ would be expanded)."""
+    words, i = [], 0
+    while i < len(line):
+        if line[i] == " ":
+            i += 1
+            continue
+        word, quote = "", None
+        while i < len(line) and (quote or line[i] != " "):
+            c = line[i]
+            if quote is None and c in "\"'":
+                quote = c
+            elif c == quote:
+                quote = None
+            elif c == "\\":
+                nxt = line[i + 1]
+                if nxt == "x":
+                    word += chr(int(line[i + 2:i + 4], 16))
+                    i += 2
+                else:
+                    word += {"n": "\n", "t": "\t"}.get(nxt, nxt)
+                i += 1
+            else:
+                word += c
+            i += 1
+        words.append(word)
+    out = []
+    for w in words:
+        assert re.fullmatch(r"(?:[^%$]|%%|\$\$)*", w), f"unescaped % or $ in {w!r}"
+        out.append(w.replace("%%", "%").replace("$$", "$"))
+    return out
+
+
+def test_schedule_install_escapes_percent_dollar_and_quotes(tmp_path: Path) -> None:
+    if not shutil.which("systemd-analyze"):
+        unavailable("systemd-analyze is not installed (package systemd)")
+    units = tmp_path / "units"
+    reports = tmp_path / "Berichte 100% \"$HOME\" 'x' \\ ü"
+    site = Path(__file__).resolve().parent.parent / "scanner" / "lab" / "praxis.toml"
+    r = praxisscan("schedule", "install", "--site", str(site), "--weekly", "--at", "Mo 07:30",
+                   "--notify-webhook", HOOK, "--report-dir", str(reports),
+                   "--unit-dir", str(units))
+    assert r.returncode == 0, r.stderr
+    service = units / "praxisscan-watch.service"
+    check = subprocess.run(["systemd-analyze", "verify", "--man=no", str(service)],
+                           capture_output=True, text=True)
+    assert check.returncode == 0 and check.stderr == "", check.stderr
+    exec_line = next(line for line in service.read_text(encoding="utf-8").splitlines()
+                     if line.startswith("ExecStart="))
+    argv = _systemd_words(exec_line.removeprefix("ExecStart="))
+    assert argv[1] == "watch" and argv[argv.index("--notify-webhook") + 1] == HOOK
+    assert argv[argv.index("--report-dir") + 1] == str(reports.resolve())
+
+    cron = next(line for line in r.stdout.splitlines() if line.startswith("30 7 * * 1 root "))
+    command = cron.removeprefix("30 7 * * 1 root ")
+    # cron makes every % not escaped as \% a line break (crontab(5)) and removes the backslash
+    assert re.search(r"(?<!\\)%", command) is None, command
+    command = command.replace("\\%", "%")
+    assert shlex.split(command)[:len(argv)] == argv
+    shown = subprocess.run(["sh", "-c", "set -- " + command.split(" >> ")[0]
+                            + "; printf '%s\\0' \"$@\""], capture_output=True, text=True)
+    assert shown.stdout.split("\0")[:-1] == argv
+
+
+def test_schedule_install_refuses_a_line_break_in_an_argument(tmp_path: Path) -> None:
+    site = Path(__file__).resolve().parent.parent / "scanner" / "lab" / "praxis.toml"
+    r = praxisscan("schedule", "install", "--site", str(site), "--weekly",
+                   "--report-dir", str(tmp_path / "a\nb"), "--unit-dir", str(tmp_path / "u"))
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "control character" in r.stderr
+    assert not (tmp_path / "u" / "praxisscan-watch.service").exists()
+
+
+# -- issue 12 L13: a line break in the practice name ------------------------------------------
+
+def test_a_line_break_in_the_practice_name_neither_breaks_nor_injects_a_header(
+        tmp_path: Path) -> None:
+    history = History(tmp_path / "h.sqlite")
+    base = week(sample_scan(), 0)
+    record(base, history)
+    new = week(with_phone(base), 1)
+    msg = message(record(new, history), new, "Praxis Dr. Test\r\nBcc: victim@evil.example\n",
+                  "de")
+    with Receivers(tmp_path / "in") as r:
+        send_email(SmtpTarget("127.0.0.1", ("it@praxis.example",), "scanbox@praxis.example\n",
+                              r.smtp_port, user=USER, password=PASSWORD, cafile=str(r.cert)), msg)
+        (mail_path,) = r.mails()
+    meta = (mail_path.with_suffix(".json")).read_text()
+    assert "victim@evil.example" not in meta  # no extra recipient
+    mail = email.message_from_bytes(mail_path.read_bytes(), policy=email.policy.default)
+    assert mail["Bcc"] is None
+    assert mail["Subject"].startswith("praxisscan Praxis Dr. Test Bcc: victim@evil.example")
+    assert "\n" not in mail["Subject"] and mail["From"] == "scanbox@praxis.example"
+
+
+def test_one_failing_channel_does_not_stop_the_others(tmp_path: Path) -> None:
+    from scanner.notify import deliver
+
+    msg = _news(tmp_path)
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        closed_port = s.getsockname()[1]
+    with Receivers(tmp_path / "in") as r:
+        failures = deliver(msg, SmtpTarget("127.0.0.1", ("it@praxis.example",),
+                                           "a@praxis.example", closed_port),
+                           ["http://127.0.0.1:1/nothing-listens", f"http://127.0.0.1:{r.http_port}/x"])
+        assert len(r.hooks()) == 1
+    assert [f.split(":")[0] for f in failures] == ["e-mail", "webhook"]

@@ -1,13 +1,17 @@
 """CSV inventory: one row per device, for spreadsheets and asset lists.
 
-Cells that a spreadsheet would run as a formula (starting with = + - @ or a tab) are
-prefixed with an apostrophe: host names and banners come from the network.
+Cells that a spreadsheet would run as a formula are defused with an apostrophe: host names
+and banners come from the network. The file is comma-separated, but German Excel reads ';' and
+others split on tabs, so every part of a cell after a ',', ';' or tab counts as the start of
+a field too (OWASP "CSV Injection"): each part that starts with = + - @ (after spaces or
+quotes) gets the apostrophe in front.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 
 from scanner.model import Scan
 from scanner.render.text import clean
@@ -16,9 +20,12 @@ COLUMNS = ("ip", "mac", "mac_vendor", "mac_randomized", "hostname", "role", "ven
            "os", "confidence", "services", "findings")
 
 
+# the start of the cell or of a part after a separator, then what a spreadsheet reads as a formula
+_FORMULA = re.compile(r"(^|[,;\t])(?=[ \"]*[=+\-@\t\r])")
+
+
 def _cell(value: object) -> str:
-    text = clean(value, 500)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t") else text
+    return _FORMULA.sub(r"\1'", clean(value, 500))
 
 
 def render_csv(scan: Scan) -> str:

@@ -29,16 +29,16 @@ def diff_sections(d: Diff, lang: str = "de") -> list[tuple[str, list[str]]]:
     section("Neue Befunde", "New findings",
             [f"[{f.severity.value}] {clean(f.title.get(lang))} ({_host(d, f.host or '')}"
              f"{':' + str(f.port) if f.port else ''})" for f in d.new_findings])
-    section("Neue Geräte", "New devices", [_host(d, h.key) + f" {h.mac or ''}" for h in d.new_devices])
+    section("Neue Geräte", "New devices", [_host(d, h.key) + f" {clean(h.mac or '')}" for h in d.new_devices])
     section("Verschwundene Geräte", "Devices gone", [_host(d, h.key) for h in d.gone_devices])
     section("Umgezogen (neue IP)", "Moved (new IP)",
-            [f"{_host(d, a.key)}: {b.ip} -> {a.ip}" for b, a in d.moved])
+            [f"{_host(d, a.key)}: {clean(b.ip)} -> {clean(a.ip)}" for b, a in d.moved])
     section("Geöffnete Ports", "Ports opened",
             [f"{_host(d, k)} {s.protocol.value}/{s.port} {clean(s.name)}" for k, s in d.ports_opened])
     section("Geschlossene Ports", "Ports closed",
             [f"{_host(d, k)} {s.protocol.value}/{s.port} {clean(s.name)}" for k, s in d.ports_closed])
     section("Geänderte Dienste", "Changed services",
-            [f"{_host(d, c.host)} {c.protocol}/{c.port}: {clean(c.before)} -> {clean(c.after)}"
+            [f"{_host(d, c.host)} {clean(c.protocol)}/{c.port}: {clean(c.before)} -> {clean(c.after)}"
              for c in d.service_changes])
     section("Behobene Befunde", "Resolved findings",
             [f"[{f.severity.value}] {clean(f.title.get(lang))} ({_host(d, f.host or '')})"

@@ -3,20 +3,30 @@
 from __future__ import annotations
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from scanner.model import Scan
 from scanner.site import Site
 from scanner.render import netplan, summary
 from scanner.render.labels import labels
-from scanner.render.text import clean, device_line, wlan_cells
+from scanner.render.text import clean, device_line, inert, wlan_cells
 from scanner.resources import data_dir
 
 SEVERITY_FILL = {"critical": "#8e1b10", "high": "#c0392b", "medium": "#f5b041", "low": "#f9e79f",
                  "info": "#d6eaf8"}
 
 
+def _finalize(value: object) -> object:
+    """Every ``{{ }}`` output: autoescape stops markup, this stops bidi reordering and
+    control characters, also in a field a template forgot to ``clean``."""
+    if isinstance(value, Markup):
+        return Markup(inert(str(value)))
+    return inert(value) if isinstance(value, str) else value
+
+
 def environment() -> Environment:
     env = Environment(
+        finalize=_finalize,
         loader=FileSystemLoader(data_dir("reports")),
         autoescape=select_autoescape(["html", "j2"], default=True),
         undefined=StrictUndefined,

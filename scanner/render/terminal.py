@@ -66,7 +66,7 @@ def _hosts_table(scan: Scan, L: dict[str, str]) -> Table:
         svc = ", ".join(
             clean(f"{s.port}/{s.protocol.value} {s.name} {s.product} {s.version}".strip(), 60)
             for s in h.services) or "-"
-        table.add_row(Text(h.ip), Text(clean(h.hostnames[0] if h.hostnames else "", 30)),
+        table.add_row(Text(clean(h.ip)), Text(clean(h.hostnames[0] if h.hostnames else "", 30)),
                       Text(clean(h.mac or "")), Text(vendor),
-                      Text(h.role.value), Text(device_line(h.vendor, h.product, h.os)), Text(svc))
+                      Text(clean(h.role.value)), Text(device_line(h.vendor, h.product, h.os)), Text(svc))
     return table

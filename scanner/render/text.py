@@ -6,17 +6,34 @@ import re
 
 from scanner.model import WlanNetwork, WlanSecurity
 
-# CSI/OSC escape sequences first, then every other C0/C1 control character and DEL.
-_ANSI = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|[@-Z\\-_])")
+# CSI/OSC escape sequences first (7-bit ESC and the 8-bit C1 forms), then every other C0/C1
+# control character and DEL.
+_ANSI = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|[@-Z\\-_])"
+                   r"|\x9b[0-?]*[ -/]*[@-~]|\x9d[^\x07\x1b\x9c]*(\x07|\x1b\\|\x9c)?")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Bidirectional controls reorder what is shown ("gpj.exe" shows as "exe.jpg"): they are made
+# visible as [U+202E], so that the reader sees the trick instead of falling for it. Line and
+# paragraph separators become spaces.
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+_SEPARATORS = re.compile("[\u2028\u2029\x85]")
 MAX_FIELD = 200
+
+
+def show_bidi(text: str) -> str:
+    return _BIDI.sub(lambda m: f"[U+{ord(m.group()):04X}]", text)
 
 
 def clean(value: object, limit: int = MAX_FIELD) -> str:
     """One line of printable text, at most ``limit`` characters (an ellipsis marks a cut)."""
     s = "" if value is None else str(value)
-    s = _CONTROL.sub("", _ANSI.sub("", s)).replace("\n", " ").replace("\t", " ")
+    s = _SEPARATORS.sub(" ", _ANSI.sub("", s))
+    s = show_bidi(_CONTROL.sub("", s).replace("\n", " ").replace("\t", " "))
     return s if len(s) <= limit else s[: limit - 1] + "…"
+
+
+def inert(text: str) -> str:
+    """The last step before HTML: no control character, bidi controls shown (lines kept)."""
+    return show_bidi(_CONTROL.sub("", _ANSI.sub("", text)))
 
 
 def device_line(vendor: str | None, product: str | None, os: str | None) -> str:

@@ -62,12 +62,16 @@ def from_capture(path: Path, vendors: MacVendors | None = None) -> WlanAudit:
     return WlanAudit(nets, "capture", skipped_frames=skipped)
 
 
-def from_iw_text(text: str, vendors: MacVendors | None = None) -> WlanAudit:
-    return WlanAudit(networks(parse_iw_scan(text), (vendors or MacVendors()).lookup), "iw")
+def from_iw_text(text: str, vendors: MacVendors | None = None, live: bool = False) -> WlanAudit:
+    """``live``: the text is what iw just printed, so no text means the radio heard nothing;
+    from a file, no text is "not tested" (``ToolOutputError``)."""
+    sightings = parse_iw_scan(text, allow_empty=live)
+    return WlanAudit(networks(sightings, (vendors or MacVendors()).lookup), "iw")
 
 
-def from_nmcli_text(text: str, vendors: MacVendors | None = None) -> WlanAudit:
-    nets = networks(nmcli.parse_nmcli(text), (vendors or MacVendors()).lookup)
+def from_nmcli_text(text: str, vendors: MacVendors | None = None,
+                    live: bool = False) -> WlanAudit:
+    nets = networks(nmcli.parse_nmcli(text, allow_empty=live), (vendors or MacVendors()).lookup)
     return WlanAudit(nets, "nmcli", not_tested=(
         NotTested("wps-enabled", "nmcli does not report WPS; run praxisscan wlan as root (iw)"),))
 
@@ -80,8 +84,8 @@ def live(interface: str | None, tool: str = "auto",
         interface = interface or _only_wireless_interface()
         if os.geteuid() != 0:
             raise WlanError("iw scans need root; run with sudo or use --tool nmcli")
-        return from_iw_text(_run(["iw", "dev", interface, "scan"], "iw"), vendors)
-    return from_nmcli_text(_run(nmcli.command(interface), "nmcli"), vendors)
+        return from_iw_text(_run(["iw", "dev", interface, "scan"], "iw"), vendors, live=True)
+    return from_nmcli_text(_run(nmcli.command(interface), "nmcli"), vendors, live=True)
 
 
 def _only_wireless_interface(sys_net: Path = Path("/sys/class/net")) -> str:

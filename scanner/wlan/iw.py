@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import re
 
-from scanner.wlan import ies
+from scanner.wlan import ToolOutputError, ies
 from scanner.wlan.merge import Sighting
 
 MAX_TEXT = 4 * 1024 * 1024
 _BSS = re.compile(r"^BSS ([0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){5})")
 _ESCAPE = re.compile(rb"\\x([0-9a-fA-F]{2})")
+_DECIMAL = re.compile(r"-?[0-9]{1,6}(?:\.[0-9]{1,6})?", re.ASCII)
+# what a radio can report; anything else is a damaged value and stays unknown
+SIGNAL_RANGE = (-150.0, 30.0)
+FREQ_RANGE = (1.0, 100_000.0)
+EXPECTED = "does not look like `iw dev IF scan` output"
 # iw's names (scan.c print_auth / print_cipher) -> ours (ies.AKMS / ies.CIPHERS)
 IW_AKMS = {"IEEE 802.1X": "802.1X", "PSK": "PSK", "FT/IEEE 802.1X": "FT-802.1X", "FT/PSK": "FT-PSK",
            "IEEE 802.1X/SHA-256": "802.1X-SHA256", "PSK/SHA-256": "PSK-SHA256",
@@ -31,11 +36,19 @@ IW_CIPHERS = {"WEP-40": "WEP-40", "TKIP": "TKIP", "CCMP": "CCMP", "WEP-104": "WE
               "BIP-GMAC-256": "BIP-GMAC-256", "BIP-CMAC-256": "BIP-CMAC-256"}
 
 
-def parse_iw_scan(text: str) -> list[Sighting]:
+def parse_iw_scan(text: str, allow_empty: bool = False) -> list[Sighting]:
+    """The sightings in ``text``; ``ToolOutputError`` when it is not iw's scan output.
+
+    iw prints nothing when the radio heard nothing. Only a live run (``allow_empty``) can tell
+    that from a wrong or truncated file, so a file without a single BSS is refused."""
+    # "\n" only: str.splitlines() also breaks at \x1c, \x85, U+2028, which iw prints raw in
+    # WPS strings, and a neighbour's access point must not make the whole file unreadable
+    lines = [line.removesuffix("\r") for line in text[:MAX_TEXT].split("\n")]
+    recognise(lines, allow_empty)
     out: list[Sighting] = []
     block: list[str] = []
     bssid = None
-    for line in text[:MAX_TEXT].splitlines():
+    for line in lines:
         m = _BSS.match(line)
         if m:
             if bssid:
@@ -46,6 +59,31 @@ def parse_iw_scan(text: str) -> list[Sighting]:
     if bssid:
         out.append(_sighting(bssid, block))
     return out
+
+
+def recognise(lines: list[str], allow_empty: bool = False) -> None:
+    """iw's scan output starts with a ``BSS <address>`` line. Later lines are not judged: iw
+    prints WPS strings raw, so a neighbour's access point can put a line break in them."""
+    first = next((n for n, line in enumerate(lines) if line.strip()), None)
+    if first is None:
+        if allow_empty:
+            return
+        raise ToolOutputError("no network in the file: a radio that heard nothing cannot be told "
+                              "from a wrong or truncated file (expected `iw dev IF scan` output)")
+    if not _BSS.match(lines[first]):
+        binary = "\x00" in lines[first] or "\ufffd" in lines[first] or any(
+            0xDC80 <= ord(c) <= 0xDCFF for c in lines[first])
+        raise ToolOutputError(f"{EXPECTED}: line {first + 1} does not start with 'BSS <address>'"
+                              + (" (binary data: a capture? use --capture)" if binary
+                                 else _hint(lines[first])))
+
+
+def _hint(line: str) -> str:
+    if re.match(r"(?:[0-9A-Fa-f]{2}\\?:){5}[0-9A-Fa-f]{2}:", line.lstrip(" *:")):
+        return " (this looks like nmcli output: use --from-nmcli)"
+    if line.lstrip().startswith(("{", "[")):
+        return " (this looks like JSON)"
+    return ""
 
 
 def _sighting(bssid: str, lines: list[str]) -> Sighting:
@@ -60,9 +98,9 @@ def _sighting(bssid: str, lines: list[str]) -> Sighting:
             key, _, value = line.partition(":")
             value = value.strip()
             if key == "freq":
-                freq = _number(value)
+                freq = _number(value, FREQ_RANGE)
             elif key == "signal":
-                signal = _number(value.split()[0]) if value else None
+                signal = _number(value, SIGNAL_RANGE)
             elif key == "capability":
                 privacy = "Privacy" in value.split()
             elif key == "SSID":
@@ -112,7 +150,7 @@ def _suite_line(s: ies.Suites, item: str) -> None:
     elif key == "Authentication suites":
         s.akms = _akms(value)
     elif key == "Capabilities":
-        m = re.search(r"\(0x([0-9a-fA-F]+)\)", value)
+        m = re.search(r"\(0x([0-9a-fA-F]{1,4})\)", value)
         if m:
             s.capabilities = int(m.group(1), 16)
 
@@ -162,20 +200,23 @@ def unescape(text: str) -> bytes:
     return _ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), raw)
 
 
-def _number(value: str) -> float | None:
-    try:
-        return float(value.split()[0]) if value else None
-    except ValueError:
+def _number(value: str, bounds: tuple[float, float]) -> float | None:
+    """A plain decimal as iw prints it (``-30.00``), inside ``bounds``; else unknown. Never
+    ``float()`` on the text: it accepts ``nan``, ``inf`` and ``1e999``."""
+    words = value.split()
+    if not words or not _DECIMAL.fullmatch(words[0]):
         return None
+    number = float(words[0])
+    return number if bounds[0] <= number <= bounds[1] else None
 
 
 def _int(value: str) -> int | None:
-    try:
-        return int(value, 0)
-    except ValueError:
-        return None
+    if re.fullmatch(r"0x[0-9a-fA-F]{1,4}", value):
+        return int(value, 16)
+    return int(value) if re.fullmatch(r"[0-9]{1,5}", value) else None
 
 
 def _int_after(value: str, word: str) -> int | None:
-    m = re.search(re.escape(word) + r"\s*(\d+)", value)
+    """A channel number: 1 to 3 ASCII digits followed by nothing numeric."""
+    m = re.search(re.escape(word) + r"\s*([0-9]{1,3})(?!\S)", value, re.ASCII)
     return int(m.group(1)) if m else None
