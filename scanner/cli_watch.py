@@ -109,11 +109,14 @@ def cmd_watch(args: argparse.Namespace) -> int:
     require_root()
     login = fritzbox_login(args)
     scan = run_scan(plan, NullObserver(), options=ScanOptions(fritzbox_login=login), site=site)
-    history = History()
-    result = record(scan, history)
-    if args.report_dir:
+    if args.report_dir:  # first: a damaged history must not cost the week's report
         name = f"praxisscan-{scan.started_at.strftime('%Y%m%d-%H%M')}.html"
         write_private(args.report_dir / name, render_html(scan, args.lang, site))
+    result = record(scan, History())
+    if not scan.complete:
+        print(f"praxisscan watch: scan {result.scan_id} was cut short and is stored as "
+              "incomplete; no comparison, no notification (see not_tested)", file=sys.stderr)
+        return EXIT_ERROR
     if result.previous is None:
         print(f"praxisscan watch: scan {result.scan_id} stored as the first of this network; "
               "later runs report what changes against it")

@@ -133,3 +133,53 @@ def test_time_budget_ends_routed_discovery(pair: tuple[str, str], tmp_path: Path
     scan = json.loads(out.read_text())
     assert scan["complete"] is False
     assert any("time budget" in n["reason"] for n in scan["not_tested"])
+
+
+SITE = """[practice]
+name = "Praxis Signal"
+size = "praxis"
+
+[[network]]
+cidr = "10.98.0.0/29"
+zone = "praxis"
+"""
+
+
+def _watch(ns: str, tmp_path: Path, state: Path) -> subprocess.Popen[str]:
+    site = tmp_path / "praxis.toml"
+    site.write_text(SITE)
+    argv = ["ip", "netns", "exec", ns, sys.executable, "-m", "scanner", "watch", "--site",
+            str(site), "-i", "eth0", "--report-dir", str(tmp_path / "reports")]
+    return subprocess.Popen(argv, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, stdin=subprocess.DEVNULL,
+                            env={**os.environ, "PRAXISSCAN_STATE_DIR": str(state)})
+
+
+def test_watch_with_a_damaged_history_still_writes_the_report(pair: tuple[str, str],
+                                                              tmp_path: Path) -> None:
+    scanner, _ = pair
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "history.sqlite").write_bytes(b"SQLite format 3\x00" + os.urandom(4000))
+    proc = _watch(scanner, tmp_path, state)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 2, err
+    assert "damaged" in err and "Traceback" not in err
+    assert [p.suffix for p in (tmp_path / "reports").iterdir()] == [".html"]
+
+
+def test_watch_cut_short_by_sigterm_is_stored_as_incomplete_and_exits_2(
+        pair: tuple[str, str], tmp_path: Path) -> None:
+    scanner, _ = pair
+    state = tmp_path / "state"
+    proc = _watch(scanner, tmp_path, state)
+    _wait_for_nmap(scanner, proc)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 2, err  # before: 0, "stored as the first of this network"
+    assert "cut short" in err and "Traceback" not in err
+    assert _pids(scanner) == []
+    from scanner.history import History
+
+    entries = History.reader(state / "history.sqlite").entries()
+    assert len(entries) == 1 and not entries[0].complete
