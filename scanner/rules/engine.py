@@ -13,12 +13,13 @@ import ipaddress
 import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 
-from scanner.model import Finding, Host, Localized, NotTested, Protocol, Scan, Severity
-from scanner.site import Device, Site
+from scanner.model import (Finding, Host, Localized, NotTested, Observation, Protocol, Scan,
+                           Severity)
+from scanner.site import Acknowledgement, Device, Site
 
 CATALOG_FILE = Path(__file__).with_name("catalog.toml")
 
@@ -44,45 +45,106 @@ class Entry:
 
 @dataclass
 class Context:
+    """What the rules read. Lookups that would cost a pass over all hosts (networks, a
+    host's network, its site device, a host by address) are computed once: evaluation
+    stays near-linear in the number of hosts."""
+
     scan: Scan
     site: Site | None
     today: date
+    reading: Host | None = None  # the host whose evidence a rule read last: named if it fails
     _zones: dict[str, str | None] = field(default_factory=dict)
+    _nets: list[ipaddress.IPv4Network] | None = None
+    _net_of: dict[str, frozenset[int]] = field(default_factory=dict)
+    _devices: dict[int, Device | None] | None = None
+    _by_ip: dict[str, Host] | None = None
 
     def device(self, host: Host) -> Device | None:
-        return self.site.device_for(host) if self.site else None
+        self.reading = host
+        if not self.site:
+            return None
+        if self._devices is None:
+            self._devices = _device_index(self.site, self.scan.hosts)
+        if id(host) in self._devices:
+            return self._devices[id(host)]
+        return self.site.device_for(host)
 
     def zone(self, host: Host) -> str | None:
         """The host's zone from the site file; None when no site file says."""
+        self.reading = host
         if host.ip not in self._zones:
-            self._zones[host.ip] = self.site.zone_of(host.ip) if self.site else None
+            try:
+                self._zones[host.ip] = self.site.zone_of(host.ip) if self.site else None
+            except ValueError:  # not an IPv4 address: in no zone
+                self._zones[host.ip] = None
         return self._zones[host.ip]
 
-    def observations(self, host: Host, kind: str) -> list[dict[str, str]]:
-        return [dict(o.data) for o in host.observations if o.kind == kind]
+    def observations(self, host: Host, kind: str) -> list[Observation]:
+        self.reading = host
+        return [o for o in host.observations if o.kind == kind]
 
-    def each(self, kind: str) -> Iterator[tuple[Host, dict[str, str]]]:
+    def each(self, kind: str) -> Iterator[tuple[Host, Observation]]:
         """Every observation of ``kind`` on every host, with its host."""
         for h in self.scan.hosts:
             for o in self.observations(h, kind):
                 yield h, o
 
+    def host_at(self, ip: str | None) -> Host | None:
+        if self._by_ip is None:
+            self._by_ip = {}
+            for h in self.scan.hosts:
+                self._by_ip.setdefault(h.ip, h)
+        return self._by_ip.get(ip or "")
+
     def open_tcp(self, host: Host) -> set[int]:
         return {s.port for s in host.services if s.protocol is Protocol.TCP}
 
     def same_network(self, a: Host, b: Host) -> bool:
-        for net in self.networks():
+        return bool(self._networks_of(a) & self._networks_of(b))
+
+    def _networks_of(self, host: Host) -> frozenset[int]:
+        if host.ip not in self._net_of:
             try:
-                if ipaddress.IPv4Address(a.ip) in net and ipaddress.IPv4Address(b.ip) in net:
-                    return True
+                addr = ipaddress.IPv4Address(host.ip)
             except ValueError:
-                return False
-        return False
+                self._net_of[host.ip] = frozenset()
+            else:
+                self._net_of[host.ip] = frozenset(
+                    i for i, n in enumerate(self.networks()) if addr in n)
+        return self._net_of[host.ip]
 
     def networks(self) -> list[ipaddress.IPv4Network]:
-        nets = [n.cidr for n in self.site.networks] if self.site else []
-        nets += [ipaddress.IPv4Network(n) for n in self.scan.scope.networks]
-        return nets
+        if self._nets is None:
+            nets = [n.cidr for n in self.site.networks] if self.site else []
+            for n in self.scan.scope.networks:
+                try:
+                    nets.append(ipaddress.IPv4Network(n))
+                except ValueError:  # a hand-edited scan file: that network is no network
+                    pass
+            self._nets = nets
+        return self._nets
+
+
+def _device_index(site: Site, hosts: tuple[Host, ...]) -> dict[int, Device | None]:
+    """``site.device_for`` for every host at once: the first listed device that matches
+    (by MAC, else hostname, else IP, as ``Device.matches``), without hosts x devices."""
+    by_mac: dict[str, int] = {}
+    by_name: dict[str, int] = {}
+    by_ip: dict[str, int] = {}
+    for i, d in enumerate(site.devices):
+        if d.mac:
+            by_mac.setdefault(d.mac, i)
+        elif d.hostname:
+            by_name.setdefault(d.hostname.lower(), i)
+        elif d.ip:
+            by_ip.setdefault(d.ip, i)
+    out: dict[int, Device | None] = {}  # by id(): hosts sharing a key may differ in IP
+    for h in hosts:
+        hits = [by_mac.get(h.mac or ""), by_ip.get(h.ip),
+                *(by_name.get(n.lower()) for n in h.hostnames)]
+        found = [i for i in hits if i is not None]
+        out[id(h)] = site.devices[min(found)] if found else None
+    return out
 
 
 Check = Callable[[Context], Iterator["Hit | NotTested"]]
@@ -117,27 +179,52 @@ def evaluate(scan: Scan, site: Site | None, today: date | None = None
              ) -> tuple[tuple[Finding, ...], tuple[NotTested, ...]]:
     from scanner.rules import checks  # noqa: F401 - registers the rules
 
-    ctx = Context(scan, site, today or date.today())
+    today = today.date() if isinstance(today, datetime) else today or date.today()
+    ctx = Context(scan, site, today)
     findings: list[Finding] = []
     gaps: list[NotTested] = []
     acks = {a.finding: a for a in site.acknowledged} if site else {}
     for rid, entry in catalog().items():
-        for item in RULES[rid](ctx):
+        for item in _run(rid, ctx):
             if isinstance(item, NotTested):
                 gaps.append(item)
                 continue
             fp = fingerprint(rid, item.host, item.port)
-            ack = acks.get(fp)
-            note = ""
-            if ack and ack.until >= ctx.today:
-                note = f"{ack.reason} ({ack.by}, bis/until {ack.until.isoformat()})"
             findings.append(Finding(
                 rule=rid, severity=item.severity or entry.severity, host=item.host,
                 port=item.port, title=entry.title, evidence=item.evidence,
                 explanation=entry.explanation, fix=entry.fix, references=entry.references,
-                fingerprint=fp, acknowledged=note, confidence=item.confidence))
+                fingerprint=fp, acknowledged=_acknowledged(acks.get(fp), today),
+                confidence=item.confidence))
     findings.sort(key=lambda f: (-f.severity.rank, f.rule, f.host or "", f.port or 0))
     return tuple(findings), tuple(gaps)
+
+
+def _run(rule_id: str, ctx: Context) -> list[Hit | NotTested]:
+    """One rule, guarded: if it raises, what it yielded so far stands and the rest of it
+    is "not tested" (for the host whose evidence it was reading), named by the exception's
+    type only: its text may carry what a device sent."""
+    out: list[Hit | NotTested] = []
+    ctx.reading = None
+    try:
+        for item in RULES[rule_id](ctx):
+            out.append(item)
+    except Exception as e:  # noqa: BLE001 - one rule must never lose the scan
+        host = ctx.reading.key if ctx.reading else None
+        out.append(NotTested(rule_id, f"the rule failed ({type(e).__name__}): its result "
+                             "is incomplete / Regel abgebrochen, Ergebnis unvollständig", host))
+    return out
+
+
+def _acknowledged(ack: Acknowledgement | None, today: date) -> str:
+    """The note of a still valid acknowledgement. ``until`` may be a date, a naive or an
+    aware datetime (TOML has all three); anything else acknowledges nothing."""
+    if ack is None:
+        return ""
+    until = ack.until.date() if isinstance(ack.until, datetime) else ack.until
+    if not isinstance(until, date) or until < today:
+        return ""
+    return f"{ack.reason} ({ack.by}, bis/until {until.isoformat()})"
 
 
 def role_confidence(host: Host) -> float:
