@@ -62,7 +62,7 @@ def missing_device(ctx: Context) -> Out:
         yield NotTested("missing-device", "the scan is incomplete: absence proves nothing")
         return
     for d in ctx.site.devices:
-        if not any(d.matches(h) for h in ctx.scan.hosts):
+        if not ctx.answered(d):
             ident = f"mac:{d.mac}" if d.mac else f"name:{d.hostname.lower()}" if d.hostname else f"ip:{d.ip}"
             yield Hit(ident, None, (f"{d.name} ({d.role.value}) listed in {ctx.site.path}, "
                                     "did not answer",))
@@ -75,11 +75,12 @@ def private_mobile(ctx: Context) -> Out:
         if not (h.role in MOBILE or h.mac_randomized) or ctx.device(h) or ctx.zone(h) == "guest":
             continue
         why = f"role {h.role.value}" if h.role in MOBILE else "randomised MAC address"
-        near = [s for s in sensitive if ctx.same_network(h, s)]
-        sev = Severity.HIGH if near else None
+        near, count = ctx.near(h, sensitive)
+        sev = Severity.HIGH if count else None
         ev = [f"{_who(h)} ({why})"]
-        if near:
-            ev.append("same network as " + ", ".join(f"{s.role.value} {s.ip}" for s in near))
+        if count:
+            ev.append("same network as " + ", ".join(f"{s.role.value} {s.ip}" for s in near)
+                      + (f" and {count - len(near)} more" if count > len(near) else ""))
         conf = role_confidence(h) if h.role in MOBILE else 1.0  # a random MAC is a fact
         yield Hit(h.key, None, tuple(ev), sev, conf)
 
@@ -234,12 +235,12 @@ def medical_not_segmented(ctx: Context) -> Out:
     for h in ctx.scan.hosts:
         if h.role is not Role.MEDICAL_DEVICE or ctx.zone(h) == "medical":
             continue
-        near = [o for o in others if ctx.same_network(h, o)]
-        if not near:
+        near, count = ctx.near(h, others)
+        if not count:
             continue
         risky = any(x.flag("smb1") for x in ctx.observations(h, "smb")) or 23 in ctx.open_tcp(h)
         yield Hit(h.key, None, (f"{_who(h)} shares a network with "
-                                + ", ".join(f"{o.role.value} {o.ip}" for o in near[:5]),),
+                                + ", ".join(f"{o.role.value} {o.ip}" for o in near),),
                   Severity.HIGH if risky else None, role_confidence(h))
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import tomllib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
@@ -58,6 +58,9 @@ class Context:
     _net_of: dict[str, frozenset[int]] = field(default_factory=dict)
     _devices: dict[int, Device | None] | None = None
     _by_ip: dict[str, Host] | None = None
+    _seen: tuple[set[str], set[str], set[str]] | None = None  # MACs, names, IPs scanned
+    _groups: dict[int, tuple[Sequence[Host], dict[frozenset[int], list[int]]]] = field(
+        default_factory=dict)
 
     def device(self, host: Host) -> Device | None:
         self.reading = host
@@ -89,6 +92,19 @@ class Context:
             for o in self.observations(h, kind):
                 yield h, o
 
+    def answered(self, device: Device) -> bool:
+        """Whether any scanned host matches the site file's ``device`` (``Device.matches``)."""
+        if self._seen is None:
+            hosts = self.scan.hosts
+            self._seen = ({h.mac for h in hosts if h.mac},
+                          {n.lower() for h in hosts for n in h.hostnames}, {h.ip for h in hosts})
+        macs, names, ips = self._seen
+        if device.mac:
+            return device.mac in macs
+        if device.hostname:
+            return device.hostname.lower() in names
+        return device.ip in ips
+
     def host_at(self, ip: str | None) -> Host | None:
         if self._by_ip is None:
             self._by_ip = {}
@@ -101,6 +117,21 @@ class Context:
 
     def same_network(self, a: Host, b: Host) -> bool:
         return bool(self._networks_of(a) & self._networks_of(b))
+
+    def near(self, host: Host, among: Sequence[Host], limit: int = 5) -> tuple[list[Host], int]:
+        """The first ``limit`` hosts of ``among`` (in its order) that share a network with
+        ``host``, and how many do. Hosts are grouped once by the networks they are in, so
+        asking for every host costs hosts x groups, not hosts x hosts."""
+        if id(among) not in self._groups:
+            groups: dict[frozenset[int], list[int]] = {}
+            for i, other in enumerate(among):
+                groups.setdefault(self._networks_of(other), []).append(i)
+            self._groups[id(among)] = (among, groups)  # holding ``among`` keeps its id valid
+        groups = self._groups[id(among)][1]
+        mine = self._networks_of(host)
+        hits = [g for nets, g in groups.items() if nets & mine]
+        first = sorted(i for g in hits for i in g[:limit])[:limit]
+        return [among[i] for i in first], sum(len(g) for g in hits)
 
     def _networks_of(self, host: Host) -> frozenset[int]:
         if host.ip not in self._net_of:
