@@ -211,3 +211,12 @@ def test_a_site_file_with_a_toml_datetime_until_does_not_lose_the_scan(tmp_path:
         return
     findings, _ = evaluate(_scan(_pvs()), site, date(2027, 1, 1))
     assert any(f.rule == "cleartext-telnet" and f.acknowledged for f in findings)
+
+
+def test_a_lone_surrogate_in_a_host_key_does_not_end_evaluation_and_fingerprints_stay() -> None:
+    host = Host(ip="192.168.178.20", hostnames=("PC\ud800",), services=(Service(23, Protocol.TCP),))
+    findings, gaps = evaluate(_scan(host), None)
+    assert any(f.rule == "cleartext-telnet" and f.host == "name:pc\ud800" for f in findings)
+    # the same fingerprints as before for every text that encodes: acknowledgements hold
+    assert fingerprint("smbv1", "mac:00:19:99:00:00:10", 445) == "e01cf70b0743bb91"
+    assert fingerprint("unknown-device", "name:Empfang-PC-ä", None) == "9575dd96e88c088b"

@@ -203,7 +203,10 @@ def catalog() -> dict[str, Entry]:
 
 def fingerprint(rule_id: str, host: str | None, port: int | None) -> str:
     """No timestamps, no IP for MAC-keyed hosts: survives rescans and address changes."""
-    return hashlib.sha256(f"{rule_id}|{host or '-'}|{port or '-'}".encode()).hexdigest()[:16]
+    # surrogatepass: a lone surrogate (from a hand-made scan file) must not end evaluation;
+    # every other text encodes as before, so fingerprints stay what they were
+    text = f"{rule_id}|{host or '-'}|{port or '-'}"
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def evaluate(scan: Scan, site: Site | None, today: date | None = None
@@ -212,39 +215,37 @@ def evaluate(scan: Scan, site: Site | None, today: date | None = None
 
     today = today.date() if isinstance(today, datetime) else today or date.today()
     ctx = Context(scan, site, today)
-    findings: list[Finding] = []
-    gaps: list[NotTested] = []
     acks = {a.finding: a for a in site.acknowledged} if site else {}
-    for rid, entry in catalog().items():
-        for item in _run(rid, ctx):
-            if isinstance(item, NotTested):
-                gaps.append(item)
-                continue
-            fp = fingerprint(rid, item.host, item.port)
-            findings.append(Finding(
-                rule=rid, severity=item.severity or entry.severity, host=item.host,
-                port=item.port, title=entry.title, evidence=item.evidence,
-                explanation=entry.explanation, fix=entry.fix, references=entry.references,
-                fingerprint=fp, acknowledged=_acknowledged(acks.get(fp), today),
-                confidence=item.confidence))
-    findings.sort(key=lambda f: (-f.severity.rank, f.rule, f.host or "", f.port or 0))
-    return tuple(findings), tuple(gaps)
+    out = [item for entry in catalog().values() for item in _run(entry, ctx, acks)]
+    findings = sorted((f for f in out if isinstance(f, Finding)),
+                      key=lambda f: (-f.severity.rank, f.rule, f.host or "", f.port or 0))
+    return tuple(findings), tuple(n for n in out if isinstance(n, NotTested))
 
 
-def _run(rule_id: str, ctx: Context) -> list[Hit | NotTested]:
+def _run(entry: Entry, ctx: Context, acks: dict[str, Acknowledgement]
+         ) -> list[Finding | NotTested]:
     """One rule, guarded: if it raises, what it yielded so far stands and the rest of it
     is "not tested" (for the host whose evidence it was reading), named by the exception's
     type only: its text may carry what a device sent."""
-    out: list[Hit | NotTested] = []
+    out: list[Finding | NotTested] = []
     ctx.reading = None
     try:
-        for item in RULES[rule_id](ctx):
-            out.append(item)
+        for item in RULES[entry.id](ctx):
+            out.append(item if isinstance(item, NotTested) else _finding(entry, item, ctx, acks))
     except Exception as e:  # noqa: BLE001 - one rule must never lose the scan
         host = ctx.reading.key if ctx.reading else None
-        out.append(NotTested(rule_id, f"the rule failed ({type(e).__name__}): its result "
-                             "is incomplete / Regel abgebrochen, Ergebnis unvollständig", host))
+        out.append(NotTested(entry.id, f"the rule failed ({type(e).__name__}): "
+                             "its result is incomplete", host))
     return out
+
+
+def _finding(entry: Entry, hit: Hit, ctx: Context, acks: dict[str, Acknowledgement]) -> Finding:
+    fp = fingerprint(entry.id, hit.host, hit.port)
+    return Finding(rule=entry.id, severity=hit.severity or entry.severity, host=hit.host,
+                   port=hit.port, title=entry.title, evidence=hit.evidence,
+                   explanation=entry.explanation, fix=entry.fix, references=entry.references,
+                   fingerprint=fp, acknowledged=_acknowledged(acks.get(fp), ctx.today),
+                   confidence=hit.confidence)
 
 
 def _acknowledged(ack: Acknowledgement | None, today: date) -> str:
