@@ -140,8 +140,8 @@ TYPED: dict[tuple[str, str], Number | Choice] = {
     ("*", "internal_port"): PORT,  # upnp-mapping, tr064-port-share
     ("*", "external_port"): PORT,
     ("*", "tcp_port"): PORT,  # sicct
+    # upnp-mapping "lease" stays text: no rule reads it, and stored scans hold what routers sent
     ("upnp-mapping", "index"): COUNT,
-    ("upnp-mapping", "lease"): COUNT,
     ("connector-sds", "plain_endpoints"): COUNT,
     ("connector-sds", "tls_endpoints"): COUNT,
     ("http", "status"): Number("HTTP status (100-999)", 100, 999),
