@@ -187,8 +187,9 @@ def management_http(ctx: Context) -> Out:
         if o.flag("tls") is False and (o.flag("login_form") or o.get("auth")):
             sev = Severity.HIGH if h.role in (Role.KONNEKTOR, Role.CARD_TERMINAL) else None
             port = _port(o, default=80)
-            yield Hit(h.key, port, (f"http://{h.ip}:{port}/ serves a login over plain HTTP"
-                                    + (f" ('{o.get('title')}')" if o.get("title") else ""), _who(h)), sev)
+            title = f" ('{o.get('title')}')" if o.get("title") else ""
+            yield Hit(h.key, port, (f"http://{h.ip}:{port}/ serves a login over plain HTTP{title}",
+                                    _who(h)), sev)
 
 
 @rule("weak-tls")
@@ -197,8 +198,8 @@ def weak_tls(ctx: Context) -> Out:
         legacy = o.get("legacy_versions", "none")
         if legacy != "none" or o.get("version") in ("TLSv1", "TLSv1.1", "SSLv3"):
             port = _port(o, default=443)
-            yield Hit(h.key, port, (f"tcp/{port} accepts {legacy if legacy != 'none' else o.get('version')}",
-                                    _who(h)))
+            accepted = legacy if legacy != "none" else o.get("version")
+            yield Hit(h.key, port, (f"tcp/{port} accepts {accepted}", _who(h)))
 
 
 @rule("expired-certificate")
@@ -308,8 +309,8 @@ def kim(ctx: Context) -> Out:
         for h, o in ctx.each(kind):
             if "KOM-LE" in (o.get("greeting") or "").upper() and o.flag(flag) is False:
                 port = _port(o)
-                yield Hit(h.key, port, (f"tcp/{_shown(port)}: '{o.get('greeting')}' without {flag.upper()}",
-                                        _who(h)))
+                yield Hit(h.key, port, (f"tcp/{_shown(port)}: '{o.get('greeting')}' "
+                                        f"without {flag.upper()}", _who(h)))
 
 
 @rule("upnp-enabled")
@@ -358,7 +359,8 @@ def inbound(ctx: Context) -> Out:
             key = target.key if target else f"ip:{o.get('internal_client')}"
             internal = o.number("internal_port")
             evidence.setdefault((key, internal or None), []).append(
-                f"{_who(h)} forwards {o.get('protocol', 'TCP')} {_shown(o.number('external_port'))} -> "
+                f"{_who(h)} forwards {o.get('protocol', 'TCP')} "
+                f"{_shown(o.number('external_port'))} -> "
                 f"{o.get('internal_client')}:{_shown(internal)} '{o.get('description', '')}'")
     by_key = {h.key: h for h in ctx.scan.hosts}
     for (key, port), ev in sorted(evidence.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0)):

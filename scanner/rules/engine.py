@@ -3,7 +3,9 @@
 A rule is a small pure function registered with ``@rule(id)``: it gets a ``Context`` and
 yields ``Hit``s (something to report) and ``NotTested`` entries (evidence it needed but the
 scan does not have). The engine adds the catalog's texts, a stable fingerprint and the
-site file's acknowledgements.
+site file's acknowledgements. Each rule runs guarded: one that raises is "not tested", the
+others still report. Rules read typed evidence (ports, flags) only through
+``Observation.number``/``flag``, which the model has validated.
 """
 
 from __future__ import annotations
