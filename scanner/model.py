@@ -202,8 +202,8 @@ class Observation:
         kept, bad = [], []
         for k, v in pairs:
             t = typed(kind, k)
-            if t is not None and not t.valid(v):
-                bad.append(f"{k}={v[:40]!r}")
+            if t is not None and not (isinstance(v, str) and t.valid(v)):
+                bad.append(f"{k}={str(v)[:40]!r}")
             else:
                 kept.append((k, v))
         if bad:
