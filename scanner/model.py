@@ -7,6 +7,7 @@ values (``dataclasses.replace``). Collections are tuples so a value can be share
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -99,11 +100,86 @@ class Scope:
 
 
 @dataclass(frozen=True)
+class Number:
+    """A whole number written in ASCII decimal digits, within ``low``..``high``."""
+
+    what: str
+    low: int
+    high: int
+
+    def valid(self, text: str) -> bool:
+        # isascii: int() would take "٣٣٨٩" and " 80"; the length bound keeps int() cheap
+        return (text.isascii() and text.isdigit() and len(text) <= 10
+                and self.low <= int(text) <= self.high)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One word out of a fixed set; ``yes``/``true`` and ``no``/``false`` read as flags."""
+
+    what: str
+    words: frozenset[str]
+
+    def valid(self, text: str) -> bool:
+        return text in self.words
+
+
+PORT = Number("port (0-65535)", 0, 65535)
+COUNT = Number("count (0-4294967295)", 0, 2**32 - 1)
+YES_NO = Choice("yes/no", frozenset({"yes", "no"}))
+YES_NO_UNKNOWN = Choice("yes/no/unknown", frozenset({"yes", "no", "unknown"}))
+TRUE_FALSE_UNKNOWN = Choice("true/false/unknown", frozenset({"true", "false", "unknown"}))
+_TRUE, _FALSE = frozenset({"yes", "true"}), frozenset({"no", "false"})
+
+# The typed evidence: every key a rule reads as a number, flag or enumeration, by
+# (kind, key); kind "*" means every kind. Keys not listed are free text. An Observation
+# with a value outside its type is a ValueError: producers drop or note such values
+# (Observation.checked), a scan file carrying one is malformed.
+TYPED: dict[tuple[str, str], Number | Choice] = {
+    ("*", "port"): PORT,
+    ("*", "internal_port"): PORT,  # upnp-mapping, tr064-port-share
+    ("*", "external_port"): PORT,
+    ("*", "tcp_port"): PORT,  # sicct
+    # upnp-mapping "lease" stays text: no rule reads it, and stored scans hold what routers sent
+    ("upnp-mapping", "index"): COUNT,
+    ("connector-sds", "plain_endpoints"): COUNT,
+    ("connector-sds", "tls_endpoints"): COUNT,
+    ("http", "status"): Number("HTTP status (100-999)", 100, 999),
+    ("http", "tls"): YES_NO,
+    ("http", "login_form"): YES_NO,
+    ("connector-sds", "tls"): YES_NO,
+    ("connector-sds", "tls_mandatory"): TRUE_FALSE_UNKNOWN,
+    ("connector-sds", "client_aut_mandatory"): TRUE_FALSE_UNKNOWN,
+    ("smb", "smb1"): YES_NO_UNKNOWN,
+    ("banner", "anonymous"): YES_NO,
+    ("tls", "expired"): YES_NO,
+    ("tls", "self_signed"): YES_NO,
+    ("rdp", "nla"): YES_NO,
+    ("smtp", "starttls"): YES_NO,
+    ("pop3", "stls"): YES_NO,
+    ("upnp-device", "igd"): YES_NO,
+    ("upnp-device", "add_mapping"): Choice("offered/not offered/unknown",
+                                           frozenset({"offered", "not offered", "unknown"})),
+    ("tr064-remote-access", "enabled"): YES_NO,
+    ("tr064-myfritz", "enabled"): YES_NO,
+    ("tr064-port-share", "enabled"): YES_NO,
+    ("tr064-storage", "ftp_wan"): YES_NO,
+}
+
+
+def typed(kind: str, key: str) -> Number | Choice | None:
+    """The type of ``key`` in an observation of ``kind``; None for free text."""
+    return TYPED.get((kind, key)) or TYPED.get(("*", key))
+
+
+@dataclass(frozen=True)
 class Observation:
     """One piece of raw evidence about a host, as seen on the network.
 
     ``data`` holds the evidence as text pairs; values come from the network and are
-    untrusted: renderers escape them, nothing interprets them as markup.
+    untrusted: renderers escape them, nothing interprets them as markup. Keys listed in
+    ``TYPED`` are checked here (ValueError); rules read them only through ``number`` and
+    ``flag``, which therefore cannot fail on what a device sent.
     """
 
     source: Source
@@ -111,11 +187,50 @@ class Observation:
     data: tuple[tuple[str, str], ...]
     seen_at: datetime
 
+    def __post_init__(self) -> None:
+        for k, v in self.data:
+            t = typed(self.kind, k)
+            if t is not None and not (isinstance(v, str) and t.valid(v)):
+                raise ValueError(f"observation {self.kind[:40]!r}: {k} = {str(v)[:40]!r} "
+                                 f"is not a {t.what}")
+
+    @classmethod
+    def checked(cls, source: Source, kind: str, pairs: Iterable[tuple[str, str]],
+                seen_at: datetime) -> Observation:
+        """What producers use: a malformed typed value is dropped and its key named under
+        ``malformed``, so that hostile input never raises out of a probe or parser."""
+        kept, bad = [], []
+        for k, v in pairs:
+            t = typed(kind, k)
+            if t is not None and not (isinstance(v, str) and t.valid(v)):
+                bad.append(f"{k}={str(v)[:40]!r}")
+            else:
+                kept.append((k, v))
+        if bad:
+            kept.append(("malformed", ", ".join(bad)))
+        return cls(source, kind, tuple(kept), seen_at)
+
     def get(self, key: str, default: str | None = None) -> str | None:
         for k, v in self.data:
             if k == key:
                 return v
         return default
+
+    def number(self, key: str) -> int | None:
+        """A typed number (a port, a count); None when the observation has none."""
+        t = typed(self.kind, key)
+        if not isinstance(t, Number):
+            raise TypeError(f"{self.kind}: {key} is not a typed number")
+        v = self.get(key)
+        return int(v) if v is not None else None
+
+    def flag(self, key: str) -> bool | None:
+        """A typed yes/no (or true/false); None when absent or "unknown"."""
+        t = typed(self.kind, key)
+        if not (isinstance(t, Choice) and t.words & (_TRUE | _FALSE)):
+            raise TypeError(f"{self.kind}: {key} is not a typed flag")
+        v = self.get(key)
+        return True if v in _TRUE else False if v in _FALSE else None
 
 
 @dataclass(frozen=True)

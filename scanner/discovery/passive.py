@@ -156,8 +156,8 @@ def parse_datagram(mac: str | None, ip: str, sport: int, dport: int,
     now = datetime.now(timezone.utc)
 
     def obs(source: Source, kind: str, **data: object) -> Observation:
-        return Observation(source, kind, tuple((k, clean(v, 300)) for k, v in data.items()
-                                               if v not in (None, "")), now)
+        return Observation.checked(source, kind, ((k, clean(v, 300)) for k, v in data.items()
+                                                  if v not in (None, "")), now)
 
     ports = {sport, dport}
     if ports & {67, 68}:

@@ -43,9 +43,10 @@ class Budget:
 
 
 def observation(kind: str, **data: object) -> Observation:
-    return Observation(Source.PROBE, kind,
-                       tuple((k, str(v)[:1024]) for k, v in data.items() if v not in (None, "")),
-                       datetime.now(timezone.utc))
+    """A probe's evidence; a malformed number or flag is dropped and noted, never raised."""
+    return Observation.checked(Source.PROBE, kind,
+                               ((k, str(v)[:1024]) for k, v in data.items() if v not in (None, "")),
+                               datetime.now(timezone.utc))
 
 
 def connect(ip: str, port: int, timeout: float = TIMEOUT) -> socket.socket:

@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable, Iterator
 from datetime import date
 
-from scanner.model import Host, NotTested, Role, Severity, WlanSecurity
+from scanner.model import Host, NotTested, Observation, Role, Severity, WlanSecurity
 from scanner.rules.engine import Check, Context, Hit, role_confidence, rule
 
 Out = Iterator["Hit | NotTested"]
@@ -25,6 +25,15 @@ def _who(h: Host) -> str:
     name = h.hostnames[0] if h.hostnames else ""
     device = " ".join(x for x in (h.vendor, h.product) if x)
     return ", ".join(x for x in (h.ip, name, device or h.mac_vendor or "", h.role.value) if x)
+
+
+def _port(o: Observation, key: str = "port", default: int | None = None) -> int | None:
+    """A typed port of the evidence; 0 (none given) and absence give ``default``."""
+    return o.number(key) or default
+
+
+def _shown(n: int | None) -> str:
+    return "?" if n is None else str(n)
 
 
 def _no_site(check: str) -> NotTested:
@@ -53,7 +62,7 @@ def missing_device(ctx: Context) -> Out:
         yield NotTested("missing-device", "the scan is incomplete: absence proves nothing")
         return
     for d in ctx.site.devices:
-        if not any(d.matches(h) for h in ctx.scan.hosts):
+        if not ctx.answered(d):
             ident = f"mac:{d.mac}" if d.mac else f"name:{d.hostname.lower()}" if d.hostname else f"ip:{d.ip}"
             yield Hit(ident, None, (f"{d.name} ({d.role.value}) listed in {ctx.site.path}, "
                                     "did not answer",))
@@ -66,11 +75,12 @@ def private_mobile(ctx: Context) -> Out:
         if not (h.role in MOBILE or h.mac_randomized) or ctx.device(h) or ctx.zone(h) == "guest":
             continue
         why = f"role {h.role.value}" if h.role in MOBILE else "randomised MAC address"
-        near = [s for s in sensitive if ctx.same_network(h, s)]
-        sev = Severity.HIGH if near else None
+        near, count = ctx.near(h, sensitive)
+        sev = Severity.HIGH if count else None
         ev = [f"{_who(h)} ({why})"]
-        if near:
-            ev.append("same network as " + ", ".join(f"{s.role.value} {s.ip}" for s in near))
+        if count:
+            ev.append("same network as " + ", ".join(f"{s.role.value} {s.ip}" for s in near)
+                      + (f" and {count - len(near)} more" if count > len(near) else ""))
         conf = role_confidence(h) if h.role in MOBILE else 1.0  # a random MAC is a fact
         yield Hit(h.key, None, tuple(ev), sev, conf)
 
@@ -98,12 +108,12 @@ def unexpected_service(ctx: Context) -> Out:
 def smbv1(ctx: Context) -> Out:
     for h in ctx.scan.hosts:
         smb = ctx.observations(h, "smb")
-        if any(o.get("smb1") == "yes" for o in smb):
-            o = next(o for o in smb if o.get("smb1") == "yes")
+        o = next((o for o in smb if o.flag("smb1")), None)
+        if o is not None:
             sev = Severity.CRITICAL if h.role in (Role.PVS_SERVER, Role.SERVER) else None
-            yield Hit(h.key, int(o.get("port", 445)),
-                      (f"tcp/{o.get('port', 445)}: SMB1 negotiate accepted (dialect NT LM 0.12)",
-                       _who(h)), sev)
+            port = _port(o, default=445)
+            yield Hit(h.key, port, (f"tcp/{port}: SMB1 negotiate accepted (dialect NT LM 0.12)",
+                                    _who(h)), sev)
         elif not smb and ctx.open_tcp(h) & {139, 445}:
             yield NotTested("smbv1", "SMB port open but not probed (policy or probe failure)", h.key)
 
@@ -129,9 +139,9 @@ def ftp(ctx: Context) -> Out:
     for h in ctx.scan.hosts:
         if 21 not in ctx.open_tcp(h):
             continue
-        banner = next((o for o in ctx.observations(h, "banner") if o.get("protocol") == "ftp"), {})
-        anonymous = banner.get("anonymous") == "yes"
-        ev = [f"tcp/21 open: {banner.get('text', 'FTP')}"]
+        banner = next((o for o in ctx.observations(h, "banner") if o.get("protocol") == "ftp"), None)
+        anonymous = bool(banner and banner.flag("anonymous"))
+        ev = [f"tcp/21 open: {banner.get('text', 'FTP') if banner else 'FTP'}"]
         if anonymous:
             ev.append("anonymous login accepted")
         yield Hit(h.key, 21, (*ev, _who(h)), Severity.HIGH if anonymous else None)
@@ -142,9 +152,9 @@ def rdp(ctx: Context) -> Out:
     for h in ctx.scan.hosts:
         if 3389 not in ctx.open_tcp(h):
             continue
-        probe = next(iter(ctx.observations(h, "rdp")), {})
-        nla = {"yes": ", Network Level Authentication required",
-               "no": ", without Network Level Authentication"}.get(probe.get("nla", ""), "")
+        probe = next(iter(ctx.observations(h, "rdp")), None)
+        nla = {True: ", Network Level Authentication required",
+               False: ", without Network Level Authentication"}.get(probe and probe.flag("nla"), "")
         yield Hit(h.key, 3389, (f"tcp/3389 open: Remote Desktop (RDP){nla}", _who(h)))
 
 
@@ -174,11 +184,12 @@ def snmp(ctx: Context) -> Out:
 @rule("management-over-http")
 def management_http(ctx: Context) -> Out:
     for h, o in ctx.each("http"):
-        if o.get("tls") == "no" and (o.get("login_form") == "yes" or o.get("auth")):
+        if o.flag("tls") is False and (o.flag("login_form") or o.get("auth")):
             sev = Severity.HIGH if h.role in (Role.KONNEKTOR, Role.CARD_TERMINAL) else None
-            yield Hit(h.key, int(o.get("port", 80)),
-                      (f"http://{h.ip}:{o.get('port')}/ serves a login over plain HTTP"
-                       + (f" ('{o['title']}')" if o.get("title") else ""), _who(h)), sev)
+            port = _port(o, default=80)
+            title = f" ('{o.get('title')}')" if o.get("title") else ""
+            yield Hit(h.key, port, (f"http://{h.ip}:{port}/ serves a login over plain HTTP{title}",
+                                    _who(h)), sev)
 
 
 @rule("weak-tls")
@@ -186,18 +197,18 @@ def weak_tls(ctx: Context) -> Out:
     for h, o in ctx.each("tls"):
         legacy = o.get("legacy_versions", "none")
         if legacy != "none" or o.get("version") in ("TLSv1", "TLSv1.1", "SSLv3"):
-            yield Hit(h.key, int(o.get("port", 443)),
-                      (f"tcp/{o.get('port')} accepts {legacy if legacy != 'none' else o.get('version')}",
-                       _who(h)))
+            port = _port(o, default=443)
+            accepted = legacy if legacy != "none" else o.get("version")
+            yield Hit(h.key, port, (f"tcp/{port} accepts {accepted}", _who(h)))
 
 
 @rule("expired-certificate")
 def expired(ctx: Context) -> Out:
     for h, o in ctx.each("tls"):
-        if o.get("expired") == "yes":
-            yield Hit(h.key, int(o.get("port", 443)),
-                      (f"tcp/{o.get('port')}: certificate '{o.get('subject', '')}' expired "
-                       f"{o.get('not_after', '')}", _who(h)))
+        if o.flag("expired"):
+            port = _port(o, default=443)
+            yield Hit(h.key, port, (f"tcp/{port}: certificate '{o.get('subject', '')}' expired "
+                                    f"{o.get('not_after', '')}", _who(h)))
 
 
 _EOL = re.compile(r"^Windows (XP|Vista|7|8|8\.1)\b|Server (2003|2008|2012)\b")
@@ -225,12 +236,12 @@ def medical_not_segmented(ctx: Context) -> Out:
     for h in ctx.scan.hosts:
         if h.role is not Role.MEDICAL_DEVICE or ctx.zone(h) == "medical":
             continue
-        near = [o for o in others if ctx.same_network(h, o)]
-        if not near:
+        near, count = ctx.near(h, others)
+        if not count:
             continue
-        risky = any(x.get("smb1") == "yes" for x in ctx.observations(h, "smb")) or 23 in ctx.open_tcp(h)
+        risky = any(x.flag("smb1") for x in ctx.observations(h, "smb")) or 23 in ctx.open_tcp(h)
         yield Hit(h.key, None, (f"{_who(h)} shares a network with "
-                                + ", ".join(f"{o.role.value} {o.ip}" for o in near[:5]),),
+                                + ", ".join(f"{o.role.value} {o.ip}" for o in near),),
                   Severity.HIGH if risky else None, role_confidence(h))
 
 
@@ -244,7 +255,7 @@ def pvs_database(ctx: Context) -> Out:
                       None, role_confidence(h))
 
 
-def _sds(ctx: Context, h: Host) -> dict[str, str] | None:
+def _sds(ctx: Context, h: Host) -> Observation | None:
     return next(iter(ctx.observations(h, "connector-sds")), None)
 
 
@@ -252,10 +263,11 @@ def _sds(ctx: Context, h: Host) -> dict[str, str] | None:
 def konnektor_tls(ctx: Context) -> Out:
     for h in ctx.scan.hosts:
         sds = _sds(ctx, h)
-        if sds and (sds.get("tls_mandatory") == "false" or int(sds.get("plain_endpoints", "0")) > 0):
-            yield Hit(h.key, int(sds.get("port", 443)),
+        plain = (sds.number("plain_endpoints") or 0) if sds else 0
+        if sds and (sds.flag("tls_mandatory") is False or plain > 0):
+            yield Hit(h.key, _port(sds, default=443),
                       (f"connector.sds: TLSMandatory={sds.get('tls_mandatory')}, "
-                       f"{sds.get('plain_endpoints', '0')} endpoints without TLS", _who(h)))
+                       f"{plain} endpoints without TLS", _who(h)))
         elif h.role is Role.KONNEKTOR and not sds:
             yield NotTested("konnektor-tls-disabled", "connector.sds could not be read", h.key)
 
@@ -264,8 +276,8 @@ def konnektor_tls(ctx: Context) -> Out:
 def konnektor_caut(ctx: Context) -> Out:
     for h in ctx.scan.hosts:
         sds = _sds(ctx, h)
-        if sds and sds.get("client_aut_mandatory") == "false":
-            yield Hit(h.key, int(sds.get("port", 443)),
+        if sds and sds.flag("client_aut_mandatory") is False:
+            yield Hit(h.key, _port(sds, default=443),
                       ("connector.sds: ClientAutMandatory=false", _who(h)))
         elif h.role is Role.KONNEKTOR and not sds:
             yield NotTested("konnektor-client-auth-disabled", "connector.sds could not be read", h.key)
@@ -295,21 +307,21 @@ def card_terminal(ctx: Context) -> Out:
 def kim(ctx: Context) -> Out:
     for kind, flag in (("smtp", "starttls"), ("pop3", "stls")):
         for h, o in ctx.each(kind):
-            if "KOM-LE" in o.get("greeting", "").upper() and o.get(flag) == "no":
-                yield Hit(h.key, int(o.get("port", 0)) or None,
-                          (f"tcp/{o.get('port')}: '{o.get('greeting')}' without {flag.upper()}",
-                           _who(h)))
+            if "KOM-LE" in (o.get("greeting") or "").upper() and o.flag(flag) is False:
+                port = _port(o)
+                yield Hit(h.key, port, (f"tcp/{_shown(port)}: '{o.get('greeting')}' "
+                                        f"without {flag.upper()}", _who(h)))
 
 
 @rule("upnp-enabled")
 def upnp_enabled(ctx: Context) -> Out:
     for h in ctx.scan.hosts:
         for o in ctx.observations(h, "upnp-device"):
-            if o.get("igd") == "yes":
+            if o.flag("igd"):
                 ev = [f"UPnP IGD at {o.get('location')}: {o.get('friendly_name', '')}", _who(h)]
                 if o.get("add_mapping") == "offered":
                     ev.append("AddPortMapping offered: any device in the LAN can open ports")
-                yield Hit(h.key, int(o.get("port", 0)) or None, tuple(ev))
+                yield Hit(h.key, _port(o), tuple(ev))
                 break
 
 
@@ -319,14 +331,14 @@ def upnp_mapping(ctx: Context) -> Out:
     for h in ctx.scan.hosts:
         maps = ctx.observations(h, "upnp-mapping")
         for m in maps:
-            port = int(m.get("internal_port", "0"))
+            port, external = m.number("internal_port"), m.number("external_port")
             sev = Severity.CRITICAL if port in critical else None
-            target = next((x for x in ctx.scan.hosts if x.ip == m.get("internal_client")), None)
-            yield Hit(h.key, int(m.get("external_port", "0")) or None,
-                      (f"{m.get('protocol', 'TCP')} {m.get('external_port')} -> "
-                       f"{m.get('internal_client')}:{port} '{m.get('description', '')}'",
+            target = ctx.host_at(m.get("internal_client"))
+            yield Hit(h.key, external or None,
+                      (f"{m.get('protocol', 'TCP')} {_shown(external)} -> "
+                       f"{m.get('internal_client')}:{_shown(port)} '{m.get('description', '')}'",
                        f"points to {_who(target) if target else m.get('internal_client')}"), sev)
-        if not maps and any(o.get("igd") == "yes" for o in ctx.observations(h, "upnp-device")):
+        if not maps and any(o.flag("igd") for o in ctx.observations(h, "upnp-device")):
             yield NotTested("upnp-port-mapping", "the router's UPnP mapping list could not be read",
                             h.key)
 
@@ -338,16 +350,18 @@ def inbound(ctx: Context) -> Out:
     evidence: dict[tuple[str, int | None], list[str]] = {}
     for h in ctx.scan.hosts:
         for o in ctx.observations(h, "inbound"):
-            evidence.setdefault((h.key, int(o.get("port", "0")) or None), []).append(
+            evidence.setdefault((h.key, _port(o)), []).append(
                 f"reachable from the Internet: {o.get('detail', '')}")
         for o in ctx.observations(h, "tr064-port-share"):
-            if o.get("enabled") != "yes":
+            if not o.flag("enabled"):
                 continue
-            target = next((x for x in ctx.scan.hosts if x.ip == o.get("internal_client")), None)
+            target = ctx.host_at(o.get("internal_client"))
             key = target.key if target else f"ip:{o.get('internal_client')}"
-            evidence.setdefault((key, int(o.get("internal_port", "0")) or None), []).append(
-                f"{_who(h)} forwards {o.get('protocol', 'TCP')} {o.get('external_port')} -> "
-                f"{o.get('internal_client')}:{o.get('internal_port')} '{o.get('description', '')}'")
+            internal = o.number("internal_port")
+            evidence.setdefault((key, internal or None), []).append(
+                f"{_who(h)} forwards {o.get('protocol', 'TCP')} "
+                f"{_shown(o.number('external_port'))} -> "
+                f"{o.get('internal_client')}:{_shown(internal)} '{o.get('description', '')}'")
     by_key = {h.key: h for h in ctx.scan.hosts}
     for (key, port), ev in sorted(evidence.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0)):
         who = [_who(by_key[key])] if key in by_key else []
@@ -360,12 +374,12 @@ def inbound(ctx: Context) -> Out:
 @rule("router-remote-access")
 def router_remote_access(ctx: Context) -> Out:
     for h in ctx.scan.hosts:
-        ev = [f"remote access on port {o.get('port')} (user {o.get('username', '?')})"
-              for o in ctx.observations(h, "tr064-remote-access") if o.get("enabled") == "yes"]
+        ev = [f"remote access on port {_shown(o.number('port'))} (user {o.get('username', '?')})"
+              for o in ctx.observations(h, "tr064-remote-access") if o.flag("enabled")]
         ev += [f"MyFRITZ enabled ({o.get('dyndns', '')})"
-               for o in ctx.observations(h, "tr064-myfritz") if o.get("enabled") == "yes"]
+               for o in ctx.observations(h, "tr064-myfritz") if o.flag("enabled")]
         ev += ["FTP access from the Internet enabled"
-               for o in ctx.observations(h, "tr064-storage") if o.get("ftp_wan") == "yes"]
+               for o in ctx.observations(h, "tr064-storage") if o.flag("ftp_wan")]
         if ev:
             yield Hit(h.key, None, (*ev, _who(h)))
         elif h.vendor == "AVM" and h.role is Role.ROUTER and not ctx.observations(h, "tr064-remote-access"):
