@@ -1,4 +1,4 @@
-"""Time evaluate() on a generated scan (issue 12, L14): python -m tests.bench_rules [HOSTS]
+"""Time evaluate() on a generated scan (issue 12, L14): python -m scripts.benchmark_rules [HOSTS]
 
 Not a test (no timed assertions on a shared machine): run it to compare two versions.
 All hosts share one /20, the worst case for the rules that look at neighbours.
