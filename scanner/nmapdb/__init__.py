@@ -14,7 +14,7 @@ probe's lines are compiled on the first response for that probe.
 
 from __future__ import annotations
 
-from functools import cache
+import threading
 
 from scanner.nmapdb.database import (CHECK, MAX_RESPONSE, NmapMatch, ServiceDatabase, Unavailable,
                                      candidate_paths, load)
@@ -24,10 +24,16 @@ __all__ = ["CHECK", "MAX_RESPONSE", "NmapMatch", "ServiceDatabase", "Unavailable
            "candidate_paths", "default", "load", "match_response", "role_for_device_type"]
 
 
-@cache
+_lock = threading.Lock()
+_default: list[ServiceDatabase | Unavailable] = []
+
+
 def default() -> ServiceDatabase | Unavailable:
-    """The installed nmap's database, loaded once per process."""
-    return load()
+    """The installed nmap's database, loaded once per process (probes run in threads)."""
+    with _lock:
+        if not _default:
+            _default.append(load())
+        return _default[0]
 
 
 def match_response(probe: str, response: bytes) -> NmapMatch | None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,6 +99,7 @@ class ServiceDatabase:
         self.compile_notes: list[str] = []
         self._probes = {(p.protocol, p.name): p for p in parsed.probes}
         self._compiled: dict[tuple[str, str], _CompiledProbe] = {}
+        self._lock = threading.Lock()  # probes run in threads; compile each probe once
 
     @property
     def match_lines(self) -> int:
@@ -145,12 +147,14 @@ class ServiceDatabase:
 
     def _compile(self, name: str, protocol: str) -> _CompiledProbe | None:
         key = (protocol, name)
-        if key not in self._compiled:
-            probe = self._probes.get(key)
-            if probe is None:
-                return None
-            self._compiled[key] = _CompiledProbe(probe, self.compile_notes, self.path.name)
-        return self._compiled[key]
+        got = self._compiled.get(key)
+        if got is not None or key not in self._probes:
+            return got
+        with self._lock:
+            if key not in self._compiled:
+                self._compiled[key] = _CompiledProbe(self._probes[key], self.compile_notes,
+                                                     self.path.name)
+            return self._compiled[key]
 
 
 def _result(line: MatchLine, m: re.Match[bytes], probe: str) -> NmapMatch:
