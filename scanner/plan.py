@@ -15,7 +15,7 @@ from scanner.errors import TargetError
 from scanner.model import Scope
 from scanner.policy import load_policy
 from scanner.ports import NEVER_PROBED, Profile, port_spec, tcp_ports, udp_ports
-from scanner.scope import guard, host_addresses, parse_target
+from scanner.scope import ScopeGuard, guard, host_addresses, parse_target
 
 ARP_RATE_PPS = 1000.0
 
@@ -55,6 +55,10 @@ class Plan:
             allow_public=self.allow_public,
             allow_large=self.allow_large,
         )
+
+    def guard(self) -> ScopeGuard:
+        """What may be contacted besides the targets themselves (addresses the network names)."""
+        return ScopeGuard(self.networks, self.allow_public)
 
     def describe(self) -> list[str]:
         """Plain lines: what will be sent, to whom, how fast."""
