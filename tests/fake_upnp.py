@@ -7,7 +7,7 @@ prints "ready" once it serves and announces. Config keys: ``ip``, ``port``, ``an
 (SSDP LOCATION URLs, sent as NOTIFY every second and as answers to M-SEARCH),
 ``services`` ([serviceType, controlURL, SCPDURL] triples), ``mappings`` (dicts of
 ``New...`` fields, a missing key is a missing element), ``url_base``, ``redirect`` (the
-description answers 302 to this URL instead).
+description answers 302 to this URL instead), ``log`` (a file: one line per request).
 """
 
 from __future__ import annotations
@@ -62,6 +62,11 @@ def make_handler(cfg: dict, hits: list[str]):  # noqa: ANN201
 
         def log_message(self, *args: object) -> None:
             pass
+
+        def log_request(self, code: object = "-", size: object = "-") -> None:
+            if cfg.get("log"):  # run as a process: the test reads what was asked
+                with open(cfg["log"], "a") as f:
+                    f.write(f"{self.command} {self.path}\n")
 
         def _send(self, code: int, body: str, extra: dict[str, str] | None = None) -> None:
             data = body.encode()
