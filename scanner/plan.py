@@ -88,6 +88,9 @@ class Plan:
                      "NetBIOS name queries, DICOM C-ECHO, UPnP description")
         lines.append(f"Never probed: TCP {NEVER_PROBED.start}-{NEVER_PROBED.stop - 1} (raw "
                      "printing); no OS detection, no NSE scripts")
+        lines.append("Addresses the network names (SSDP locations, UPnP and TR-064 URLs, "
+                     "redirects) are contacted only inside this scope; host names in them are "
+                     "not resolved")
         return lines
 
 

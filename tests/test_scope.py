@@ -135,3 +135,4 @@ def test_the_plan_gives_the_guard_of_its_scope() -> None:
 
     plan = make_plan(["10.77.0.2"], interface="lo")
     assert plan.guard().allows("10.77.0.2") and not plan.guard().allows("10.77.0.3")
+    assert any("contacted only inside this scope" in line for line in plan.describe())
