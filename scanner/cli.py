@@ -499,18 +499,13 @@ def cmd_rules(args: argparse.Namespace) -> int:
 
 
 def cmd_external(args: argparse.Namespace) -> int:
-    import ipaddress
-
     from scanner import external
     from scanner.jsonio import loads
     from scanner.pipeline import apply_rules, require_root
     from scanner.render import Format, render
     from scanner.site import load_site
 
-    try:
-        address = str(ipaddress.IPv4Address(args.address))
-    except ValueError:
-        raise UsageError(f"external needs one IPv4 address, not {args.address!r}") from None
+    address = external.public_address(args.address)
     if args.plan:
         print("\n".join(external.describe(address)))
         return EXIT_OK

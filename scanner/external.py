@@ -10,10 +10,12 @@ addresses, and anything behind an IPv6-only or CGNAT connection (no public IPv4)
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from scanner import __version__
+from scanner.errors import TargetError
 from scanner.model import Host, Observation, Scan, Scope, Source
 from scanner.observer import NullObserver, ScanObserver
 from scanner.portscan.nmap_scan import NmapRun, nmap_binary
@@ -32,6 +34,37 @@ class Reachable:
     internal_host: str | None  # host key inside, when it could be tied
     internal_port: int | None
     method: str  # "certificate", "upnp-mapping" or ""
+
+
+# Addresses that are no practice's Internet address, and what they are (the first that fits).
+_NOT_PUBLIC = (
+    (lambda a: a.is_unspecified, "the unspecified address"),
+    (lambda a: a == ipaddress.IPv4Address("255.255.255.255"), "the broadcast address"),
+    (lambda a: a.is_multicast, "a multicast address"),
+    (lambda a: a.is_loopback, "a loopback address"),
+    (lambda a: a.is_link_local, "a link-local address"),
+    (lambda a: a in ipaddress.IPv4Network("100.64.0.0/10"),
+     "a carrier-grade NAT address (shared address space): the Internet cannot reach it"),
+    (lambda a: a.is_reserved, "a reserved address"),
+    (lambda a: any(a in ipaddress.IPv4Network(n) for n in
+                   ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")), "a private (LAN) address"),
+    (lambda a: not a.is_global, "a special-purpose address (documentation, benchmarking, ...)"),
+)
+
+
+def public_address(text: str) -> str:
+    """The practice's public IPv4 address for the outside-in check, or TargetError: from
+    outside, only a global address is anybody's Internet side; a LAN address is scanned
+    with ``praxisscan scan``."""
+    try:
+        addr = ipaddress.IPv4Address(text.strip())
+    except ValueError:
+        raise TargetError(f"external needs one IPv4 address, not {text!r}") from None
+    for test, what in _NOT_PUBLIC:
+        if test(addr):
+            raise TargetError(f"external checks the practice's public Internet address; {addr} "
+                              f"is {what} (the LAN inside is checked with praxisscan scan)")
+    return str(addr)
 
 
 def check(address: str, inside: Scan | None, interface: str | None = None,

@@ -36,7 +36,10 @@ from scanner.ports import tcp_ports, udp_ports
 from scanner.probes import tr064, web
 from scanner.probes.base import RateWindow
 from scanner.probes.registry import jobs_for, probe_host
+from scanner.protocols import upnp
+from scanner.render.text import clean
 from scanner.rules.engine import catalog, evaluate
+from scanner.scope import ScopeGuard
 from scanner.site import Site
 
 
@@ -95,7 +98,7 @@ def run_scan(plan: Plan, observer: ScanObserver = NullObserver(),
         _discover(plan, st, listeners, observer, nmap_runs)
         _scan_hosts(plan, st, policy, vendors, nmap_runs, deadline, observer, site,
                     options.fritzbox_login)
-        _upnp(st, listeners, policy, vendors)
+        _upnp(st, listeners, policy, plan.guard())
         st.stage = "listening"
         remaining = options.listen_seconds - (time.monotonic() - t0)
         if remaining > 0 and not _past(deadline):
@@ -259,23 +262,68 @@ def _fritzbox(ip: str, d: HostDraft, st: _State, lock: threading.Lock,
         st.not_tested.extend(NotTested("tr064", gap, d.key) for gap in unreadable)
 
 
+MAX_UPNP_LOCATIONS = 16  # descriptions fetched per scan
+MAX_UPNP_NOTES = 16  # locations refused, each said; beyond that, counted
+
+
 def _upnp(st: _State, listeners: list[PassiveListener], policy: Policy,
-          vendors: MacVendors) -> None:
+          guard: ScopeGuard) -> None:
+    """Fetch the descriptions scanned hosts announce by SSDP, where the scope allows.
+
+    The LOCATION is the network's word: it passes the scope guard like a target, else it is
+    a note and nothing is sent. A location on another scanned host (a proxy, a second
+    address) is contacted as that host, in its rate window and under its policy, and what
+    it serves is that host's evidence, marked ``announced_by``; a host the scan did not
+    find is not contacted.
+    """
     st.stage = "upnp"
+    fetched: set[str] = set()
+    refused = 0
     for listener in listeners:
-        for location, ip in list(listener.locations.items())[:16]:
-            d = st.drafts.get(ip)
-            if d is None:
+        for location, announcer in list(listener.locations.items()):
+            a = st.drafts.get(announcer)
+            if a is None:
+                continue  # heard from a host outside the scan
+            url = upnp.http_url(location)
+            refusal = _location_refusal(url, guard, st.drafts)
+            if refusal or url is None:
+                refused += 1
+                if refused <= MAX_UPNP_NOTES:
+                    what, why = refusal
+                    reason = f"{what}: not contacted ({clean(location, 200)}: {why})"
+                    st.not_tested.append(NotTested("upnp", reason, a.key))
                 continue
-            role = d.prescan_role or "default"
-            rules = policy.for_host(role, d.mac, ip)
+            if str(url) in fetched or len(fetched) >= MAX_UPNP_LOCATIONS:
+                continue
+            fetched.add(str(url))
+            d = st.drafts[url.host]
+            rules = policy.for_host(d.prescan_role or "default", d.mac, url.host)
             if "upnp" not in rules.probes:
                 continue
-            window = st.windows.get(ip)
+            window = st.windows.get(url.host)
             if window is None:  # heard only: nothing known of its last second
                 window = RateWindow(rules.host_pps)
                 window.sent(int(rules.host_pps))
-            d.observations.extend(web.upnp_description(location, window).observations)
+            result = web.upnp_description(url, window, guard,
+                                          announced_by=announcer if announcer != url.host else None)
+            d.observations.extend(result.observations)
+            st.not_tested.extend(NotTested("upnp", n, d.key) for n in result.notes)
+    if refused > MAX_UPNP_NOTES:
+        st.not_tested.append(NotTested("upnp", f"{refused - MAX_UPNP_NOTES} more announced "
+                                               "locations outside the scope: not contacted"))
+
+
+def _location_refusal(url: upnp.HttpUrl | None, guard: ScopeGuard,
+                      drafts: dict[str, HostDraft]) -> tuple[str, str] | None:
+    """(what, why) when the location must not be contacted."""
+    if url is None:
+        return "announced location not understood", "not plain http with a port 1-65535"
+    why = guard.refusal(url.host)
+    if why:
+        return "announced location outside the scope", why
+    if url.host not in drafts:
+        return "announced location on a host this scan did not find", url.host
+    return None
 
 
 # -- merging ----------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from scanner.errors import TargetError
 from scanner.model import Scope
 from scanner.policy import load_policy
 from scanner.ports import NEVER_PROBED, Profile, port_spec, tcp_ports, udp_ports
-from scanner.scope import guard, host_addresses, parse_target
+from scanner.scope import ScopeGuard, guard, host_addresses, parse_target
 
 ARP_RATE_PPS = 1000.0
 
@@ -56,6 +56,10 @@ class Plan:
             allow_large=self.allow_large,
         )
 
+    def guard(self) -> ScopeGuard:
+        """What may be contacted besides the targets themselves (addresses the network names)."""
+        return ScopeGuard(self.networks, self.allow_public)
+
     def describe(self) -> list[str]:
         """Plain lines: what will be sent, to whom, how fast."""
         lines = [
@@ -84,6 +88,9 @@ class Plan:
                      "NetBIOS name queries, DICOM C-ECHO, UPnP description")
         lines.append(f"Never probed: TCP {NEVER_PROBED.start}-{NEVER_PROBED.stop - 1} (raw "
                      "printing); no OS detection, no NSE scripts")
+        lines.append("Addresses the network names (SSDP locations, UPnP and TR-064 URLs, "
+                     "redirects) are contacted only inside this scope; host names in them are "
+                     "not resolved")
         return lines
 
 

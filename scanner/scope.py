@@ -8,6 +8,7 @@ scopes larger than a /16 need an explicit flag: a typo must not scan someone els
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,38 +32,58 @@ class Target:
     networks: tuple[IPv4Net, ...]
 
 
+# A range starts with an address: never a host name, so a malformed range is an error of
+# its own, not a DNS query.
+_RANGE = re.compile(r"\s*[0-9]+(\.[0-9]*)+\s*-.*")
+_DOTTED = re.compile(r"[0-9.]+")
+EXAMPLES = "expected e.g. 192.168.178.0/24, 192.168.178.10-20 or a host name"
+
+
 def parse_target(text: str) -> Target:
     t = text.strip()
     if not t:
         raise TargetError("empty target")
-    try:
-        if "/" in t:
+    if "/" in t:
+        try:
             return Target(t, (ipaddress.IPv4Network(t, strict=False),))
-        if "-" in t and t[0].isdigit():
-            return Target(t, tuple(_range(t)))
-        return Target(t, (ipaddress.IPv4Network(t),))
-    except (ipaddress.AddressValueError, ipaddress.NetmaskValueError, ValueError) as e:
-        if _looks_like_name(t):
-            return Target(t, (_resolve(t),))
-        raise TargetError(f"malformed target {text!r}: {e} (expected e.g. 192.168.178.0/24, "
-                          "192.168.178.10-20 or a host name)") from None
+        except ValueError as e:
+            raise TargetError(f"malformed target {text!r}: {e} ({EXAMPLES})") from None
+    if _RANGE.fullmatch(t):
+        return Target(t, tuple(_range(text, t)))
+    if _DOTTED.fullmatch(t):
+        try:
+            return Target(t, (ipaddress.IPv4Network(t),))
+        except ValueError as e:
+            raise TargetError(f"malformed target {text!r}: {e} ({EXAMPLES})") from None
+    if _looks_like_name(t):
+        return Target(t, (_resolve(t),))
+    raise TargetError(f"malformed target {text!r} ({EXAMPLES})")
 
 
-def _range(t: str) -> list[IPv4Net]:
+def _range(text: str, t: str) -> list[IPv4Net]:
     start_s, end_s = (x.strip() for x in t.split("-", 1))
-    start = ipaddress.IPv4Address(start_s)
+    try:
+        start = ipaddress.IPv4Address(start_s)
+    except ValueError as e:
+        raise TargetError(f"malformed target {text!r}: range start: {e}") from None
     if end_s.isdigit():
-        end = ipaddress.IPv4Address(start_s.rsplit(".", 1)[0] + "." + end_s)
+        if int(end_s) > 255 or len(end_s) > 3:
+            raise TargetError(f"malformed target {text!r}: the range's last octet {end_s} is not "
+                              "0-255 (write 192.168.178.10-20 or 192.168.178.10-192.168.179.20)")
+        end = ipaddress.IPv4Address(int(start) & 0xFFFFFF00 | int(end_s))
     else:
-        end = ipaddress.IPv4Address(end_s)
+        try:
+            end = ipaddress.IPv4Address(end_s)
+        except ValueError as e:
+            raise TargetError(f"malformed target {text!r}: range end: {e}") from None
     if end < start:
-        raise ValueError(f"range ends before it starts ({end} < {start})")
+        raise TargetError(f"malformed target {text!r}: the range ends before it starts "
+                          f"({end} < {start})")
     return list(ipaddress.summarize_address_range(start, end))
 
 
 def _looks_like_name(t: str) -> bool:
-    return (not t[0].isdigit() or not t.replace(".", "").isdigit()) and all(
-        c.isalnum() or c in "-._" for c in t)
+    return all(c.isascii() and (c.isalnum() or c in "-._") for c in t)
 
 
 def _resolve(name: str) -> IPv4Net:
@@ -103,3 +124,52 @@ def host_addresses(nets: list[IPv4Net]) -> Iterator[ipaddress.IPv4Address]:
             yield from n
         else:
             yield from n.hosts()
+
+
+class OutOfScope(Exception):
+    """An address derived from network input that the scope does not cover; not contacted."""
+
+
+@dataclass(frozen=True)
+class ScopeGuard:
+    """The one check every address praxisscan contacts passes, whoever named it: the
+    operator (targets) or the network (SSDP locations, UPnP control URLs, redirects).
+
+    Only literal IPv4 host addresses inside the scanned networks; host names are refused, not
+    resolved (a DNS query is a packet, and the answer is the network's word again); public
+    addresses only with --allow-public, as for targets.
+    """
+
+    networks: tuple[IPv4Net, ...]
+    allow_public: bool = False
+
+    def refusal(self, host: object) -> str | None:
+        """None when ``host`` may be contacted, else why not (one short clause)."""
+        text = str(host)
+        try:
+            addr = ipaddress.IPv4Address(text)
+        except ValueError:
+            return f"{text[:64]!r} is not an IPv4 address (host names are not resolved)"
+        if addr.is_unspecified or addr.is_multicast or addr == LIMITED_BROADCAST:
+            return f"{addr} is not a host address"
+        net = next((n for n in self.networks if addr in n), None)
+        if net is None:
+            return f"{addr} is outside the scanned networks"
+        if net.prefixlen < 31 and addr in (net.network_address, net.broadcast_address):
+            return f"{addr} is the network or broadcast address of {net}"
+        if not self.allow_public and is_public(ipaddress.IPv4Network(addr)):
+            return f"{addr} is a public address (no --allow-public)"
+        return None
+
+    def allows(self, host: object) -> bool:
+        return self.refusal(host) is None
+
+    def check(self, host: object) -> str:
+        """``host`` as a canonical address, or OutOfScope with the reason."""
+        why = self.refusal(host)
+        if why:
+            raise OutOfScope(why)
+        return str(ipaddress.IPv4Address(str(host)))
+
+
+LIMITED_BROADCAST = ipaddress.IPv4Address("255.255.255.255")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import struct
 
+import pytest
+
 from scanner.external import Reachable, merge
 from scanner.pipeline import apply_rules
 from scanner.probes.rdp import parse_negotiation
@@ -37,3 +39,27 @@ def test_external_cli_input() -> None:
     assert r.returncode == 2 and "one IPv4 address" in r.stderr
     r = praxisscan("external", "11.22.33.2", "--plan")
     assert r.returncode == 0 and "Outside-in check of 11.22.33.2" in r.stdout
+
+
+@pytest.mark.parametrize("address, what", [
+    ("0.0.0.0", "the unspecified address"), ("255.255.255.255", "the broadcast address"),
+    ("224.0.0.251", "a multicast address"), ("127.0.0.1", "a loopback address"),
+    ("169.254.10.1", "a link-local address"), ("240.0.0.7", "a reserved address"),
+    ("192.168.178.1", "a private (LAN) address"), ("10.0.0.1", "a private (LAN) address"),
+    ("100.64.12.1", "a carrier-grade NAT address"), ("192.0.2.7", "a special-purpose address"),
+])
+def test_external_refuses_what_is_no_public_address(address: str, what: str) -> None:
+    # --plan: even a guard that failed would send nothing
+    r = praxisscan("external", address, "--plan")
+    assert r.returncode == 2 and r.stdout == ""
+    assert r.stderr.startswith(f"praxisscan: error: external checks the practice's public "
+                               f"Internet address; {address} is {what}")
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_the_labs_wan_address_is_public_so_the_demo_runs() -> None:
+    from scanner.external import public_address
+    from scanner.lab.topology import load_practice
+
+    wan = load_practice().wan_address.split("/")[0]
+    assert public_address(wan) == wan

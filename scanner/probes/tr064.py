@@ -4,6 +4,11 @@ Without credentials: the device description (/tr64desc.xml): model and FRITZ!OS 
 With credentials (a FRITZ!Box user; the password from $PRAXISSCAN_FRITZBOX_PASSWORD, never on
 the command line): through fritzconnection, remote access, MyFRITZ, FTP from the Internet,
 port shares and the security of every WLAN. Only Get* actions are called.
+
+fritzconnection takes its URLs from the box's descriptions and lets requests follow
+redirects: every request it makes is checked against the box's own address first, so a
+description or redirect naming another host (``SCPDURL`` = ``@8.8.8.8/x``, a 302 to a public
+address, a host name) is refused before a packet or DNS query goes out.
 """
 
 from __future__ import annotations
@@ -11,9 +16,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from urllib.parse import urlsplit
 
 from scanner.model import Observation, WlanNetwork, WlanSecurity
 from scanner.probes.base import ProbeResult, RateWindow, observation
+from scanner.probes.upnp_igd import mapping_observation, parse_port, parse_uint
+from scanner.scope import OutOfScope
 from scanner.probes.web import fetch
 from scanner.protocols.xmlsafe import find_text, parse_xml
 
@@ -51,8 +59,9 @@ SOAP_EXCHANGE_PACKETS = 10
 
 
 @contextmanager
-def paced_requests(window: RateWindow) -> Iterator[None]:
-    """Every HTTP exchange made through ``requests`` while inside waits in ``window``.
+def paced_requests(window: RateWindow, box: str | None = None) -> Iterator[None]:
+    """Every HTTP exchange made through ``requests`` while inside waits in ``window``, and
+    goes only to the address ``box`` (when given): anything else raises OutOfScope unsent.
 
     fritzconnection builds its own session (descriptions, one SCPD per service, digest
     challenges), so the pacing wraps the transport adapter's send: the digest retry after a
@@ -66,6 +75,8 @@ def paced_requests(window: RateWindow) -> Iterator[None]:
         original = HTTPAdapter.send
 
         def send(self, request, **kw):  # noqa: ANN001, ANN202
+            if box is not None:
+                _only_to(box, request.url)
             with window.paced(SOAP_EXCHANGE_PACKETS):
                 return original(self, request, **kw)
 
@@ -79,13 +90,27 @@ def paced_requests(window: RateWindow) -> Iterator[None]:
 _PACING = threading.Lock()
 
 
+def _only_to(box: str, url: str) -> None:
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        host, parts = None, None
+    if parts is None or host != box or "@" in parts.netloc:
+        raise OutOfScope(f"TR-064 URL not on the FRITZ!Box {box}: not contacted "
+                         f"({str(url)[:120]!r})")
+
+
 def audit(ip: str, user: str, password: str, window: RateWindow, port: int = PORT
           ) -> tuple[list[Observation], list[WlanNetwork], list[str]]:
     """Everything a FRITZ!Box user may read that matters for inbound exposure and WLAN, and
     which answers could not be read (a box may send anything, even broken XML). ``window``:
     the host's rate window, shared with the probes before and the UPnP audit after."""
-    with paced_requests(window):
-        return _audit(ip, user, password, port)
+    with paced_requests(window, box=ip):
+        try:
+            return _audit(ip, user, password, port)
+        except OutOfScope as e:  # while reading the descriptions: nothing is readable
+            return [], [], [str(e)]
 
 
 def _audit(ip: str, user: str, password: str, port: int
@@ -108,28 +133,29 @@ def _audit(ip: str, user: str, password: str, port: int
             raise LoginRefused(f"the FRITZ!Box refused user {user!r}") from None
         except FritzConnectionException:
             return None
+        except OutOfScope as e:
+            unreadable.append(f"{service} {action}: {e}")
+            return None
         except (ParseError, ValueError, KeyError, TypeError, AttributeError) as e:
             unreadable.append(f"{service} {action}: unreadable answer ({type(e).__name__})")
             return None
 
     if (r := call("X_AVM-DE_RemoteAccess1", "GetInfo")) is not None:
         obs.append(observation("tr064-remote-access", enabled=_yes(r.get("NewEnabled")),
-                               port=r.get("NewPort"), username=r.get("NewUsername")))
+                               port=parse_port(r.get("NewPort")), username=r.get("NewUsername")))
     if (r := call("X_AVM-DE_MyFritz1", "GetInfo")) is not None:
         obs.append(observation("tr064-myfritz", enabled=_yes(r.get("NewEnabled")),
-                               dyndns=r.get("NewDynDNSName"), port=r.get("NewPort")))
+                               dyndns=r.get("NewDynDNSName"), port=parse_port(r.get("NewPort"))))
     if (r := call("X_AVM-DE_Storage1", "GetInfo")) is not None:
         obs.append(observation("tr064-storage", ftp_wan=_yes(r.get("NewFTPWANEnable"))))
     count = call("WANIPConnection1", "GetPortMappingNumberOfEntries") or {}
-    for i in range(min(int(count.get("NewPortMappingNumberOfEntries") or 0), MAX_SHARES)):
+    for i in range(min(parse_uint(count.get("NewPortMappingNumberOfEntries")) or 0, MAX_SHARES)):
         e = call("WANIPConnection1", "GetGenericPortMappingEntry", NewPortMappingIndex=i)
         if not e:
             break
-        obs.append(observation("tr064-port-share", external_port=e.get("NewExternalPort"),
-                               internal_client=e.get("NewInternalClient"),
-                               internal_port=e.get("NewInternalPort"),
-                               protocol=e.get("NewProtocol"), enabled=_yes(e.get("NewEnabled")),
-                               description=e.get("NewPortMappingDescription")))
+        share, note = mapping_observation("tr064-port-share", i, e)
+        obs.extend([share] if share else [])
+        unreadable.extend([f"WANIPConnection1 {note}"] if note else [])
     wlans = []
     for n in range(1, 5):
         if f"WLANConfiguration{n}" not in fc.services:
@@ -142,12 +168,17 @@ def _audit(ip: str, user: str, password: str, port: int
         status = str(wps.get("NewX_AVM-DE_WPSStatus", "")) if wps else ""
         wlans.append(WlanNetwork(ssid=str(w.get("NewSSID", "")), bssid=str(w.get("NewBSSID", "")).lower(),
                                  security=modes[0], modes=modes, ciphers=ciphers, vendor="AVM",
-                                 channel=int(w.get("NewChannel") or 0) or None,
+                                 channel=_channel(w.get("NewChannel")),
                                  wps=bool(status) and status != "off", wps_known=bool(status),
                                  source="tr064"))
     if not obs and not wlans and not unreadable:
         raise LoginRefused(f"the FRITZ!Box gave user {user!r} no settings to read")
     return obs, wlans, unreadable
+
+
+def _channel(v: object) -> int | None:
+    n = parse_uint(v)
+    return n if n and n <= 233 else None  # 802.11 channels end at 233 (6 GHz)
 
 
 def _yes(v: object) -> str:

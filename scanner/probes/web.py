@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import html
+import ipaddress
 import re
 import ssl
+from dataclasses import dataclass
 
-from scanner.model import Protocol, Service
+from scanner.model import Observation, Protocol, Service
 from scanner.probes.base import (HTTP_EXCHANGE_PACKETS, Budget, ProbeResult, RateWindow, connect,
                                   observation, read_until, tls_client_context)
 from scanner.protocols import connector_sds, upnp
 from scanner.render.text import clean
+from scanner.scope import ScopeGuard
 
 _TITLE = re.compile(rb"<title[^>]*>(.*?)</title", re.IGNORECASE | re.DOTALL)
 MAX_BODY = 256 * 1024
@@ -18,7 +21,14 @@ MAX_BODY = 256 * 1024
 
 def fetch(ip: str, port: int, path: str = "/", use_tls: bool = False,
           host: str | None = None) -> tuple[int, dict[str, str], bytes] | None:
-    """One GET, HTTP/1.0 (no keep-alive, no chunking); None when nothing HTTP came back."""
+    """One GET, HTTP/1.0 (no keep-alive, no chunking, redirects not followed); None when
+    nothing HTTP came back. ``ip`` must be a literal address: a name is never resolved."""
+    try:
+        ipaddress.IPv4Address(ip)
+    except ValueError:
+        return None
+    if any(c in path for c in "\r\n ") or (host and any(c in host for c in "\r\n")):
+        return None
     request = (f"GET {path} HTTP/1.0\r\nHost: {host or ip}\r\n"
                "User-Agent: praxisscan\r\nAccept: */*\r\nConnection: close\r\n\r\n").encode()
     try:
@@ -91,50 +101,72 @@ def connector_directory(ip: str, port: int, use_tls: bool) -> ProbeResult:
     return ProbeResult((obs,))
 
 
-def upnp_description(location: str, window: RateWindow) -> ProbeResult:
+@dataclass(frozen=True)
+class UpnpResult:
+    observations: tuple[Observation, ...] = ()
+    notes: tuple[str, ...] = ()  # what was not contacted or not understood, and why
+
+
+def upnp_description(url: upnp.HttpUrl, window: RateWindow, guard: ScopeGuard,
+                     announced_by: str | None = None) -> UpnpResult:
     """The device description and, for an Internet gateway, its mappings; every HTTP
-    exchange goes through the host's rate window."""
-    m = re.match(r"http://([\d.]+):(\d+)(/[^\s]*)?$", location.strip())
-    if not m:
-        return ProbeResult()
-    ip, port, path = m.group(1), int(m.group(2)), m.group(3) or "/"
+    exchange goes through the host's rate window. ``url`` passed ``guard`` already; every
+    URL the description names must pass it too and stay on the description's host (whose
+    rate window and policy apply), else it is noted, not contacted."""
+    if not guard.allows(url.host):
+        return UpnpResult(notes=(f"location outside the scope: not contacted ({url})",))
     with window.paced(HTTP_EXCHANGE_PACKETS):
-        got = fetch(ip, port, path)
+        got = fetch(url.host, url.port, url.path, host=f"{url.host}:{url.port}")
     if got is None or got[0] != 200:
-        return ProbeResult()
+        return UpnpResult()
     desc = upnp.parse(got[2])
     if desc is None:
-        return ProbeResult()
+        return UpnpResult()
+    notes: list[str] = []
+    base = (upnp.http_url(desc.url_base) if desc.url_base else None) or url
+
+    def on_host(kind: str, raw: str) -> upnp.HttpUrl | None:
+        named = upnp.http_url(raw, base)
+        why = ("not an http URL" if named is None else guard.refusal(named.host)
+               or (f"on {named.host}, not on the description's host {url.host}"
+                   if named.host != url.host else None))
+        if why:
+            notes.append(f"{kind} outside the scope: not contacted ({clean(raw, 120)}: {why})")
+            return None
+        return named
+
     igd = "InternetGatewayDevice" in desc.device_type
-    data = dict(location=location, port=port, device_type=desc.device_type,
+    data = dict(location=str(url), port=url.port, device_type=desc.device_type,
                 friendly_name=desc.friendly_name, manufacturer=desc.manufacturer,
                 model_name=desc.model_name, model_number=desc.model_number,
                 server=got[1].get("server", ""), services=" ".join(desc.services)[:1000],
-                igd="yes" if igd else "no")
-    extra = []
+                igd="yes" if igd else "no", announced_by=announced_by)
+    extra: list[Observation] = []
     if igd:
         from scanner.probes import upnp_igd
 
-        data["add_mapping"] = _add_mapping_offered(ip, port, desc, window)
-        extra = upnp_igd.audit(ip, port, list(desc.control_urls), window)
+        wan = [(s, u) for s, raw in desc.scpd_urls
+               if upnp_igd.is_wan_service(s) and (u := on_host("SCPD URL", raw))]
+        data["add_mapping"] = _add_mapping_offered(wan, window)
+        controls = [(s, u) for s, raw in desc.control_urls
+                    if upnp_igd.is_wan_service(s) and (u := on_host("control URL", raw))]
+        found, gaps = upnp_igd.audit(controls, window, guard)
+        extra.extend(found)
+        notes.extend(gaps)
         with window.paced(2):
-            ext = upnp_igd.natpmp_external_address(ip)
+            ext = upnp_igd.natpmp_external_address(url.host, guard)
         if ext:
             extra.append(observation("natpmp", external_address=ext))
-    return ProbeResult((observation("upnp-device", **data), *extra))
+    return UpnpResult((observation("upnp-device", **data), *extra), tuple(notes))
 
 
-def _add_mapping_offered(ip: str, port: int, desc: upnp.DeviceDescription,
-                         window: RateWindow) -> str:
+def _add_mapping_offered(scpds: list[tuple[str, upnp.HttpUrl]], window: RateWindow) -> str:
     """Can any LAN device open ports? Read the WAN service's action list; never call it."""
-    from scanner.probes import upnp_igd
-
-    for service, scpd in desc.scpd_urls:
-        if upnp_igd.is_wan_service(service):
-            with window.paced(HTTP_EXCHANGE_PACKETS):
-                got = fetch(ip, port, scpd if scpd.startswith("/") else "/" + scpd)
-            if got and got[0] == 200:
-                return "offered" if "AddPortMapping" in upnp.actions(got[2]) else "not offered"
+    for _service, scpd in scpds[:4]:  # a description may list any number
+        with window.paced(HTTP_EXCHANGE_PACKETS):
+            got = fetch(scpd.host, scpd.port, scpd.path, host=f"{scpd.host}:{scpd.port}")
+        if got and got[0] == 200:
+            return "offered" if "AddPortMapping" in upnp.actions(got[2]) else "not offered"
     return "unknown"
 
 
