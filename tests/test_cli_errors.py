@@ -129,7 +129,7 @@ def test_scan_file_that_is_missing_a_directory_or_a_fifo(tmp_path: Path) -> None
 
 def test_external_inside_that_is_a_directory(tmp_path: Path, scratch_ns: str) -> None:
     # In a namespace without a route: were the check to run, nothing could leave.
-    r = praxisscan("external", "203.0.113.5", "--inside", str(tmp_path), ns=scratch_ns)
+    r = praxisscan("external", "11.22.33.2", "--inside", str(tmp_path), ns=scratch_ns)
     assert r.returncode == 2 and "Is a directory" in error_line(r)
 
 

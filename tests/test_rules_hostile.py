@@ -7,6 +7,8 @@ rule, and an acknowledgement's date compares safely whatever TOML type it was wr
 
 from __future__ import annotations
 
+import ipaddress
+
 import dataclasses
 import threading
 from datetime import date, datetime, timedelta, timezone
@@ -87,8 +89,13 @@ def test_a_fake_gateways_hostile_internal_port_does_not_lose_the_scan(fake_gatew
     from scanner.probes import upnp_igd
     from scanner.probes.base import RateWindow
 
-    observations = upnp_igd.audit("127.0.0.1", fake_gateway, [
-        ("urn:schemas-upnp-org:service:WANIPConnection:1", "/ctl/IPConn")], RateWindow(1000))
+    from scanner.protocols.upnp import HttpUrl
+    from scanner.scope import ScopeGuard
+
+    guard = ScopeGuard((ipaddress.IPv4Network("127.0.0.0/8"),))
+    observations, _ = upnp_igd.audit([
+        ("urn:schemas-upnp-org:service:WANIPConnection:1",
+         HttpUrl("127.0.0.1", fake_gateway, "/ctl/IPConn"))], RateWindow(1000), guard)
     findings, _ = evaluate(_scan(_router(*observations), _pvs()), None)  # H2: ValueError here
     mappings = [o for o in observations if o.kind == "upnp-mapping"]
     assert all(o.get("internal_port") != "3389abc" for o in mappings)
