@@ -10,6 +10,8 @@ from scanner.site import Site
 from scanner.render import netplan, summary
 from scanner.render.labels import labels
 from scanner.render.text import clean, device_line, inert, wlan_cells
+from scanner.rules import guideline
+from scanner.rules.engine import guideline_rules
 from scanner.resources import data_dir
 
 SEVERITY_FILL = {"critical": "#8e1b10", "high": "#c0392b", "medium": "#f5b041", "low": "#f9e79f",
@@ -58,4 +60,6 @@ def render_html(scan: Scan, lang: str = "de", site: Site | None = None) -> str:
         inbound=[f for f in findings if f.rule in summary.INBOUND_RULES],
         inbound_rules=summary.INBOUND_RULES,
         who=summary.device_names(scan),
+        guideline=guideline.view(scan, guideline_rules(), site.size if site else None),
+        guideline_size=L["size_" + (site.size if site else "none")],
     )

@@ -42,7 +42,8 @@ class Entry:
     title: Localized
     explanation: Localized
     fix: Localized
-    references: tuple[str, ...]
+    references: tuple[str, ...]  # as shown: the guideline's requirements first, then others
+    guideline: tuple[str, ...] = ()  # requirement ids of guideline.toml ("A1-11")
 
 
 @dataclass
@@ -194,13 +195,31 @@ def rule(rule_id: str) -> Callable[[Check], Check]:
 
 @cache
 def catalog() -> dict[str, Entry]:
+    from scanner.rules.guideline import requirements
+
     doc = tomllib.loads(CATALOG_FILE.read_text(encoding="utf-8"))
+    known = requirements()
     out = {}
     for rid, d in doc["rule"].items():
+        cited = tuple(d.get("guideline", ()))
+        unknown = [g for g in cited if g not in known]
+        if unknown:
+            raise ValueError(f"{CATALOG_FILE}: rule {rid}: unknown guideline requirement(s) "
+                             f"{', '.join(unknown)}")
         out[rid] = Entry(rid, Severity(d["severity"]), Localized(**d["title"]),
                          Localized(**d["explanation"]), Localized(**d["fix"]),
-                         tuple(d["references"]))
+                         tuple(known[g].citation() for g in cited) + tuple(d["references"]),
+                         cited)
     return out
+
+
+def guideline_rules() -> dict[str, tuple[str, ...]]:
+    """Requirement id -> the rules that speak to it (the catalog read the other way)."""
+    out: dict[str, list[str]] = {}
+    for entry in catalog().values():
+        for g in entry.guideline:
+            out.setdefault(g, []).append(entry.id)
+    return {g: tuple(rules) for g, rules in out.items()}
 
 
 def fingerprint(rule_id: str, host: str | None, port: int | None) -> str:

@@ -34,6 +34,19 @@ def test_demo_writes_the_report_and_removes_the_lab(tmp_path: Path) -> None:
 
     assert found(loads((tmp_path / "scan.json").read_text())) == planted()
     assert "Konnektor: Client-Authentisierung abgeschaltet" in html
+    # The guideline view: every requirement that binds the lab practice, each with a status.
+    import re
+
+    from scanner.lab.lab import LAB_SITE_FILE
+    from scanner.rules.guideline import applicable
+    from scanner.site import load_site
+
+    rows = re.findall(r'<tr class="gl-([a-z-]+)"><td>Anlage (\d) Nr\. (\d+): ', html)
+    assert {f"A{a}-{n}" for _, a, n in rows} == {
+        r.id for r in applicable(load_site(LAB_SITE_FILE).size)}
+    status = {f"A{a}-{n}": s for s, a, n in rows}
+    assert status["A1-11"] == "open"  # the lab's planted port forwards
+    assert status["A1-21"] == "out-of-reach"
 
     # The report as the practice gets it: opened and printed by a real Chromium, de and en.
     from tests.browser import open_report, squeeze
