@@ -10,7 +10,6 @@ import argparse
 import math
 import os
 import signal
-import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -24,7 +23,6 @@ from scanner.cli_watch import cmd_schedule, cmd_watch, cmd_wlan, notify_argument
 from scanner.errors import PraxisscanError, Terminated, UsageError
 
 SEVERITIES = ("critical", "high", "medium", "low", "info", "none")
-LAB_SUBNET = "192.168.178.0/24"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -352,6 +350,8 @@ def _lab():
 
 
 def cmd_lab(args: argparse.Namespace) -> int:
+    from scanner.lab.demo import LAB_SUBNET
+
     lab = _lab()
     if args.action == "up":
         lab.up()
@@ -376,48 +376,23 @@ def cmd_lab(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from scanner.jsonio import loads
-    from scanner.render import Format, render
-
-    out: Path = args.output_dir
-    out.mkdir(parents=True, exist_ok=True)
-    json_path = out / "scan.json"
-    lab = _lab()
-    lab.up()
-    try:
-        from scanner.lab.lab import LAB_SITE_FILE
-
-        box = lab.practice.router.tr064 or {}
-        argv = lab.scanner_command([sys.executable, "-m", "scanner", "scan", LAB_SUBNET,
-                                    "--interface", "eth0", "--site", str(LAB_SITE_FILE),
-                                    "--format", "json", "--output", str(json_path.resolve()),
-                                    "--fail-on", "none", "--fritzbox-user", box.get("user", "")])
-        env = {**os.environ, "PRAXISSCAN_FRITZBOX_PASSWORD": box.get("password", "")}
-        rc = subprocess.run(argv, stdin=subprocess.DEVNULL, env=env).returncode
-        if rc != 0:
-            raise UsageError(f"the scan inside the lab failed (exit {rc})")
-        # Then from the dead-end "internet": what reaches the practice from outside.
-        from scanner.lab.lab import INTERNET_NS
-
-        wan = lab.practice.wan_address.split("/")[0]
-        print(f"Outside-in check of {wan} from the lab's internet namespace ...", file=sys.stderr)
-        argv = ["ip", "netns", "exec", INTERNET_NS, sys.executable, "-m", "scanner", "external",
-                wan, "--inside", str(json_path.resolve()), "--site", str(LAB_SITE_FILE),
-                "--interface", "eth0", "--format", "json", "--output", str(json_path.resolve()),
-                "--fail-on", "none"]
-        rc = subprocess.run(argv, stdin=subprocess.DEVNULL).returncode
-        if rc != 0:
-            raise UsageError(f"the outside-in check in the lab failed (exit {rc})")
-    finally:
-        if not args.keep_lab:
-            lab.down()
+    from scanner.lab.demo import run_demo
     from scanner.lab.lab import LAB_SITE_FILE
+    from scanner.render import Format, render
     from scanner.site import load_site
 
-    scan = loads(json_path.read_text(), str(json_path))
+    out: Path = args.output_dir
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UsageError(f"--output-dir {out}: {e.strerror or e}") from None
+    json_path = run_demo(_lab(), out / "scan.json", args.keep_lab,
+                         progress=lambda msg: print(msg, file=sys.stderr))
+    scan = loads(read_text(json_path), str(json_path))
     html_path = out / "report.html"
     write_private(html_path, render(scan, Format.HTML, args.lang, site=load_site(LAB_SITE_FILE)))
     sys.stdout.write(render(scan, Format.TERMINAL, args.lang, color=sys.stdout.isatty()))
-    print(f"\nReport: {html_path.resolve()}\nScan (JSON): {json_path.resolve()}")
+    print(f"\nReport: {html_path.resolve()}\nScan (JSON): {json_path}")
     return EXIT_OK
 
 
