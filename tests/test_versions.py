@@ -171,10 +171,15 @@ def test_samba_version_from_nmap_is_judged_and_a_range_is_not_tested() -> None:
     vague = dataclasses.replace(old, ip="192.168.178.61", mac="00:11:32:00:00:61",
                                 services=(Service(445, Protocol.TCP, "netbios-ssn", "Samba smbd",
                                                   "3.X - 4.X"),))
-    findings, gaps = evaluate(_scan(old, vague), None, date(2026, 12, 1))
+    # nmap's "4.6.2" is the answer of every Samba that refuses SMB1: a lower bound only
+    bound = dataclasses.replace(old, ip="192.168.178.62", mac="00:11:32:00:00:62",
+                                services=(Service(139, Protocol.TCP, "netbios-ssn", "Samba smbd",
+                                                  "4.6.2"),))
+    findings, gaps = evaluate(_scan(old, vague, bound), None, date(2026, 12, 1))
     (f,) = [f for f in findings if f.rule == "known-exploited-version"]
     assert f.host == old.key and f.port == 445 and "CVE-2017-7494" in " ".join(f.evidence)
-    assert any(g.check == "known-exploited-version" and g.host == vague.key for g in gaps)
+    for h in (vague, bound):
+        assert any(g.check == "known-exploited-version" and g.host == h.key for g in gaps)
 
 
 def test_recognised_products_without_a_version_are_not_tested() -> None:

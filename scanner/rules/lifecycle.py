@@ -32,6 +32,7 @@ class Announcement:
     port: int | None
     where: str  # which evidence, for the report
     model: str = ""
+    at_least: bool = False  # the version is a lower bound, not the exact release
 
 
 def _who(h: Host) -> str:
@@ -66,8 +67,12 @@ def announcements(ctx: Context, h: Host) -> list[Announcement]:
             out.append(Announcement(h, "openssh", f"OpenSSH_{s.version}", s.port,
                                     f"service version (tcp/{s.port})"))
         elif "samba" in s.product.lower() and s.version:
+            # nmap-service-probes answers "4.6.2" for any Samba that refuses SMB1's dialect
+            # (reply with dialect index 0xFFFF): every Samba since 4.6.2 says that, so the
+            # number is a lower bound and cannot put a server inside an affected range.
             out.append(Announcement(h, "samba", s.version, s.port,
-                                    f"service version (tcp/{s.port}: {s.product})"))
+                                    f"service version (tcp/{s.port}: {s.product})",
+                                    at_least=s.version.strip() == "4.6.2"))
     return out
 
 
@@ -128,6 +133,9 @@ def _judge(ctx: Context, kind: str, rule_id: str) -> Out:
                 if entry.kind != kind:
                     continue
                 v = knowledge.judge(k, entry, a.text, a.model, ctx.today)
+                if a.at_least and v.applies is True:
+                    v = knowledge.Verdict(entry, None, f"{a.text} is only a lower bound (nmap "
+                                          "reports 4.6.2 for every later Samba without SMB1)")
                 if v.applies is True:
                     by_port.setdefault(a.port, []).append((a, v))
                 elif v.applies is None and not (a.product == "windows" and v.why.startswith("no ")):
