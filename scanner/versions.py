@@ -10,7 +10,8 @@ Schemes:
   fritzos   ``154.07.57`` (hardware id, major, minor), ``07.57``, ``7.57``; AVM writes the
             minor as two digits and says "FRITZ!OS 7.6" for 07.60, so a one-digit minor is
             tenths: 7.6 > 7.57. Labor builds ``07.39-94751`` keep their build number.
-  dsm       ``DSM 7.2.1-69057 Update 5``: major.minor[.micro]-build, then the update.
+  dsm       ``DSM 7.2.1-69057 Update 5`` (as DSM shows it) or ``7.2.1-69057-5`` (as
+            Synology's advisories and CVE records write it): major.minor[.micro]-build-update.
   qts       ``5.1.0.2444 build 20230629``: four numbers, then the build date.
   windows   ``10.0.19045.5011`` (with the update revision) or ``10.0 build 19045`` (NTLMSSP,
             no revision); a bound with a revision cannot be judged without one.
@@ -38,7 +39,7 @@ class Version:
 
 
 _FRITZOS = re.compile(r"(?:^|[^\d])(?:(\d{2,3})\.)?(\d{1,2})\.(\d{1,2})(?:-(\d+))?(?![\d.])")
-_DSM = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?-(\d+)(?:\s+Update\s+(\d+))?", re.IGNORECASE)
+_DSM = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?-(\d+)(?:\s+Update\s+(\d+)|-(\d+))?", re.IGNORECASE)
 _QTS = re.compile(r"(\d+)\.(\d+)\.(\d+)\.(\d+)(?:\s+build\s+(\d{8}))?", re.IGNORECASE)
 _WIN_DOTTED = re.compile(r"(\d+)\.(\d+)\.(\d+)(?:\.(\d+))?")
 _WIN_NTLM = re.compile(r"(\d+)\.(\d+) build (\d+)")
@@ -64,7 +65,7 @@ def dsm(text: str) -> Version | None:
     if not m:
         return None
     n = (int(m.group(1)), int(m.group(2)), int(m.group(3) or 0), int(m.group(4)),
-         int(m.group(5) or 0))
+         int(m.group(5) or m.group(6) or 0))
     return Version(n, text=m.group(0))
 
 

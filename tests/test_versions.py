@@ -48,6 +48,9 @@ def test_dsm_orders_build_and_update() -> None:
     assert versions.compare(a, v("dsm", "7.2.1-69057 Update 4")) == 1
     assert versions.compare(a, v("dsm", "7.2.2-72806")) == -1
     assert versions.compare(v("dsm", "6.2.4-25556 Update 7"), v("dsm", "7.0-41890")) == -1
+    # Synology's advisories write the update as a third dash field
+    assert versions.compare(a, v("dsm", "7.2.1-69057-5")) == 0
+    assert versions.compare(a, v("dsm", "7.2.1-69057-12")) == -1
 
 
 def test_qts_orders_version_then_build_date() -> None:
