@@ -272,3 +272,17 @@ def install(source: Path) -> Knowledge:
     os.replace(tmp, target)
     current.cache_clear()
     return load(target, "installed")
+
+
+_DATED = re.compile(r"^version knowledge of (\d{4}-\d{2}-\d{2}) \((\w+)")
+
+
+def stated_in(scan) -> tuple[date, str] | None:  # noqa: ANN001 - a scanner.model.Scan
+    """The knowledge date and origin a scan was judged with, from the line the end-of-life
+    rule adds to the scan's gaps; None for scans judged before version knowledge existed.
+    For renderers: age of the knowledge = scan.started_at.date() - the date."""
+    for n in scan.not_tested:
+        m = _DATED.match(n.reason) if n.check == "end-of-life" and n.host is None else None
+        if m:
+            return date.fromisoformat(m.group(1)), m.group(2)
+    return None

@@ -208,3 +208,12 @@ def test_windows_10_is_reported_once_by_outdated_os_not_twice() -> None:
                  os="Windows 10", observations=(_obs("smb", port="445", os_version="10.0 build 19045"),))
     findings, _ = evaluate(_scan(win10), None, date(2026, 12, 1))
     assert [f.rule for f in findings if f.host == win10.key] == ["outdated-os"]
+
+
+def test_the_scan_states_the_knowledge_date_for_the_renderers() -> None:
+    from scanner.jsonio import dumps, loads
+    from scanner.pipeline import apply_rules
+
+    scan = apply_rules(_scan(Host(ip="192.168.178.5", mac="3c:52:82:00:00:05")), None)
+    assert knowledge.stated_in(loads(dumps(scan))) == (date(2026, 12, 1), "packaged")
+    assert knowledge.stated_in(_scan()) is None
