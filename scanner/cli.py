@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 from typing import NoReturn
 
-from scanner import __version__
+from scanner import __version__, cli_knowledge
 from scanner.cli_output import (EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, crash_log, emit,
                                 exit_for, fritzbox_login, output_file, read_text,
                                 store_in_history, write_private)
@@ -192,6 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
     rl = sub.add_parser("rules", help="the exposure rules")
     rl_sub = rl.add_subparsers(dest="rules_action", metavar="ACTION", required=True)
     rl_sub.add_parser("catalog", help="print the findings catalog (Markdown)")
+    cli_knowledge.add_parser(sub)
 
     d = sub.add_parser("demo", help="build the lab practice, scan it, write the report, remove it")
     d.add_argument("--output-dir", type=Path, default=Path("praxisscan-demo"))
@@ -214,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
                 "rules": cmd_rules, "external": cmd_external, "wlan": cmd_wlan,
                 "watch": cmd_watch, "schedule": cmd_schedule,
                 "report": cmd_report, "history": cmd_history, "show": cmd_show,
-                "diff": cmd_diff}[args.command](args)
+                "diff": cmd_diff, "knowledge": cli_knowledge.cmd_knowledge}[args.command](args)
     except PraxisscanError as e:
         print(f"praxisscan: error: {e}", file=sys.stderr)
         return EXIT_ERROR

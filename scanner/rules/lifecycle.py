@@ -1,0 +1,221 @@
+"""Rules on what devices announce about their software: end-of-life, known-exploited
+versions (both judged against the dated version knowledge) and certificates that end soon.
+
+A device's announcement is read from the evidence the probes already record: FRITZ!OS from
+the TR-064 description, Windows builds from the NTLMSSP challenge, OpenSSH from its banner,
+IIS from the Server header, Samba from nmap's service version. What cannot be decided (no
+version read, a distribution package whose backports are unknown) is "not tested", never
+a finding and never silence.
+"""
+
+from __future__ import annotations
+
+import re
+import ssl
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+
+from scanner import knowledge
+from scanner.model import Host, NotTested, Role, Severity
+from scanner.rules.engine import Context, Hit, rule
+
+Out = Iterator["Hit | NotTested"]
+EXPIRY_WINDOW_DAYS = 90
+
+
+@dataclass(frozen=True)
+class Announcement:
+    host: Host
+    product: str  # a product id of the knowledge file
+    text: str  # what the device said, verbatim
+    port: int | None
+    where: str  # which evidence, for the report
+    model: str = ""
+    at_least: bool = False  # the version is a lower bound, not the exact release
+
+
+def _who(h: Host) -> str:
+    from scanner.rules.checks import _who as who
+
+    return who(h)
+
+
+def announcements(ctx: Context, h: Host) -> list[Announcement]:
+    out: list[Announcement] = []
+    for o in ctx.observations(h, "tr064-device"):
+        if o.get("firmware") and ("AVM" in o.get("manufacturer", "") or "FRITZ" in o.get("model", "")):
+            out.append(Announcement(h, "fritzos", o["firmware"], _int(o.get("port")),
+                                    f"TR-064 description (tcp/{o.get('port')}) of {o.get('model')}",
+                                    o.get("model", "")))
+    for o in ctx.observations(h, "smb"):
+        if o.get("os_version"):
+            out.append(Announcement(h, "windows", o["os_version"], _int(o.get("port")),
+                                    f"SMB NTLMSSP challenge (tcp/{o.get('port')})"))
+    for o in ctx.observations(h, "http"):
+        if re.match(r"Microsoft-IIS/", o.get("server", "")):
+            out.append(Announcement(h, "iis", o["server"], _int(o.get("port")),
+                                    f"HTTP Server header (tcp/{o.get('port')})"))
+    ssh_ports = set()
+    for o in ctx.observations(h, "banner"):
+        if o.get("protocol") == "ssh" and "OpenSSH_" in o.get("text", ""):
+            ssh_ports.add(_int(o.get("port")))
+            out.append(Announcement(h, "openssh", o["text"], _int(o.get("port")),
+                                    f"SSH banner (tcp/{o.get('port')})"))
+    for s in h.services:
+        if s.product == "OpenSSH" and s.version and s.port not in ssh_ports:
+            out.append(Announcement(h, "openssh", f"OpenSSH_{s.version}", s.port,
+                                    f"service version (tcp/{s.port})"))
+        elif "samba" in s.product.lower() and s.version:
+            # nmap-service-probes answers "4.6.2" for any Samba that refuses SMB1's dialect
+            # (reply with dialect index 0xFFFF): every Samba since 4.6.2 says that, so the
+            # number is a lower bound and cannot put a server inside an affected range.
+            out.append(Announcement(h, "samba", s.version, s.port,
+                                    f"service version (tcp/{s.port}: {s.product})",
+                                    at_least=s.version.strip() == "4.6.2"))
+    return out
+
+
+def unread(ctx: Context, h: Host, announced: set[str]) -> str | None:
+    """Why a product praxisscan recognises has no version in this scan, or None.
+    ``announced``: the products whose version the host did announce."""
+    if (h.vendor == "AVM" or (h.product or "").startswith("FRITZ")) and h.role is Role.ROUTER \
+            and "fritzos" not in announced:
+        return "FRITZ!Box: FRITZ!OS version not read (TR-064 description on tcp/49000 not reachable)"
+    if h.vendor == "Synology":
+        return ("Synology NAS: the DSM version is not announced to the network; read it in DSM "
+                "(Control Panel > Update & Restore)")
+    if h.vendor == "QNAP":
+        return "QNAP NAS: the QTS version is not announced to the network; read it in QTS"
+    if (h.os or "").startswith("Windows") and "windows" not in announced:
+        return "Windows: build not read (no NTLMSSP answer on tcp/445)"
+    if h.role is Role.KONNEKTOR:
+        sds = next(iter(ctx.observations(h, "connector-sds")), None)
+        if not sds:
+            return "Konnektor: connector.sds not readable, firmware version unknown"
+        return (f"Konnektor {sds.get('product_name', '')} firmware {sds.get('fw_version', '?')}: "
+                "the version knowledge has no Konnektor entries; check the vendor's update notes")
+    if h.role is Role.CARD_TERMINAL:
+        return "card terminal: the firmware version is not announced in the SICCT discovery reply"
+    return None
+
+
+def exposure(ctx: Context, h: Host, port: int | None) -> str | None:
+    """Why this service counts as reachable from the Internet, or None."""
+    for o in ctx.observations(h, "inbound"):
+        if port is None or _int(o.get("port")) == port:
+            return f"reachable from the Internet: {o.get('detail', '')}"
+    for r in ctx.scan.hosts:
+        for o in ctx.observations(r, "tr064-port-share"):
+            if o.get("enabled") == "yes" and o.get("internal_client") == h.ip \
+                    and (port is None or _int(o.get("internal_port")) == port):
+                return (f"the router forwards {o.get('protocol', 'TCP')} {o.get('external_port')} "
+                        f"to it (port share '{o.get('description', '')}')")
+        for o in ctx.observations(r, "upnp-mapping"):
+            if o.get("internal_client") == h.ip and (port is None or _int(o.get("internal_port")) == port):
+                return f"UPnP mapping {o.get('external_port')} -> {h.ip}:{o.get('internal_port')}"
+    if any(o.get("enabled") == "yes" for kind in ("tr064-remote-access", "tr064-myfritz")
+           for o in ctx.observations(h, kind)):
+        return "the router's own remote access / MyFRITZ is enabled"
+    return None
+
+
+def _judge(ctx: Context, kind: str, rule_id: str) -> Out:
+    k = knowledge.current()
+    skip = _covered_by_outdated_os(ctx) if kind == "eol" else set()
+    for h in ctx.scan.hosts:
+        found = announcements(ctx, h)
+        by_port: dict[int | None, list[tuple[Announcement, knowledge.Verdict]]] = {}
+        for a in found:
+            if a.product == "windows" and h.key in skip:
+                continue
+            for entry in k.for_product(a.product):
+                if entry.kind != kind:
+                    continue
+                v = knowledge.judge(k, entry, a.text, a.model, ctx.today)
+                if a.at_least and v.applies is True:
+                    v = knowledge.Verdict(entry, None, f"{a.text} is only a lower bound (nmap "
+                                          "reports 4.6.2 for every later Samba without SMB1)")
+                if v.applies is True:
+                    by_port.setdefault(a.port, []).append((a, v))
+                elif v.applies is None and not (a.product == "windows" and v.why.startswith("no ")):
+                    yield NotTested(rule_id, f"{a.where}: '{a.text}' not decidable against "
+                                    f"{entry.id} ({v.why})", h.key)
+        for port, hits in by_port.items():
+            yield _hit(ctx, h, port, hits, k)
+        readable = {a.product for a in found
+                    if knowledge.versions.parse(k.products[a.product].scheme, a.text)}
+        if why := unread(ctx, h, readable):
+            yield NotTested(rule_id, why, h.key)
+
+
+def _hit(ctx: Context, h: Host, port: int | None, hits: list, k: knowledge.Knowledge) -> Hit:
+    a = hits[0][0]
+    ev = [f"{a.where}: announced '{a.text}'"]
+    for _, v in hits:
+        e = v.entry
+        if e.kind == "eol":
+            ev.append(f"matches {e.id}: {e.title}" + (f" (since {e.since.isoformat()})" if e.since else "")
+                      + f"; source: {e.source}")
+        else:
+            ev.append(f"matches {e.id}: {e.cve} {e.title}; fixed in {e.fixed}; "
+                      f"exploitation: {e.exploitation}; source: {e.source}")
+        if e.update:
+            ev.append(f"update path: {e.update}")
+    ev.append(f"judged against {k.summary()}")
+    reach = exposure(ctx, h, port)
+    if reach:
+        ev.append(reach)
+    ev.append(_who(h))
+    return Hit(h.key, port, tuple(ev), Severity.CRITICAL if reach else None)
+
+
+def _covered_by_outdated_os(ctx: Context) -> set[str]:
+    """Hosts the older outdated-os rule already reports: their Windows is not reported twice."""
+    from scanner.rules.checks import outdated_os
+
+    return {item.host for item in outdated_os(ctx) if isinstance(item, Hit) and item.host}
+
+
+@rule("end-of-life")
+def end_of_life(ctx: Context) -> Out:
+    yield from _judge(ctx, "eol", "end-of-life")
+    # The report's statement of how fresh the facts are: listed with what was not tested,
+    # because anything published after this date is unknown to the scan.
+    k = knowledge.current()
+    yield NotTested("end-of-life", f"{k.summary()}: end-of-life dates and exploited "
+                    "vulnerabilities published later are not known to this scan")
+
+
+@rule("known-exploited-version")
+def known_exploited(ctx: Context) -> Out:
+    yield from _judge(ctx, "exploited", "known-exploited-version")
+
+
+@rule("certificate-expires-soon")
+def certificate_expires_soon(ctx: Context) -> Out:
+    for h, o in ctx.each("tls"):
+        end = _not_after(o.get("not_after", ""))
+        if end is None:
+            continue
+        days = (end - ctx.today).days
+        if 0 <= days <= EXPIRY_WINDOW_DAYS:
+            sev = Severity.HIGH if h.role is Role.KONNEKTOR else None
+            yield Hit(h.key, _int(o.get("port")) or 443,
+                      (f"tcp/{o.get('port')}: certificate '{o.get('subject', '')}' ends "
+                       f"{o.get('not_after')} (in {days} days)",
+                       f"issuer: {o.get('issuer', '') or 'unknown'}", _who(h)), sev)
+
+
+def _not_after(text: str) -> date | None:
+    try:
+        return datetime.fromtimestamp(ssl.cert_time_to_seconds(text), timezone.utc).date()
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def _int(v: str | None) -> int | None:
+    try:
+        return int(v) if v else None
+    except ValueError:
+        return None
