@@ -26,14 +26,15 @@ MARK = "4711zz"  # in malformed numbers only: must never reach a finding
 
 # What the rules read, by kind (test_the_generator_covers_every_key_the_rules_read keeps it whole).
 READ = {
-    "smb": ("port", "smb1", "dialect"),
+    "smb": ("port", "smb1", "dialect", "os_version"),
     "banner": ("port", "protocol", "text", "anonymous"),
     "rdp": ("port", "nla", "security"),
     "snmp": ("community", "sys_descr", "sys_name"),
     "http": ("port", "tls", "login_form", "auth", "title", "status", "server"),
-    "tls": ("port", "legacy_versions", "version", "expired", "subject", "not_after", "self_signed"),
+    "tls": ("port", "legacy_versions", "version", "expired", "subject", "not_after", "self_signed",
+            "issuer"),
     "connector-sds": ("port", "tls", "tls_mandatory", "client_aut_mandatory", "plain_endpoints",
-                      "tls_endpoints"),
+                      "tls_endpoints", "product_name", "fw_version"),
     "sicct": ("name", "tls", "tcp_port"),
     "smtp": ("port", "greeting", "starttls"),
     "pop3": ("port", "greeting", "stls"),
@@ -47,6 +48,7 @@ READ = {
     "tr064-myfritz": ("enabled", "dyndns", "port"),
     "tr064-storage": ("ftp_wan",),
     "dhcp-server": ("message", "offered"),
+    "tr064-device": ("port", "firmware", "manufacturer", "model"),
 }
 KINDS = (*READ, "unknown-kind", "", "TLS")
 ALL_KEYS = sorted({k for keys in READ.values() for k in keys} | {k for _, k in TYPED})

@@ -45,22 +45,22 @@ def announcements(ctx: Context, h: Host) -> list[Announcement]:
     out: list[Announcement] = []
     for o in ctx.observations(h, "tr064-device"):
         if o.get("firmware") and ("AVM" in o.get("manufacturer", "") or "FRITZ" in o.get("model", "")):
-            out.append(Announcement(h, "fritzos", o["firmware"], _int(o.get("port")),
+            out.append(Announcement(h, "fritzos", (o.get("firmware") or ""), o.number("port"),
                                     f"TR-064 description (tcp/{o.get('port')}) of {o.get('model')}",
                                     o.get("model", "")))
     for o in ctx.observations(h, "smb"):
         if o.get("os_version"):
-            out.append(Announcement(h, "windows", o["os_version"], _int(o.get("port")),
+            out.append(Announcement(h, "windows", (o.get("os_version") or ""), o.number("port"),
                                     f"SMB NTLMSSP challenge (tcp/{o.get('port')})"))
     for o in ctx.observations(h, "http"):
         if re.match(r"Microsoft-IIS/", o.get("server", "")):
-            out.append(Announcement(h, "iis", o["server"], _int(o.get("port")),
+            out.append(Announcement(h, "iis", (o.get("server") or ""), o.number("port"),
                                     f"HTTP Server header (tcp/{o.get('port')})"))
     ssh_ports = set()
     for o in ctx.observations(h, "banner"):
         if o.get("protocol") == "ssh" and "OpenSSH_" in o.get("text", ""):
-            ssh_ports.add(_int(o.get("port")))
-            out.append(Announcement(h, "openssh", o["text"], _int(o.get("port")),
+            ssh_ports.add(o.number("port"))
+            out.append(Announcement(h, "openssh", (o.get("text") or ""), o.number("port"),
                                     f"SSH banner (tcp/{o.get('port')})"))
     for s in h.services:
         if s.product == "OpenSSH" and s.version and s.port not in ssh_ports:
@@ -103,16 +103,16 @@ def unread(ctx: Context, h: Host, announced: set[str]) -> str | None:
 def exposure(ctx: Context, h: Host, port: int | None) -> str | None:
     """Why this service counts as reachable from the Internet, or None."""
     for o in ctx.observations(h, "inbound"):
-        if port is None or _int(o.get("port")) == port:
+        if port is None or o.number("port") == port:
             return f"reachable from the Internet: {o.get('detail', '')}"
     for r in ctx.scan.hosts:
         for o in ctx.observations(r, "tr064-port-share"):
             if o.get("enabled") == "yes" and o.get("internal_client") == h.ip \
-                    and (port is None or _int(o.get("internal_port")) == port):
+                    and (port is None or o.number("internal_port") == port):
                 return (f"the router forwards {o.get('protocol', 'TCP')} {o.get('external_port')} "
                         f"to it (port share '{o.get('description', '')}')")
         for o in ctx.observations(r, "upnp-mapping"):
-            if o.get("internal_client") == h.ip and (port is None or _int(o.get("internal_port")) == port):
+            if o.get("internal_client") == h.ip and (port is None or o.number("internal_port") == port):
                 return f"UPnP mapping {o.get('external_port')} -> {h.ip}:{o.get('internal_port')}"
     if any(o.get("enabled") == "yes" for kind in ("tr064-remote-access", "tr064-myfritz")
            for o in ctx.observations(h, kind)):
@@ -201,7 +201,7 @@ def certificate_expires_soon(ctx: Context) -> Out:
         days = (end - ctx.today).days
         if 0 <= days <= EXPIRY_WINDOW_DAYS:
             sev = Severity.HIGH if h.role is Role.KONNEKTOR else None
-            yield Hit(h.key, _int(o.get("port")) or 443,
+            yield Hit(h.key, o.number("port") or 443,
                       (f"tcp/{o.get('port')}: certificate '{o.get('subject', '')}' ends "
                        f"{o.get('not_after')} (in {days} days)",
                        f"issuer: {o.get('issuer', '') or 'unknown'}", _who(h)), sev)
@@ -214,8 +214,3 @@ def _not_after(text: str) -> date | None:
         return None
 
 
-def _int(v: str | None) -> int | None:
-    try:
-        return int(v) if v else None
-    except ValueError:
-        return None
