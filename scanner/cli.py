@@ -417,16 +417,13 @@ def cmd_oui(args: argparse.Namespace) -> int:
 
 def cmd_baseline(args: argparse.Namespace) -> int:
     from scanner.baseline import draft_site
-    from scanner.jsonio import loads
+    from scanner.jsonio import load_file
     from scanner.site import load_site
 
-    try:
-        text = args.scan.read_text(encoding="utf-8")
-    except (FileNotFoundError, UnicodeDecodeError) as e:
-        raise UsageError(f"{args.scan}: {e}") from None
+    scan = load_file(args.scan)
     if args.output.exists():
         raise UsageError(f"{args.output} exists: baseline never overwrites a site file")
-    write_private(args.output, draft_site(loads(text, str(args.scan)), args.name, args.size))
+    write_private(args.output, draft_site(scan, args.name, args.size))
     load_site(args.output)  # the draft must itself be a valid site file
     print(f"Draft site file written to {args.output}: review every device before using it "
           "with --site.")
