@@ -228,11 +228,14 @@ def cmd_scan(args: argparse.Namespace) -> int:
     plan = make_plan(args.targets, interface=args.interface, profile=Profile(args.profile),
                      allow_public=args.allow_public, allow_large=args.allow_large,
                      arp_rounds=1 + args.arp_retries)
+    from scanner.policy import load_policy
+
+    policy = load_policy().with_overrides(site.policy) if site else None
     if args.plan:
-        print("\n".join(plan.describe()))
+        print("\n".join(plan.describe(policy)))
         return EXIT_OK
     if plan.detected and not args.yes:
-        _confirm(plan.describe())
+        _confirm(plan.describe(policy))
     require_root()
     from scanner.observer import NullObserver
     from scanner.pipeline import ScanOptions
