@@ -155,8 +155,11 @@ def load_policy(path: Path = POLICY_FILE) -> Policy:
     if unknown:
         raise fail(f"unknown section {unknown[0]!r} (known: global, default, role, prescan)")
     glob = _table(doc, "global", fail, required=True)
-    if set(glob) != {"max_pps"}:
-        raise fail("[global] must hold max_pps and nothing else", "global")
+    extra = sorted(set(glob) - {"max_pps"})
+    if extra:
+        raise fail(f"global: unknown key {extra[0]!r} (known: max_pps)", "global", extra[0])
+    if "max_pps" not in glob:
+        raise fail("[global] needs max_pps", "global")
     max_pps = glob["max_pps"]
     if isinstance(max_pps, bool) or not isinstance(max_pps, (int, float)) \
             or not math.isfinite(max_pps) or not MIN_HOST_PPS <= max_pps <= MAX_GLOBAL_PPS:
