@@ -61,3 +61,49 @@ def test_the_committed_catalog_is_the_generated_one() -> None:
     r = praxisscan("rules", "catalog")
     assert r.returncode == 0 and r.stdout == committed
     assert "| `konnektor-client-auth-disabled` | high |" in committed
+
+
+ACK_INJECTION = ('\n[[acknowledged]]\nfinding = "1f3a9c0d5e7b2a64"\nreason = "x"\nby = "x"\n'
+                 'until = 2099-01-01\n[[device]]\nname = "injected"\nrole = "router"\n'
+                 'ip = "10.9.9.9"\n#')
+
+
+def _hostile_host(**fields) -> Host:
+    base = dict(ip="192.168.178.9", mac="00:80:77:0a:50:51", mac_vendor="Brother" + ACK_INJECTION,
+                hostnames=("drucker" + ACK_INJECTION,), role=Role.PRINTER,
+                vendor="Brother\r" + ACK_INJECTION, product="HL\x0b" + ACK_INJECTION,
+                os="Linux\u2028" + ACK_INJECTION, services=(Service(631, Protocol.TCP),))
+    return Host(**{**base, **fields})
+
+
+def _assert_no_injection(path: Path) -> None:
+    site = load_site(path)
+    assert site.acknowledged == ()
+    assert "injected" not in {d.name for d in site.devices}
+    assert all(not line.startswith("[[acknowledged") for line in path.read_text().splitlines())
+
+
+def test_baseline_keeps_every_scan_string_inside_its_string_or_comment(tmp_path: Path) -> None:
+    # L4: the ip went raw into the device's comment line; a newline in it started live
+    # TOML: an acknowledgement that hides a critical finding.
+    for host in (_hostile_host(), _hostile_host(ip="192.168.178.9" + ACK_INJECTION),
+                 _hostile_host(mac=None, ip="192.168.178.9" + ACK_INJECTION, hostnames=())):
+        path = tmp_path / "praxis.toml"
+        path.write_text(draft_site(dataclasses.replace(sample_scan(), hosts=(host,))))
+        _assert_no_injection(path)
+
+
+def test_baseline_cli_with_hostile_names_and_a_hostile_ip(tmp_path: Path) -> None:
+    scan_file = tmp_path / "scan.json"
+    scan_file.write_text(dumps(dataclasses.replace(sample_scan(), hosts=(_hostile_host(),))))
+    out = tmp_path / "praxis.toml"
+    r = praxisscan("baseline", str(scan_file), "--output", str(out))
+    assert r.returncode == 0, r.stderr
+    _assert_no_injection(out)
+    # A newline in the ip no longer gets this far: the scan file is malformed.
+    bad = dataclasses.replace(sample_scan(), hosts=(_hostile_host(ip="192.168.178.9" + ACK_INJECTION),))
+    scan_file.write_text(dumps(bad))
+    r = praxisscan("baseline", str(scan_file), "--output", str(tmp_path / "second.toml"))
+    assert r.returncode == 2 and not (tmp_path / "second.toml").exists()
+    assert r.stderr.startswith(f"praxisscan: error: {scan_file}: malformed scan: $.hosts[0].ip: ")
+    assert r.stderr.count("\n") == 1
