@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import tomllib
 from pathlib import Path
 
 from scanner.baseline import draft_site
@@ -76,21 +77,28 @@ def _hostile_host(**fields) -> Host:
     return Host(**{**base, **fields})
 
 
-def _assert_no_injection(path: Path) -> None:
-    site = load_site(path)
-    assert site.acknowledged == ()
-    assert "injected" not in {d.name for d in site.devices}
-    assert all(not line.startswith("[[acknowledged") for line in path.read_text().splitlines())
+def _assert_no_injection(path: Path, loads: bool = True) -> None:
+    # The TOML structure itself: no acknowledgement, no extra device, whatever the values.
+    doc = tomllib.loads(path.read_text())
+    assert "acknowledged" not in doc
+    assert "injected" not in {d.get("name") for d in doc.get("device", [])}
+    assert "10.9.9.9" not in {d.get("ip") for d in doc.get("device", [])}
+    if loads:
+        site = load_site(path)
+        assert site.acknowledged == () and "injected" not in {d.name for d in site.devices}
 
 
 def test_baseline_keeps_every_scan_string_inside_its_string_or_comment(tmp_path: Path) -> None:
     # L4: the ip went raw into the device's comment line; a newline in it started live
     # TOML: an acknowledgement that hides a critical finding.
-    for host in (_hostile_host(), _hostile_host(ip="192.168.178.9" + ACK_INJECTION),
-                 _hostile_host(mac=None, ip="192.168.178.9" + ACK_INJECTION, hostnames=())):
+    # (an ip like this cannot come from a scan file any more: see the CLI test below; when
+    # it becomes the device's ip value, the draft is refused by load_site, never obeyed)
+    for host, loads in ((_hostile_host(), True),
+                        (_hostile_host(ip="192.168.178.9" + ACK_INJECTION), True),
+                        (_hostile_host(mac=None, ip="192.168.178.9" + ACK_INJECTION), False)):
         path = tmp_path / "praxis.toml"
         path.write_text(draft_site(dataclasses.replace(sample_scan(), hosts=(host,))))
-        _assert_no_injection(path)
+        _assert_no_injection(path, loads)
 
 
 def test_baseline_cli_with_hostile_names_and_a_hostile_ip(tmp_path: Path) -> None:
