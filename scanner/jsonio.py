@@ -64,6 +64,7 @@ def dumps(scan: Scan) -> str:
 
 def loads(text: str, origin: str = "<scan>") -> Scan:
     """A scan from its JSON text; anything but a well-formed scan is one ``ScanFileError``."""
+    text = text.removeprefix("\ufeff")  # a byte order mark from a Windows editor
     if len(text) > MAX_SCAN_BYTES:
         raise _malformed(origin, "$", f"larger than {MAX_SCAN_BYTES // 2**20} MiB")
     try:

@@ -165,6 +165,7 @@ def test_an_oversized_document_is_refused_before_parsing() -> None:
 def test_every_valid_scan_still_loads() -> None:
     scan = sample_scan()
     assert loads(dumps(scan)) == scan
+    assert loads("\ufeff" + dumps(scan)) == scan  # saved by a Windows editor
     doc = copy.deepcopy(_doc())
     doc["wlans"] = None
     assert loads(json.dumps(doc)).wlans is None
