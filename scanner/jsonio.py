@@ -1,7 +1,11 @@
 """JSON form of a scan: the contract that scripts and later tools rely on.
 
 The layout is described by ``scanner/schema/scan.schema.json``; ``schema_version`` changes
-whenever a field changes meaning or disappears. Reading is strict about the version.
+whenever a field changes meaning or disappears. Reading is strict: the version, then the
+whole document against the schema (types, ranges, enumerations, addresses, timestamps; see
+scanner/schema/check.py), before anything is built. A scan file is as hostile as the network
+it describes: every refusal is one ``ScanFileError`` naming the JSON path, never a crash in
+a rule or a report later. Writing never emits NaN or Infinity.
 """
 
 from __future__ import annotations
