@@ -21,6 +21,12 @@ def _s(value: str) -> str:
     return json.dumps(clean(value, 80), ensure_ascii=False)
 
 
+def _comment(text: str) -> str:
+    # Every piece of scan text in a comment is cleaned one by one, and the line again as a
+    # whole: a newline or control character here would start a live TOML line.
+    return "# " + clean(text, 400)
+
+
 def draft_site(scan: Scan, name: str = "Praxis", size: str = "praxis") -> str:
     out = [
         f"# Entwurf aus dem Scan vom {scan.started_at:%Y-%m-%d %H:%M} UTC: bitte jedes Gerät prüfen.",
@@ -37,8 +43,8 @@ def draft_site(scan: Scan, name: str = "Praxis", size: str = "praxis") -> str:
 def _device(h: Host) -> list[str]:
     c = h.classification
     why = f"{c.confidence:.0%}, " + ", ".join(r.rule for r in c.reasons[:6]) if c else "no evidence"
-    head = f"# {h.ip} {clean(h.hostnames[0], 40) if h.hostnames else ''}: {h.role.value}" \
-           f" {device_line(h.vendor, h.product, h.os)} ({clean(why, 120)})"
+    head = _comment(f"{clean(h.ip, 40)} {clean(h.hostnames[0], 40) if h.hostnames else ''}: "
+                    f"{h.role.value} {device_line(h.vendor, h.product, h.os)} ({clean(why, 120)})")
     label = h.hostnames[0] if h.hostnames else f"{h.role.value} {h.ip}"
     ident = f"mac = {_s(h.mac)}" if h.mac and not h.mac_randomized else f"ip = {_s(h.ip)}"
     services = ", ".join(_s(f"{s.protocol.value}/{s.port}") for s in h.services)

@@ -17,7 +17,7 @@ from typing import NoReturn
 
 from scanner import __version__, cli_knowledge
 from scanner.cli_output import (EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, crash_log, emit,
-                                exit_for, fritzbox_login, output_file, read_text,
+                                exit_for, fritzbox_login, output_file,
                                 store_in_history, write_private)
 from scanner.cli_watch import cmd_schedule, cmd_watch, cmd_wlan, notify_arguments
 from scanner.errors import PraxisscanError, Terminated, UsageError
@@ -270,11 +270,14 @@ def cmd_scan(args: argparse.Namespace) -> int:
     plan = make_plan(args.targets, interface=args.interface, profile=Profile(args.profile),
                      allow_public=args.allow_public, allow_large=args.allow_large,
                      arp_rounds=1 + args.arp_retries)
+    from scanner.policy import load_policy
+
+    policy = load_policy().with_overrides(site.policy) if site else None
     if args.plan:
-        print("\n".join(plan.describe()))
+        print("\n".join(plan.describe(policy)))
         return EXIT_OK
     if plan.detected and not args.yes:
-        _confirm(plan.describe())
+        _confirm(plan.describe(policy))
     require_root()
     from scanner.observer import NullObserver
     from scanner.pipeline import ScanOptions
@@ -376,7 +379,7 @@ def cmd_lab(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from scanner.jsonio import loads
+    from scanner.jsonio import load_file
     from scanner.lab.demo import run_demo
     from scanner.lab.lab import LAB_SITE_FILE
     from scanner.render import Format, render
@@ -389,7 +392,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         raise UsageError(f"--output-dir {out}: {e.strerror or e}") from None
     json_path = run_demo(_lab(), out / "scan.json", args.keep_lab,
                          progress=lambda msg: print(msg, file=sys.stderr))
-    scan = loads(read_text(json_path), str(json_path))
+    scan = load_file(json_path)
     html_path = out / "report.html"
     write_private(html_path, render(scan, Format.HTML, args.lang, site=load_site(LAB_SITE_FILE)))
     sys.stdout.write(render(scan, Format.TERMINAL, args.lang, color=sys.stdout.isatty()))
@@ -452,15 +455,15 @@ def cmd_oui(args: argparse.Namespace) -> int:
 
 def cmd_baseline(args: argparse.Namespace) -> int:
     from scanner.baseline import draft_site
-    from scanner.jsonio import loads
+    from scanner.jsonio import load_file
     from scanner.site import load_site
 
-    text = read_text(args.scan)
     if args.output is None:
         raise UsageError("baseline writes a site file: name it with --output FILE")
+    scan = load_file(args.scan)
     if args.output.exists():
         raise UsageError(f"{args.output} exists: baseline never overwrites a site file")
-    write_private(args.output, draft_site(loads(text, str(args.scan)), args.name, args.size))
+    write_private(args.output, draft_site(scan, args.name, args.size))
     load_site(args.output)  # the draft must itself be a valid site file
     print(f"Draft site file written to {args.output}: review every device before using it "
           "with --site.")
@@ -476,7 +479,7 @@ def cmd_rules(args: argparse.Namespace) -> int:
 
 def cmd_external(args: argparse.Namespace) -> int:
     from scanner import external
-    from scanner.jsonio import loads
+    from scanner.jsonio import load_file
     from scanner.pipeline import apply_rules, require_root
     from scanner.render import Format, render
     from scanner.site import load_site
@@ -486,7 +489,7 @@ def cmd_external(args: argparse.Namespace) -> int:
         print("\n".join(external.describe(address)))
         return EXIT_OK
     site = load_site(args.site) if args.site else None
-    inside = loads(read_text(args.inside), str(args.inside)) if args.inside else None
+    inside = load_file(args.inside) if args.inside else None
     require_root()
     reached = external.check(address, inside, args.interface)
     scan = apply_rules(external.merge(address, inside, reached), site)
@@ -496,11 +499,11 @@ def cmd_external(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from scanner.jsonio import loads
+    from scanner.jsonio import load_file
     from scanner.render import Format, render
     from scanner.site import load_site
 
-    scan = loads(read_text(args.scan), str(args.scan))
+    scan = load_file(args.scan)
     site = load_site(args.site) if args.site else None
     if site:
         from scanner.pipeline import apply_rules
@@ -543,11 +546,11 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def _load_scan(ref: str):  # noqa: ANN202
     from scanner.history import History
-    from scanner.jsonio import loads
+    from scanner.jsonio import load_file
 
     if ref.isascii() and ref.isdigit() and not Path(ref).exists():
         return History.reader().get(int(ref))
-    return loads(read_text(Path(ref)), ref)
+    return load_file(Path(ref))
 
 
 def cmd_diff(args: argparse.Namespace) -> int:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import stat
 import sys
 import tempfile
 from pathlib import Path
@@ -102,27 +101,16 @@ def fritzbox_login(args: argparse.Namespace) -> tuple[str, str] | None:
     return (args.fritzbox_user, password)
 
 
-MAX_INPUT_BYTES = 256 * 1024 * 1024  # a 1,000-host scan is a few MB
+MAX_INPUT_BYTES = 256 * 1024 * 1024
 
 
 def read_text(path: Path, limit: int = MAX_INPUT_BYTES) -> str:
-    """A file the operator named, as text: regular files only (a FIFO would hang, /dev/zero
-    would fill the memory), at most ``limit`` bytes."""
-    try:
-        with open(path, "rb", opener=_open_nonblocking) as f:
-            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
-                raise UsageError(f"{path}: not a regular file")
-            data = f.read(limit + 1)
-    except OSError as e:
-        raise UsageError(f"{path}: {e.strerror or e}") from None
-    if len(data) > limit:
-        raise UsageError(f"{path}: larger than {limit // (1024 * 1024)} MiB")
-    return data.decode("utf-8", "surrogateescape")
+    """A text file the operator named (tool output): regular files only (a FIFO would
+    hang, /dev/zero would fill the memory), at most ``limit`` bytes; bytes that are not
+    UTF-8 are kept (surrogateescape). Scan files go through jsonio.load_file instead."""
+    from scanner.inputfile import read_limited
 
-
-def _open_nonblocking(path: str, flags: int) -> int:
-    # O_NONBLOCK: opening a FIFO without a writer must not hang before the type check.
-    return os.open(path, flags | os.O_NONBLOCK)
+    return read_limited(path, limit, UsageError, undecodable="surrogateescape")
 
 
 def crash_log(error: BaseException, argv: list[str]) -> Path | None:

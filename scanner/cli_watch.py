@@ -27,7 +27,7 @@ def notify_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_wlan(args: argparse.Namespace) -> int:
-    from scanner.jsonio import loads
+    from scanner.jsonio import load_file
     from scanner.pipeline import apply_rules
     from scanner.render import Format, render
     from scanner.site import load_site
@@ -48,7 +48,7 @@ def cmd_wlan(args: argparse.Namespace) -> int:
     if args.capture and result.skipped_frames:
         print(f"praxisscan: {result.skipped_frames} unreadable frame(s) in {args.capture} skipped",
               file=sys.stderr)
-    scan = audit.as_scan(result, loads(read_text(args.into), str(args.into)) if args.into else None)
+    scan = audit.as_scan(result, load_file(args.into) if args.into else None)
     scan = apply_rules(scan, site)
     if not args.into:  # a WLAN-only audit: the host rules' gaps are not news here
         from scanner.rules.checks import WLAN_RULES

@@ -1,16 +1,23 @@
 """JSON form of a scan: the contract that scripts and later tools rely on.
 
 The layout is described by ``scanner/schema/scan.schema.json``; ``schema_version`` changes
-whenever a field changes meaning or disappears. Reading is strict about the version.
+whenever a field changes meaning or disappears. Reading is strict: the version, then the
+whole document against the schema (types, ranges, enumerations, addresses, timestamps; see
+scanner/schema/check.py), before anything is built. A scan file is as hostile as the network
+it describes: every refusal is one ``ScanFileError`` naming the JSON path, never a crash in
+a rule or a report later. Writing never emits NaN or Infinity.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from datetime import datetime
-from typing import Any
+from pathlib import Path
+from typing import Any, Callable, TypeVar
 
 from scanner.errors import ScanFileError
+from scanner.inputfile import read_limited
 from scanner.model import (
     SCHEMA_VERSION,
     Classification,
@@ -30,6 +37,11 @@ from scanner.model import (
     WlanNetwork,
     WlanSecurity,
 )
+from scanner.schema.check import Invalid as _Invalid, check, show
+
+# A scan of a /22 with every host busy is a few MiB; far more is not a scan.
+MAX_SCAN_BYTES = 64 * 2**20
+T = TypeVar("T")
 
 
 def scan_to_dict(scan: Scan) -> dict[str, Any]:
@@ -50,45 +62,109 @@ def scan_to_dict(scan: Scan) -> dict[str, Any]:
 
 
 def dumps(scan: Scan) -> str:
-    return json.dumps(scan_to_dict(scan), ensure_ascii=False, indent=2) + "\n"
+    # allow_nan=False: NaN and Infinity are not JSON; a scan that holds one is a bug to see.
+    return json.dumps(scan_to_dict(scan), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
 
 
 def loads(text: str, origin: str = "<scan>") -> Scan:
+    """A scan from its JSON text; anything but a well-formed scan is one ``ScanFileError``."""
+    text = text.removeprefix("\ufeff")  # a byte order mark from a Windows editor
+    if len(text) > MAX_SCAN_BYTES:
+        raise _malformed(origin, "$", f"larger than {MAX_SCAN_BYTES // 2**20} MiB")
     try:
-        doc = json.loads(text)
+        doc = json.loads(text, parse_constant=_no_constant, parse_float=_finite_float,
+                         parse_int=_bounded_int)
     except json.JSONDecodeError as e:
         raise ScanFileError(f"{origin}: not JSON ({e.msg} at line {e.lineno})") from None
+    except _Invalid as e:
+        raise _malformed(origin, e.path, e.what) from None
+    except RecursionError:
+        raise _malformed(origin, "$", "nested too deeply") from None
     return scan_from_dict(doc, origin)
+
+
+def load_file(path: Path) -> Scan:
+    """A scan file: a regular file of at most ``MAX_SCAN_BYTES``, read without following
+    a FIFO or a device into a hang."""
+    return loads(read_limited(path, MAX_SCAN_BYTES, ScanFileError), str(path))
 
 
 def scan_from_dict(doc: Any, origin: str = "<scan>") -> Scan:
     if not isinstance(doc, dict):
         raise ScanFileError(f"{origin}: not a praxisscan scan (expected a JSON object)")
     version = doc.get("schema_version")
-    if version != SCHEMA_VERSION:
+    if type(version) is not int or version != SCHEMA_VERSION:
         raise ScanFileError(
-            f"{origin}: schema_version {version!r} is not supported (this praxisscan reads "
-            f"{SCHEMA_VERSION})"
+            f"{origin}: schema_version {show(version)} is not supported (this praxisscan "
+            f"reads {SCHEMA_VERSION})"
         )
     try:
-        return Scan(
-            schema_version=version,
-            tool_version=doc.get("tool", {}).get("version", ""),
-            complete=bool(doc["complete"]),
-            started_at=datetime.fromisoformat(doc["started_at"]),
-            finished_at=datetime.fromisoformat(doc["finished_at"]),
-            scope=_scope_from_dict(doc["scope"]),
-            hosts=tuple(_host_from_dict(h) for h in doc["hosts"]),
-            findings=tuple(_finding_from_dict(f) for f in doc["findings"]),
-            not_tested=tuple(
-                NotTested(check=n["check"], reason=n["reason"], host=n.get("host"))
-                for n in doc["not_tested"]
-            ),
-            wlans=None if doc.get("wlans") is None else tuple(
-                _wlan_from_dict(w) for w in doc["wlans"]),
-        )
-    except (KeyError, TypeError, ValueError) as e:
-        raise ScanFileError(f"{origin}: malformed scan ({type(e).__name__}: {e})") from None
+        check(doc)
+        return _scan(doc)
+    except _Invalid as e:
+        raise _malformed(origin, e.path, e.what) from None
+    except (KeyError, TypeError, ValueError, RecursionError) as e:
+        # The schema check should leave nothing for the model to refuse; if the model still
+        # does (an observation's typed value, say), it is the same kind of error.
+        raise _malformed(origin, "$", _reason(e)) from None
+
+
+def _scan(doc: dict[str, Any]) -> Scan:
+    return Scan(
+        schema_version=doc["schema_version"],
+        tool_version=doc.get("tool", {}).get("version", ""),
+        complete=doc["complete"],
+        started_at=datetime.fromisoformat(doc["started_at"]),
+        finished_at=datetime.fromisoformat(doc["finished_at"]),
+        scope=_at("$.scope", _scope_from_dict, doc["scope"]),
+        hosts=_each("$.hosts", _host_from_dict, doc["hosts"]),
+        findings=_each("$.findings", _finding_from_dict, doc["findings"]),
+        not_tested=_each("$.not_tested", _not_tested_from_dict, doc["not_tested"]),
+        wlans=None if doc.get("wlans") is None else _each("$.wlans", _wlan_from_dict,
+                                                          doc["wlans"]),
+    )
+
+
+def _malformed(origin: str, path: str, what: str) -> ScanFileError:
+    return ScanFileError(f"{origin}: malformed scan: {path}: {what}")
+
+
+def _reason(e: BaseException) -> str:
+    return f"{type(e).__name__}: {show(str(e), 160)[1:-1]}"
+
+
+def _at(path: str, build: Callable[[Any], T], value: Any) -> T:
+    try:
+        return build(value)
+    except _Invalid as e:  # from a nested _each: its path is relative to this value
+        raise _Invalid(e.path if e.path.startswith("$") else f"{path}.{e.path}", e.what) from None
+    except (KeyError, TypeError, ValueError, RecursionError) as e:
+        raise _Invalid(path, _reason(e)) from None
+
+
+def _each(path: str, build: Callable[[Any], T], items: list[Any]) -> tuple[T, ...]:
+    return tuple(_at(f"{path}[{i}]", build, item) for i, item in enumerate(items))
+
+
+def _no_constant(name: str) -> Any:
+    raise _Invalid("$", f"{name} is not a number JSON allows")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _Invalid("$", f"the number {text[:40]} is out of range")
+    return value
+
+
+def _bounded_int(text: str) -> int:
+    if len(text) > 40:
+        raise _Invalid("$", f"a number of {len(text)} digits")
+    return int(text)
+
+
+def _not_tested_from_dict(n: dict[str, Any]) -> NotTested:
+    return NotTested(check=n["check"], reason=n["reason"], host=n.get("host"))
 
 
 def _scope_to_dict(s: Scope) -> dict[str, Any]:
@@ -204,16 +280,17 @@ def _host_from_dict(d: dict[str, Any]) -> Host:
             )
             for s in d.get("services", ())
         ),
-        observations=tuple(
-            Observation(
-                source=Source(o["source"]),
-                kind=o["kind"],
-                seen_at=datetime.fromisoformat(o["seen_at"]),
-                data=tuple((str(k), str(v)) for k, v in o.get("data", {}).items()),
-            )
-            for o in d.get("observations", ())
-        ),
+        observations=_each("observations", _observation_from_dict, d.get("observations", [])),
         classification=_classification_from_dict(d.get("classification")),
+    )
+
+
+def _observation_from_dict(o: dict[str, Any]) -> Observation:
+    return Observation(
+        source=Source(o["source"]),
+        kind=o["kind"],
+        seen_at=datetime.fromisoformat(o["seen_at"]),
+        data=tuple((str(k), str(v)) for k, v in o.get("data", {}).items()),
     )
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from scanner import netinfo
 from scanner.errors import TargetError
 from scanner.model import Scope
-from scanner.policy import load_policy
+from scanner.policy import Policy, load_policy
 from scanner.ports import NEVER_PROBED, Profile, port_spec, tcp_ports, udp_ports
 from scanner.scope import ScopeGuard, guard, host_addresses, parse_target
 
@@ -60,8 +60,9 @@ class Plan:
         """What may be contacted besides the targets themselves (addresses the network names)."""
         return ScopeGuard(self.networks, self.allow_public)
 
-    def describe(self) -> list[str]:
-        """Plain lines: what will be sent, to whom, how fast."""
+    def describe(self, policy: Policy | None = None) -> list[str]:
+        """Plain lines: what will be sent, to whom, how fast (``policy``: with the site
+        file's overrides applied, as the scan will use it)."""
         lines = [
             f"Scope: {', '.join(str(n) for n in self.networks)}"
             + (" (detected from the interfaces)" if self.detected else ""),
@@ -82,7 +83,7 @@ class Plan:
         lines.append("mDNS service enumeration and SSDP M-SEARCH (multicast, once); listening "
                      "for DHCP, mDNS, SSDP, NetBIOS, LLMNR and SICCT during the scan")
         lines.append("Per host, by the role guessed from MAC vendor and open ports:")
-        lines.extend(load_policy().describe())
+        lines.extend((policy or load_policy()).describe())
         lines.append("Probes are read-only: banners, one HTTP GET (/ and /connector.sds), TLS "
                      "handshakes, one SMB negotiate, SNMP GET (community public), SICCT and "
                      "NetBIOS name queries, DICOM C-ECHO, UPnP description")

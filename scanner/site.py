@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import ipaddress
 import re
-import tomllib
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from scanner.errors import UsageError
 from scanner.model import Host, Role
 from scanner.oui import normalize_mac
+from scanner.policy import load_policy, role_values_problem
+from scanner.ports import Profile
+from scanner.tomlfile import line_of, load_toml
 
 ZONES = ("praxis", "medical", "ti", "guest", "server")
 SIZES = {  # KBV/KZBV IT-Sicherheitsrichtlinie: which Anlagen apply (domain.md ยง1.1)
@@ -24,6 +26,7 @@ SIZES = {  # KBV/KZBV IT-Sicherheitsrichtlinie: which Anlagen apply (domain.md ย
     "mittlere-praxis": ("Anlage 1", "Anlage 2"),
     "grosspraxis": ("Anlage 1", "Anlage 2", "Anlage 3"),
 }
+MAX_SITE_BYTES = 2**20  # a large practice's file is a few KiB
 SECURITY = ("open", "wep", "wpa", "owe", "wpa2", "wpa3")
 
 
@@ -106,60 +109,46 @@ _KEYS = {
     "wlan": {"ssid", "zone", "min_security", "bssids", "vendors"},
     "acknowledged": {"finding", "reason", "by", "until"},
 }
-_SERVICE = re.compile(r"^(tcp|udp)/\d{1,5}$")
+_SERVICE = re.compile(r"^(tcp|udp)/\d{1,5}\Z")
+_MAC = re.compile(r"^[0-9a-fA-F]{2}([:-][0-9a-fA-F]{2}){5}\Z")
 
 
 def load_site(path: Path) -> Site:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SiteError(f"{path}: no such site file") from None
-    except UnicodeDecodeError:
-        raise SiteError(f"{path}: not UTF-8 text") from None
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise SiteError(f"{path.name}: {e}") from None
-    return _Parser(path.name, text).site(doc)
+    doc, lines = load_toml(path, MAX_SITE_BYTES, SiteError, "site file")
+    return _Parser(path.name, lines).site(doc)
+
+
+def _one_line(value: Any, limit: int = 60) -> str:
+    """A name for an error message: control and bidi characters visible, cut."""
+    text = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in str(value))
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 class _Parser:
-    def __init__(self, fname: str, text: str) -> None:
+    def __init__(self, fname: str, lines: list[str]) -> None:
         self.fname = fname
-        self.lines = text.splitlines()
+        self.lines = lines
 
     def fail(self, message: str, table: str | None = None, index: int = 0,
              key: str | None = None) -> SiteError:
-        return SiteError(f"{self.fname}:{self._line(table, index, key)}: {message}")
-
-    def _line(self, table: str | None, index: int, key: str | None) -> int:
-        """Where to point: the key's line inside the table's index-th occurrence."""
-        if table is None:
-            return 1
-        headers = [i for i, line in enumerate(self.lines)
-                   if re.match(rf"^\s*\[\[?\s*{re.escape(table)}\s*\]\]?\s*(#.*)?$", line)]
-        if not headers:
-            return 1
-        start = headers[min(index, len(headers) - 1)]
-        if key:
-            for i in range(start + 1, len(self.lines)):
-                if re.match(r"^\s*\[", self.lines[i]):
-                    break
-                if re.match(rf"^\s*{re.escape(key)}\s*=", self.lines[i]):
-                    return i + 1
-        return start + 1
+        return SiteError(f"{self.fname}:{line_of(self.lines, table, index, key)}: {message}")
 
     def site(self, doc: dict[str, Any]) -> Site:
         unknown = set(doc) - _TOP
         if unknown:
-            raise self.fail(f"unknown section {sorted(unknown)[0]!r} (known: "
-                            f"{', '.join(sorted(_TOP))})")
+            name = sorted(unknown)[0]
+            raise self.fail(f"unknown section {_one_line(name)!r} (known: "
+                            f"{', '.join(sorted(_TOP))})", name)
         practice = doc.get("practice")
         if not isinstance(practice, dict):
             raise self.fail("missing [practice] with name and size")
         self._keys("practice", 0, practice, "practice")
+        name = practice.get("name", "")
+        if not isinstance(name, str):
+            raise self.fail("practice name must be a string", "practice", 0, "name")
         size = practice.get("size", "praxis")
-        if size not in SIZES:
+        if not isinstance(size, str) or size not in SIZES:
             raise self.fail(f"practice size {size!r} is not one of {', '.join(SIZES)}",
                             "practice", 0, "size")
         networks = tuple(self._network(i, n) for i, n in enumerate(self._list(doc, "network")))
@@ -167,9 +156,8 @@ class _Parser:
         self._no_duplicates(devices)
         wlans = tuple(self._wlan(i, w) for i, w in enumerate(self._list(doc, "wlan")))
         acks = tuple(self._ack(i, a) for i, a in enumerate(self._list(doc, "acknowledged")))
-        policy = doc.get("policy", {})
-        self._policy(policy)
-        return Site(path=self.fname, name=str(practice.get("name", "")), size=size,
+        policy = self._policy(doc.get("policy", {}))
+        return Site(path=self.fname, name=name, size=size,
                     networks=networks, devices=devices, wlans=wlans, acknowledged=acks,
                     policy=policy)
 
@@ -183,81 +171,114 @@ class _Parser:
         unknown = set(d) - _KEYS[table]
         if unknown:
             key = sorted(unknown)[0]
-            raise self.fail(f"{label}: unknown key {key!r} (known: "
+            raise self.fail(f"{label}: unknown key {_one_line(key)!r} (known: "
                             f"{', '.join(sorted(_KEYS[table]))})", table, i, key)
+
+    def _text(self, table: str, i: int, d: dict[str, Any], key: str, label: str,
+              required: bool = False) -> str | None:
+        """A non-empty string value, or None when the key is absent and not required."""
+        if key not in d and not required:
+            return None
+        value = d.get(key)
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(f"{label}: {key} must be a non-empty string", table, i,
+                            key if key in d else None)
+        return value
+
+    def _strings(self, table: str, i: int, d: dict[str, Any], key: str, label: str,
+                 what: str) -> list[str]:
+        """A list of non-empty strings; a bare string is refused, not split into letters."""
+        value = d.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise self.fail(f"{label}: {key} must be a list of {what}", table, i, key)
+        return value
 
     def _network(self, i: int, n: dict[str, Any]) -> Network:
         label = f"network {i + 1}"
         self._keys("network", i, n, label)
+        if not isinstance(n.get("cidr"), str):
+            raise self.fail(f"{label}: cidr must be a string like \"192.168.178.0/24\"",
+                            "network", i, "cidr" if "cidr" in n else None)
         try:
-            cidr = ipaddress.IPv4Network(str(n.get("cidr", "")), strict=False)
+            cidr = ipaddress.IPv4Network(n["cidr"], strict=False)
         except ValueError as e:
-            raise self.fail(f"{label}: cidr: {e}", "network", i, "cidr") from None
+            raise self.fail(f"{label}: cidr: {_one_line(e, 120)}", "network", i, "cidr") from None
         zone = n.get("zone")
-        if zone not in ZONES:
+        if not isinstance(zone, str) or zone not in ZONES:
             raise self.fail(f"{label}: zone {zone!r} is not one of {', '.join(ZONES)}",
                             "network", i, "zone")
         return Network(cidr, zone)
 
     def _device(self, i: int, d: dict[str, Any]) -> Device:
-        label = f"device {i + 1}" + (f" ({d['name']})" if "name" in d else "")
+        named = isinstance(d.get("name"), str) and d["name"].strip()
+        label = f"device {i + 1}" + (f" ({_one_line(d['name'], 40)})" if named else "")
         self._keys("device", i, d, label)
-        if "name" not in d:
-            raise self.fail(f"{label}: needs a name", "device", i)
+        name = self._text("device", i, d, "name", label, required=True)
         if not any(k in d for k in ("mac", "ip", "hostname")):
             raise self.fail(f"{label}: needs mac, ip or hostname to be recognised", "device", i)
-        try:
-            role = Role(d.get("role", "unknown"))
-        except ValueError:
-            raise self.fail(f"{label}: role {d.get('role')!r} is not one of "
-                            f"{', '.join(r.value for r in Role)}", "device", i, "role") from None
+        role = d.get("role", "unknown")
+        if not isinstance(role, str) or role not in {r.value for r in Role}:
+            raise self.fail(f"{label}: role {role!r} is not one of "
+                            f"{', '.join(r.value for r in Role)}", "device", i, "role")
         mac = None
         if "mac" in d:
-            mac = normalize_mac(str(d["mac"]))
+            mac = normalize_mac(d["mac"]) if isinstance(d["mac"], str) else None
             if mac is None:
                 raise self.fail(f"{label}: mac {d['mac']!r} is not a MAC address",
                                 "device", i, "mac")
+        ip = d.get("ip")
         if "ip" in d:
             try:
-                ipaddress.IPv4Address(str(d["ip"]))
+                ipaddress.IPv4Address(ip if isinstance(ip, str) else "-")
             except ValueError:
-                raise self.fail(f"{label}: ip {d['ip']!r} is not an IPv4 address",
+                raise self.fail(f"{label}: ip {ip!r} is not an IPv4 address",
                                 "device", i, "ip") from None
-        services = d.get("services", [])
-        bad = [s for s in services if not isinstance(s, str) or not _SERVICE.match(s)]
+        hostname = self._text("device", i, d, "hostname", label)
+        services = self._strings("device", i, d, "services", label, "strings like 'tcp/445'")
+        bad = [s for s in services if not _SERVICE.match(s) or int(s.split("/")[1]) > 65535]
         if bad:
             raise self.fail(f"{label}: service {bad[0]!r} must look like 'tcp/445'",
                             "device", i, "services")
-        zones = tuple(d.get("zones", ()))
+        zones = self._strings("device", i, d, "zones", label, f"zones ({', '.join(ZONES)})")
         if any(z not in ZONES for z in zones):
             raise self.fail(f"{label}: zones must be among {', '.join(ZONES)}",
                             "device", i, "zones")
-        return Device(name=str(d["name"]), role=role, mac=mac, ip=d.get("ip"),
-                      hostname=d.get("hostname"),
-                      services=frozenset(services) if "services" in d else None, zones=zones)
+        if "note" in d and not isinstance(d["note"], str):
+            raise self.fail(f"{label}: note must be a string", "device", i, "note")
+        return Device(name=name, role=Role(role), mac=mac, ip=ip, hostname=hostname,
+                      services=frozenset(services) if "services" in d else None,
+                      zones=tuple(zones))
 
     def _no_duplicates(self, devices: tuple[Device, ...]) -> None:
         seen: dict[str, int] = {}
         for i, d in enumerate(devices):
             ident = d.mac or d.ip or (d.hostname or "").lower()
             if ident in seen:
-                raise self.fail(f"device {i + 1} ({d.name}): the same device as device "
-                                f"{seen[ident] + 1} ({ident}): contradictory", "device", i)
+                raise self.fail(f"device {i + 1} ({_one_line(d.name, 40)}): the same device as "
+                                f"device {seen[ident] + 1} ({_one_line(ident)}): contradictory",
+                                "device", i)
             seen[ident] = i
 
     def _wlan(self, i: int, w: dict[str, Any]) -> Wlan:
         label = f"wlan {i + 1}"
         self._keys("wlan", i, w, label)
-        if not w.get("ssid"):
-            raise self.fail(f"{label}: needs an ssid", "wlan", i)
-        if w.get("zone") not in ZONES:
-            raise self.fail(f"{label}: zone must be one of {', '.join(ZONES)}", "wlan", i, "zone")
+        ssid = self._text("wlan", i, w, "ssid", label, required=True)
+        zone = w.get("zone")
+        if not isinstance(zone, str) or zone not in ZONES:
+            raise self.fail(f"{label}: zone must be one of {', '.join(ZONES)}", "wlan", i,
+                            "zone" if "zone" in w else None)
         sec = w.get("min_security", "wpa2")
-        if sec not in SECURITY:
+        if not isinstance(sec, str) or sec not in SECURITY:
             raise self.fail(f"{label}: min_security must be one of {', '.join(SECURITY)}",
                             "wlan", i, "min_security")
-        return Wlan(str(w["ssid"]), w["zone"], sec, tuple(w.get("bssids", ())),
-                    tuple(str(v) for v in w.get("vendors", ())))
+        bssids = self._strings("wlan", i, w, "bssids", label, "MAC addresses")
+        bad = [b for b in bssids if not _MAC.match(b)]
+        if bad:
+            raise self.fail(f"{label}: bssids: {bad[0]!r} is not a MAC address", "wlan", i,
+                            "bssids")
+        vendors = self._strings("wlan", i, w, "vendors", label, "non-empty strings")
+        return Wlan(ssid, zone, sec, tuple(b.lower().replace("-", ":") for b in bssids),
+                    tuple(vendors))
 
     def _ack(self, i: int, a: dict[str, Any]) -> Acknowledgement:
         label = f"acknowledged {i + 1}"
@@ -265,26 +286,65 @@ class _Parser:
         for key in ("finding", "reason", "by", "until"):
             if key not in a:
                 raise self.fail(f"{label}: needs {key}", "acknowledged", i)
-        if not isinstance(a["until"], date):
-            raise self.fail(f"{label}: until must be a date like 2027-03-31",
+        finding, reason, by = (self._text("acknowledged", i, a, k, label, required=True)
+                               for k in ("finding", "reason", "by"))
+        until = a["until"]
+        # A TOML date only: a datetime (a date subclass) cannot be compared with the scan's
+        # date, and "until 12:00 +02:00" promises a precision the rules do not have.
+        if not isinstance(until, date) or isinstance(until, datetime):
+            raise self.fail(f"{label}: until must be a date like 2027-03-31 (a TOML date: no "
+                            f"time, no quotes), not {_one_line(until)!r}",
                             "acknowledged", i, "until")
-        return Acknowledgement(str(a["finding"]), str(a["reason"]), str(a["by"]), a["until"])
+        return Acknowledgement(finding, reason, by, until)
 
-    def _policy(self, policy: Any) -> None:
+    def _policy(self, policy: Any) -> dict[str, Any]:
+        """The [policy] overrides, checked against scanner/policy.toml: a site file can only
+        make the scan gentler. Host keys come out normalised (MAC lower case with colons)."""
         if not isinstance(policy, dict):
             raise self.fail("[policy] must be a table", "policy")
         unknown = set(policy) - {"role", "host"}
         if unknown:
-            raise self.fail(f"policy: unknown key {sorted(unknown)[0]!r} (known: role, host)",
-                            "policy")
-        allowed = {"host_pps", "max_profile", "probes"}
+            raise self.fail(f"policy: unknown key {_one_line(sorted(unknown)[0])!r} "
+                            "(known: role, host)", "policy")
         for scope in ("role", "host"):
-            for name, d in policy.get(scope, {}).items():
-                if scope == "role" and name not in {r.value for r in Role}:
-                    raise self.fail(f"policy.role.{name}: not a role", f"policy.role.{name}")
-                bad = set(d) - allowed
-                if bad:
-                    raise self.fail(f"policy.{scope}.{name}: unknown key {sorted(bad)[0]!r} "
-                                    f"(known: {', '.join(sorted(allowed))})",
-                                    f'policy.{scope}."{name}"' if scope == "host" else
-                                    f"policy.{scope}.{name}")
+            if not isinstance(policy.get(scope, {}), dict):
+                raise self.fail(f"policy.{scope} must be a table", "policy")
+        base = load_policy()
+        roles: dict[str, Any] = {}
+        for name, d in policy.get("role", {}).items():
+            table = f"policy.role.{name}"
+            if name not in {r.value for r in Role}:
+                raise self.fail(f"{table}: not a role", table)
+            cap = base.for_role(name)
+            self._role_values(table, table, d, cap.host_pps, cap.max_profile, cap.probes)
+            roles[name] = d
+        hosts: dict[str, Any] = {}
+        for name, d in policy.get("host", {}).items():
+            label, table = f"policy.host.{_one_line(name)}", f'policy.host."{name}"'
+            key = _host_key(name)
+            if key is None:
+                raise self.fail(f"{label}: not a MAC or IPv4 address", table)
+            # The host's role is known only during the scan; there the override can only
+            # narrow the role's policy (Policy.for_host). Here: at most the default's.
+            cap = base.default
+            self._role_values(label, table, d, cap.host_pps, Profile.DEEP, cap.probes)
+            hosts[key] = d
+        return {"role": roles, "host": hosts} if policy else {}
+
+    def _role_values(self, label: str, table: str, d: Any, max_pps: float, max_profile: Profile,
+                     probes: frozenset[str]) -> None:
+        problem = role_values_problem(d, max_pps=max_pps, max_profile=max_profile, probes=probes)
+        if problem:
+            key, message = problem
+            raise self.fail(f"{label}: {message}", table, 0, key)
+
+
+def _host_key(name: str) -> str | None:
+    if _MAC.match(name):
+        return name.lower().replace("-", ":")
+    try:
+        return str(ipaddress.IPv4Address(name))
+    except ValueError:
+        return None
+
+

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import tomllib
 from pathlib import Path
 
 from scanner.baseline import draft_site
@@ -61,3 +62,56 @@ def test_the_committed_catalog_is_the_generated_one() -> None:
     r = praxisscan("rules", "catalog")
     assert r.returncode == 0 and r.stdout == committed
     assert "| `konnektor-client-auth-disabled` | high |" in committed
+
+
+ACK_INJECTION = ('\n[[acknowledged]]\nfinding = "1f3a9c0d5e7b2a64"\nreason = "x"\nby = "x"\n'
+                 'until = 2099-01-01\n[[device]]\nname = "injected"\nrole = "router"\n'
+                 'ip = "10.9.9.9"\n#')
+
+
+def _hostile_host(**fields) -> Host:
+    base = dict(ip="192.168.178.9", mac="00:80:77:0a:50:51", mac_vendor="Brother" + ACK_INJECTION,
+                hostnames=("drucker" + ACK_INJECTION,), role=Role.PRINTER,
+                vendor="Brother\r" + ACK_INJECTION, product="HL\x0b" + ACK_INJECTION,
+                os="Linux\u2028" + ACK_INJECTION, services=(Service(631, Protocol.TCP),))
+    return Host(**{**base, **fields})
+
+
+def _assert_no_injection(path: Path, loads: bool = True) -> None:
+    # The TOML structure itself: no acknowledgement, no extra device, whatever the values.
+    doc = tomllib.loads(path.read_text())
+    assert "acknowledged" not in doc
+    assert "injected" not in {d.get("name") for d in doc.get("device", [])}
+    assert "10.9.9.9" not in {d.get("ip") for d in doc.get("device", [])}
+    if loads:
+        site = load_site(path)
+        assert site.acknowledged == () and "injected" not in {d.name for d in site.devices}
+
+
+def test_baseline_keeps_every_scan_string_inside_its_string_or_comment(tmp_path: Path) -> None:
+    # L4: the ip went raw into the device's comment line; a newline in it started live
+    # TOML: an acknowledgement that hides a critical finding.
+    # (an ip like this cannot come from a scan file any more: see the CLI test below; when
+    # it becomes the device's ip value, the draft is refused by load_site, never obeyed)
+    for host, loads in ((_hostile_host(), True),
+                        (_hostile_host(ip="192.168.178.9" + ACK_INJECTION), True),
+                        (_hostile_host(mac=None, ip="192.168.178.9" + ACK_INJECTION), False)):
+        path = tmp_path / "praxis.toml"
+        path.write_text(draft_site(dataclasses.replace(sample_scan(), hosts=(host,))))
+        _assert_no_injection(path, loads)
+
+
+def test_baseline_cli_with_hostile_names_and_a_hostile_ip(tmp_path: Path) -> None:
+    scan_file = tmp_path / "scan.json"
+    scan_file.write_text(dumps(dataclasses.replace(sample_scan(), hosts=(_hostile_host(),))))
+    out = tmp_path / "praxis.toml"
+    r = praxisscan("baseline", str(scan_file), "--output", str(out))
+    assert r.returncode == 0, r.stderr
+    _assert_no_injection(out)
+    # A newline in the ip no longer gets this far: the scan file is malformed.
+    bad = dataclasses.replace(sample_scan(), hosts=(_hostile_host(ip="192.168.178.9" + ACK_INJECTION),))
+    scan_file.write_text(dumps(bad))
+    r = praxisscan("baseline", str(scan_file), "--output", str(tmp_path / "second.toml"))
+    assert r.returncode == 2 and not (tmp_path / "second.toml").exists()
+    assert r.stderr.startswith(f"praxisscan: error: {scan_file}: malformed scan: $.hosts[0].ip: ")
+    assert r.stderr.count("\n") == 1

@@ -117,8 +117,8 @@ def test_read_only_directory_as_non_root(scan_file: Path) -> None:
 def test_scan_file_that_is_missing_a_directory_or_a_fifo(tmp_path: Path) -> None:
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
-    for ref, fragment in ((tmp_path / "nope.json", "No such file"),
-                          (tmp_path, "Is a directory"),
+    for ref, fragment in ((tmp_path / "nope.json", "no such file"),
+                          (tmp_path, "is a directory"),
                           (fifo, "not a regular file")):
         for command in (["report", str(ref)], ["diff", str(ref), str(ref)],
                         ["baseline", str(ref), "-o", str(tmp_path / "p.toml")]):
@@ -130,7 +130,7 @@ def test_scan_file_that_is_missing_a_directory_or_a_fifo(tmp_path: Path) -> None
 def test_external_inside_that_is_a_directory(tmp_path: Path, scratch_ns: str) -> None:
     # In a namespace without a route: were the check to run, nothing could leave.
     r = praxisscan("external", "11.22.33.2", "--inside", str(tmp_path), ns=scratch_ns)
-    assert r.returncode == 2 and "Is a directory" in error_line(r)
+    assert r.returncode == 2 and "is a directory" in error_line(r)
 
 
 # -- numeric options (L7) --------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""The scan JSON contract: ``scan.schema.json`` and the checker that enforces it on reading."""
