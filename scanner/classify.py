@@ -133,14 +133,10 @@ def classify(host: Host, rules: tuple[RuleFile, ...] | None = None) -> Host:
 NMAP_CONFIDENCE = 0.55
 NMAP_OS_CONFIDENCE = 0.3
 NMAP_FIELD = "nmap_service"
-# A device type decides a role only when the line names the device: a hardware CPE, extra
-# info, or a product naming a kind of device or a model. "GoAhead WebServer d/WAP/",
-# "thttpd d/WAP/" or "Cisco telnetd d/switch/" name software or a brand, which ship on many
-# kinds of device: they say nothing about this one's role.
-_DEVICE_WORD = re.compile(r"printer|copier|\b(?:MFP|router|switch|WAP|access point|firewall|NAS|"
-                          r"camera|webcam|DVR|NVR|phone|VoIP|PBX|UPS|PDU|modem|storage|"
-                          r"print server|projector|TV)\b", re.IGNORECASE)
-_MODEL = re.compile(r"\b(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[A-Za-z][\w-]*\d[\w-]*\b")
+# A device type decides a role only when the line names the device (the observation's
+# ``names_device``, see scanner/probes/nmap_match.py): "GoAhead WebServer d/WAP/" or
+# "Cisco telnetd d/switch/" name software or a brand found on many kinds of device.
+
 # What nmap appends to a device's name to say which of its services answered.
 _SERVICE_SUFFIX = re.compile(
     r"(?:\s+(?:(?:broadband |ADSL |DSL |label )?printer|router|switch|WAP|firewall|NAS|camera|"
@@ -166,17 +162,16 @@ def nmap_reasons(observations: tuple[Observation, ...]) -> list[Reason]:
         cpes = g("cpes").split()
         hardware = [c for c in cpes if c.startswith("cpe:/h:")]
         attrs: dict[str, str] = {}
-        product_names_device = bool(_DEVICE_WORD.search(g("product")) or _MODEL.search(g("product")))
-        if g("device_type") and (hardware or g("info") or product_names_device):
+        named = g("names_device")
+        if g("device_type") and named in ("product", "hardware"):
             role = _nmap_role(g("device_type"))
             if role:
                 attrs["role"] = role
-            vendor = _vendor(hardware[0], g("product")) if hardware else ""
+            vendor = _vendor(hardware[0] if hardware else "", g("product"))
             if vendor:
                 attrs["vendor"] = vendor
-            # the product is the device's name only when it names one ("Allegro RomPager"
-            # with i/Dell DRAC config/ names the web server, not the device)
-            model = _model(g("product"), vendor) if product_names_device else ""
+            # "hardware": the product is the software that answered, not the device's name
+            model = _model(g("product"), vendor) if named == "product" else ""
             if model:
                 attrs["model"] = f"{model} {g('version')}".strip()
         if attrs:
@@ -199,17 +194,19 @@ def _nmap_role(device_type: str) -> str | None:
 
 def _vendor(cpe: str, product: str) -> str:
     """The maker from ``cpe:/h:<vendor>:...``, spelt as our vocabulary or nmap's product
-    spells it ("hp" -> "HP")."""
+    spells it ("hp" -> "HP"); without a hardware CPE, the product's first word when our
+    vocabulary knows it as a maker ("HP JetDirect ftpd")."""
     parts = cpe.split(":")
-    raw = parts[2] if len(parts) > 2 else ""
-    if not raw:
+    first = product.split()[0] if product.split() else ""
+    name = parts[2].replace("_", " ") if len(parts) > 2 else first
+    if not name:
         return ""
-    name = raw.replace("_", " ")
     for known in _vocabulary():
         if known.lower() == name.lower():
             return known
-    first = product.split()[0] if product.split() else ""
-    return first if first.lower() == name.lower() else name.title() if name.islower() else name
+    if not cpe:
+        return ""
+    return first if first.lower() == name.lower() else name
 
 
 def _model(product: str, vendor: str) -> str:

@@ -100,6 +100,25 @@ class ServiceDatabase:
         self._probes = {(p.protocol, p.name): p for p in parsed.probes}
         self._compiled: dict[tuple[str, str], _CompiledProbe] = {}
         self._lock = threading.Lock()  # probes run in threads; compile each probe once
+        self._kinds: dict[int, frozenset[str]] | None = None
+
+    def device_types_of_product(self, line: int) -> frozenset[str]:
+        """Every device type the file gives the product of match line ``line`` (by its
+        ``p/`` template). Software that ships on many kinds of device (``p/GoAhead
+        WebServer/`` is a WAP, a printer, a camera ...) names no kind of device by itself."""
+        with self._lock:
+            if self._kinds is None:
+                by_line: dict[int, str] = {}
+                kinds: dict[str, set[str]] = {}
+                for probe in self._probes.values():
+                    for m in probe.matches:
+                        t = dict(m.templates)
+                        if "p" in t:
+                            by_line[m.line] = t["p"]
+                            if "d" in t:
+                                kinds.setdefault(t["p"], set()).add(t["d"])
+                self._kinds = {line: frozenset(kinds.get(p, ())) for line, p in by_line.items()}
+            return self._kinds.get(line, frozenset())
 
     @property
     def match_lines(self) -> int:

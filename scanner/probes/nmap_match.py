@@ -39,11 +39,33 @@ def identify(probe: str, raw: bytes) -> NmapMatch | None:
         return None
 
 
-def as_observation(m: NmapMatch, port: int) -> Observation:
+def names_device(m: NmapMatch) -> str:
+    """Whether the line tells what kind of device answered, for classification:
+
+    ``product``  its product is only ever given device types of one role (``p/HP JetDirect
+                 ftpd/`` is a printer wherever it appears), so the product names the device;
+    ``hardware`` the product is software found on many kinds of device, but the line names
+                 the hardware (a ``cpe:/h:`` CPE);
+    ``no``       no device type, a softmatch, or software or a brand word alone
+                 (``p/GoAhead WebServer/ d/WAP/``, ``p/Cisco telnetd/ d/switch/``).
+    """
+    from scanner import nmapdb
+
+    if m.soft or not m.device_type:
+        return "no"
+    db = nmapdb.default()
+    kinds = db.device_types_of_product(m.line) if isinstance(db, nmapdb.ServiceDatabase) else ()
+    roles = {nmapdb.role_for_device_type(k) or k for k in kinds}
+    if len(roles) == 1:
+        return "product"
+    return "hardware" if any(c.startswith("cpe:/h:") for c in m.cpes) else "no"
+
+
+def as_observation(m: NmapMatch, port: int, device: str = "no") -> Observation:
     return observation(
         KIND, port=port, service=clean(m.service, 64), product=clean(m.product, 200),
         version=clean(m.version, 100), info=clean(m.info, 200), hostname=clean(m.hostname, 100),
-        os=clean(m.os, 100), device_type=clean(m.device_type, 64),
+        os=clean(m.os, 100), device_type=clean(m.device_type, 64), names_device=device,
         cpes=clean(" ".join(m.cpes), 1000), line=m.line, soft="yes" if m.soft else "no",
         probe=m.probe)
 
@@ -68,5 +90,5 @@ def with_nmap(result: ProbeResult, probe: str, raw: bytes, port: int) -> ProbeRe
     m = identify(probe, raw)
     if m is None:
         return result
-    return ProbeResult((*result.observations, as_observation(m, port)),
+    return ProbeResult((*result.observations, as_observation(m, port, names_device(m))),
                        fill_service(result.service, m, port))
