@@ -47,16 +47,25 @@ def names_device(m: NmapMatch) -> str:
     ``hardware`` the product is software found on many kinds of device, but the line names
                  the hardware (a ``cpe:/h:`` CPE);
     ``no``       no device type, a softmatch, or software or a brand word alone
-                 (``p/GoAhead WebServer/ d/WAP/``, ``p/Cisco telnetd/ d/switch/``).
+                 (``p/GoAhead WebServer/ d/WAP/``, ``p/Cisco telnetd/ d/switch/``), or a
+                 product named after an OS that runs on several kinds of device
+                 (``p/Cisco IOS telnetd/ d/switch/ o/IOS/``: IOS routers say the same).
     """
     from scanner import nmapdb
 
     if m.soft or not m.device_type:
         return "no"
     db = nmapdb.default()
-    kinds = db.device_types_of_product(m.line) if isinstance(db, nmapdb.ServiceDatabase) else ()
-    roles = {nmapdb.role_for_device_type(k) or k for k in kinds}
-    if len(roles) == 1:
+    if not isinstance(db, nmapdb.ServiceDatabase):
+        return "no"
+
+    def roles(kinds: frozenset[str]) -> set[object]:
+        return {nmapdb.role_for_device_type(k) or k for k in kinds}
+
+    os_name, os_kinds = db.device_types_of_os(m.line)
+    os_in_product = bool(os_name) and os_name.lower() in m.product.lower().split()
+    if len(roles(db.device_types_of_product(m.line))) == 1 and not (
+            os_in_product and len(roles(os_kinds)) > 1):
         return "product"
     return "hardware" if any(c.startswith("cpe:/h:") for c in m.cpes) else "no"
 
