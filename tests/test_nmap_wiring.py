@@ -179,11 +179,6 @@ def test_software_found_on_many_kinds_of_device_decides_no_role(db) -> None:
         assert not any(r.get("role") for r in nmap_reasons((as_observation(m, 80, "no"),)))
 
 
-def test_help_does_not_import_the_database() -> None:
-    code = "import sys; from scanner import cli; assert 'scanner.nmapdb' not in sys.modules"
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
-
-
 # --- a scan without the database -------------------------------------------------------------
 
 SERVER = """
