@@ -4,6 +4,11 @@ Each attribute (role, vendor, product, model, os, os_version) is taken from the 
 rule with the highest confidence; ties go to the rule that states more attributes (the
 more specific), then to rule-file order. Every match is kept as a reason, and matches
 whose answer lost stay visible as alternatives, so a report can explain the verdict.
+
+nmap's service database (``nmap-service`` observations, scanner/probes/nmap_match.py) is
+the broad base under our rules: its verdicts become reasons named
+``nmap-service-probes:<line>`` with confidences below our rules that read a device's own
+words (see :func:`nmap_reasons`).
 """
 
 from __future__ import annotations
@@ -13,8 +18,8 @@ import re
 from collections.abc import Iterator
 
 from scanner.errors import UsageError
-from scanner.fingerprints import ATTRIBUTES, RuleFile, load_rules
-from scanner.model import Classification, Host, Reason, Role
+from scanner.fingerprints import ATTRIBUTES, RuleFile, fingerprint_dir, load_rules
+from scanner.model import Classification, Host, Observation, Reason, Role
 
 Evidence = tuple[str, "str | frozenset[int]"]
 
@@ -92,6 +97,7 @@ def classify(host: Host, rules: tuple[RuleFile, ...] | None = None) -> Host:
             seen.add((rule.id, shown))
             reasons.append(Reason(rule.id, field, shown[:200], tuple(sorted(attrs.items())),
                                   rule.confidence))
+    reasons.extend(nmap_reasons(host.observations))
     if not reasons:
         return host
     attrs = [dict(r.attributes) for r in reasons]
@@ -118,6 +124,110 @@ def classify(host: Host, rules: tuple[RuleFile, ...] | None = None) -> Host:
             alternatives=alternatives,
         ),
     )
+
+
+# nmap's verdicts rank below our own rules that read what a device says about itself (0.6
+# and above: banners, titles, SNMP, mDNS, SMB, SICCT, connector.sds) and above port sets and
+# most MAC-vendor guesses. Its OS field is often a guess from the software (vsftpd says
+# "Unix"), so it ranks lower still.
+NMAP_CONFIDENCE = 0.55
+NMAP_OS_CONFIDENCE = 0.3
+NMAP_FIELD = "nmap_service"
+# A device type decides a role only when the line names the device (the observation's
+# ``names_device``, see scanner/probes/nmap_match.py): "GoAhead WebServer d/WAP/" or
+# "Cisco telnetd d/switch/" name software or a brand found on many kinds of device.
+
+# What nmap appends to a device's name to say which of its services answered.
+_SERVICE_SUFFIX = re.compile(
+    r"(?:\s+(?:(?:broadband |ADSL |DSL |label )?printer|router|switch|WAP|firewall|NAS|camera|"
+    r"webcam|modem|copier|MFP|phone|VoIP phone|UPS|PDU))?"
+    r"\s+(?:https? config|https? admin|https?d?|http interface|web interface|web server|"
+    r"http server|ftpd|telnetd|sshd|smbd|pop3d|snmpd|ippd|rtspd|upnpd|admin httpd|config httpd)$",
+    re.IGNORECASE)
+
+
+def nmap_reasons(observations: tuple[Observation, ...]) -> list[Reason]:
+    """nmap's verdicts as reasons. A softmatch names only the service: no reason here."""
+    out: list[Reason] = []
+    seen: set[str] = set()
+    for o in observations:
+        if o.kind != "nmap-service" or o.get("soft") != "no" or not o.get("line"):
+            continue
+        rule = f"nmap-service-probes:{o.get('line')}"
+        g = lambda k: o.get(k) or ""  # noqa: E731
+        shown = " ".join(x for x in (g("service"), g("product"), g("version"), g("info")) if x)
+        if rule in seen:
+            continue
+        seen.add(rule)
+        cpes = g("cpes").split()
+        hardware = [c for c in cpes if c.startswith("cpe:/h:")]
+        attrs: dict[str, str] = {}
+        named = g("names_device")
+        if g("device_type") and named in ("product", "hardware"):
+            role = _nmap_role(g("device_type"))
+            if role:
+                attrs["role"] = role
+            vendor = _vendor(hardware[0] if hardware else "", g("product"))
+            if vendor:
+                attrs["vendor"] = vendor
+            # "hardware": the product is the software that answered, not the device's name
+            model = _model(g("product"), vendor) if named == "product" else ""
+            if model:
+                attrs["model"] = f"{model} {g('version')}".strip()
+        if attrs:
+            out.append(Reason(rule, NMAP_FIELD, shown[:200], tuple(sorted(attrs.items())),
+                              NMAP_CONFIDENCE))
+        if g("os") and g("os") != "Unix":
+            out.append(Reason(rule, NMAP_FIELD, shown[:200], (("os", g("os")),),
+                              NMAP_OS_CONFIDENCE))
+    return out
+
+
+def _nmap_role(device_type: str) -> str | None:
+    if not device_type:
+        return None
+    from scanner.nmapdb.roles import role_for_device_type  # a table read, not the database
+
+    role = role_for_device_type(device_type)
+    return role.value if role else None
+
+
+def _vendor(cpe: str, product: str) -> str:
+    """The maker from ``cpe:/h:<vendor>:...``, spelt as our vocabulary or nmap's product
+    spells it ("hp" -> "HP"); without a hardware CPE, the product's first word when our
+    vocabulary knows it as a maker ("HP JetDirect ftpd")."""
+    parts = cpe.split(":")
+    first = product.split()[0] if product.split() else ""
+    name = parts[2].replace("_", " ") if len(parts) > 2 else first
+    if not name:
+        return ""
+    for known in _vocabulary():
+        if known.lower() == name.lower():
+            return known
+    if not cpe:
+        return ""
+    return first if first.lower() == name.lower() else name
+
+
+def _model(product: str, vendor: str) -> str:
+    model = _SERVICE_SUFFIX.sub("", product).strip()
+    if vendor and model.lower().startswith(vendor.lower() + " "):
+        model = model[len(vendor) + 1:].strip()
+    return model
+
+
+_VOCABULARY: list[str] = []
+
+
+def _vocabulary() -> list[str]:
+    if not _VOCABULARY:
+        try:
+            text = (fingerprint_dir() / "vendors.txt").read_text(encoding="utf-8")
+        except OSError:
+            text = ""
+        _VOCABULARY.extend(line.strip() for line in text.splitlines()
+                           if line.strip() and not line.startswith("#"))
+    return _VOCABULARY
 
 
 _INDEX: dict[int, tuple[tuple[RuleFile, ...], dict[str, list[RuleFile]]]] = {}

@@ -164,6 +164,10 @@ TYPED: dict[tuple[str, str], Number | Choice] = {
     ("tr064-myfritz", "enabled"): YES_NO,
     ("tr064-port-share", "enabled"): YES_NO,
     ("tr064-storage", "ftp_wan"): YES_NO,
+    ("nmap-service", "line"): Number("line number (1-9999999)", 1, 9_999_999),
+    ("nmap-service", "soft"): YES_NO,
+    ("nmap-service", "names_device"): Choice("product/hardware/no",
+                                             frozenset({"product", "hardware", "no"})),
 }
 
 

@@ -86,6 +86,7 @@ def run_scan(plan: Plan, observer: ScanObserver = NullObserver(),
     started_at, t0 = datetime.now(timezone.utc), time.monotonic()
     deadline = t0 + options.max_time if options.max_time else None
     st = _State()
+    _warm_up_nmap_database()
     nmap_runs: list[NmapRun] = []
     timer = _deadline_timer(deadline, nmap_runs)
     listeners = [PassiveListener(t.interface) for t in plan.arp]
@@ -114,6 +115,7 @@ def run_scan(plan: Plan, observer: ScanObserver = NullObserver(),
             timer.cancel()
     for listener in listeners:
         _attach_heard(plan, st, listener.stop())
+    st.not_tested.extend(_nmap_database_gap())
     cut_short = interrupted or _past(deadline)
     if cut_short:
         _record_gaps(st, interrupted or "time budget (--max-time) ran out")
@@ -380,6 +382,32 @@ def _record_gaps(st: _State, why: str) -> None:
             st.not_tested.append(NotTested("tcp-scan", why, d.key))
         elif ip not in st.probed:
             st.not_tested.append(NotTested("probes", why, d.key))
+
+
+def _warm_up_nmap_database() -> threading.Thread:
+    """Load nmap's service database and compile the two probes our responses are matched
+    against (NULL, GetRequest) while discovery and nmap run, so that the first probe does not
+    wait for it (about 2 s of CPU). The database's own lock makes probes wait if they come
+    early."""
+    def warm() -> None:
+        from scanner import nmapdb
+
+        db = nmapdb.default()
+        if isinstance(db, nmapdb.ServiceDatabase):
+            db.compiled("NULL")
+            db.compiled("GetRequest")
+
+    t = threading.Thread(target=warm, name="nmapdb-warm-up", daemon=True)
+    t.start()
+    return t
+
+
+def _nmap_database_gap() -> list[NotTested]:
+    """Once per scan, not per host: nmap's service database could not be used."""
+    from scanner import nmapdb
+
+    db = nmapdb.default()
+    return [db.not_tested()] if isinstance(db, nmapdb.Unavailable) else []
 
 
 def _past(deadline: float | None) -> bool:

@@ -103,7 +103,8 @@ def test_help_starts_fast() -> None:
     code = ("import sys; from scanner import cli; "
             "assert not {'scapy', 'nmap', 'jinja2', 'rich', 'netifaces'} & set(sys.modules), "
             "sorted(m for m in sys.modules if m.split('.')[0] in "
-            "{'scapy','nmap','jinja2','rich','netifaces'})")
+            "{'scapy','nmap','jinja2','rich','netifaces'}); "
+            "assert 'scanner.nmapdb' not in sys.modules")  # nmap's database: a scan pays, --help never
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

@@ -100,6 +100,36 @@ class ServiceDatabase:
         self._probes = {(p.protocol, p.name): p for p in parsed.probes}
         self._compiled: dict[tuple[str, str], _CompiledProbe] = {}
         self._lock = threading.Lock()  # probes run in threads; compile each probe once
+        self._kinds: dict[int, tuple[frozenset[str], str, frozenset[str]]] | None = None
+
+    def device_types_of_product(self, line: int) -> frozenset[str]:
+        """Every device type the file gives the product of match line ``line`` (by its
+        ``p/`` template). Software that ships on many kinds of device (``p/GoAhead
+        WebServer/`` is a WAP, a printer, a camera ...) names no kind of device by itself."""
+        return self._device_types(line)[0]
+
+    def device_types_of_os(self, line: int) -> tuple[str, frozenset[str]]:
+        """The ``o/`` of match line ``line`` and every device type the file gives that OS
+        (``o/IOS/``: switch, router, firewall)."""
+        return self._device_types(line)[1:]  # type: ignore[return-value]
+
+    def _device_types(self, line: int) -> tuple[frozenset[str], str, frozenset[str]]:
+        with self._lock:
+            if self._kinds is None:
+                of_line: dict[int, tuple[str, str]] = {}
+                kinds: dict[tuple[str, str], set[str]] = {}
+                for probe in self._probes.values():
+                    for m in probe.matches:
+                        t = dict(m.templates)
+                        of_line[m.line] = (t.get("p", ""), t.get("o", ""))
+                        if "d" in t:
+                            for key in (("p", t.get("p", "")), ("o", t.get("o", ""))):
+                                if key[1]:
+                                    kinds.setdefault(key, set()).add(t["d"])
+                self._kinds = {n: (frozenset(kinds.get(("p", p), ())) if p else frozenset(), o,
+                                   frozenset(kinds.get(("o", o), ())) if o else frozenset())
+                               for n, (p, o) in of_line.items()}
+            return self._kinds.get(line, (frozenset(), "", frozenset()))
 
     @property
     def match_lines(self) -> int:

@@ -11,18 +11,28 @@ from dataclasses import dataclass
 from scanner.model import Observation, Protocol, Service
 from scanner.probes.base import (HTTP_EXCHANGE_PACKETS, Budget, ProbeResult, RateWindow, connect,
                                   observation, read_until, tls_client_context)
+from scanner.probes.nmap_match import with_nmap
 from scanner.protocols import connector_sds, upnp
 from scanner.render.text import clean
 from scanner.scope import ScopeGuard
 
 _TITLE = re.compile(rb"<title[^>]*>(.*?)</title", re.IGNORECASE | re.DOTALL)
 MAX_BODY = 256 * 1024
+RAW_START = 16 * 1024  # = nmapdb.MAX_RESPONSE, without importing nmapdb for --help
 
 
 def fetch(ip: str, port: int, path: str = "/", use_tls: bool = False,
           host: str | None = None) -> tuple[int, dict[str, str], bytes] | None:
     """One GET, HTTP/1.0 (no keep-alive, no chunking, redirects not followed); None when
     nothing HTTP came back. ``ip`` must be a literal address: a name is never resolved."""
+    got = exchange(ip, port, path, use_tls, host)
+    return got[:3] if got else None
+
+
+def exchange(ip: str, port: int, path: str = "/", use_tls: bool = False,
+             host: str | None = None) -> tuple[int, dict[str, str], bytes, bytes] | None:
+    """:func:`fetch`, plus the start of the answer as received (status line, headers, the
+    start of the body; for HTTPS the decrypted answer), which nmap's GetRequest lines read."""
     try:
         ipaddress.IPv4Address(ip)
     except ValueError:
@@ -49,14 +59,14 @@ def fetch(ip: str, port: int, path: str = "/", use_tls: bool = False,
         k, sep, v = line.partition(":")
         if sep:
             headers[k.strip().lower()[:64]] = v.strip()[:512]
-    return int(m.group(1)), headers, body
+    return int(m.group(1)), headers, body, raw[:RAW_START]
 
 
 def http(ip: str, port: int, use_tls: bool) -> ProbeResult:
-    got = fetch(ip, port, "/", use_tls)
+    got = exchange(ip, port, "/", use_tls)
     if got is None:
         return ProbeResult()
-    status, headers, body = got
+    status, headers, body, raw = got
     t = _TITLE.search(body[:MAX_BODY])
     title = clean(html.unescape(t.group(1).decode("utf-8", "replace")).strip(), 200) if t else ""
     server = clean(headers.get("server", ""), 200)
@@ -66,8 +76,9 @@ def http(ip: str, port: int, use_tls: bool) -> ProbeResult:
                       auth=headers.get("www-authenticate", "")[:100],
                       login_form="yes" if b'type="password"' in body.lower()
                       or b"type='password'" in body.lower() else "no")
-    return ProbeResult((obs,), Service(port, Protocol.TCP, "https" if use_tls else "http",
-                                       product, version))
+    # Our request is HTTP/1.0 like nmap's GetRequest, so its lines apply to the answer.
+    return with_nmap(ProbeResult((obs,), Service(port, Protocol.TCP, "https" if use_tls else "http",
+                                                 product, version)), "GetRequest", raw, port)
 
 
 def server_product(header: str) -> tuple[str, str]:

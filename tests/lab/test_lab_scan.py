@@ -101,6 +101,37 @@ def test_services_carry_nmaps_identification(scan_run) -> None:
     assert nas.service(22) and nas.service(22).product == "OpenSSH"
 
 
+def test_nmaps_database_names_the_lab_daemons_in_the_json(scan_run) -> None:
+    """OpenSSH, vsftpd, nginx and CUPS announce product and version in what our probes read
+    anyway; Samba and PostgreSQL say nothing before a request nmap's NULL/GetRequest probes
+    do not make, so the scan file carries no nmap verdict for them."""
+    doc = scan_to_dict(scan_run[0])
+    hosts = {h["ip"]: h for h in doc["hosts"]}
+
+    def nmap(host: str, port: int) -> dict[str, str]:
+        (o,) = [o["data"] for o in hosts[PRACTICE.host(host).ip]["observations"]
+                if o["kind"] == "nmap-service" and o["data"]["port"] == str(port)]
+        return o
+
+    def service(host: str, port: int) -> dict[str, object]:
+        return next(s for s in hosts[PRACTICE.host(host).ip]["services"] if s["port"] == port)
+
+    for host, port, product in (("nas", 22, "OpenSSH"), ("nas", 21, "vsftpd"),
+                                ("nas", 5000, "nginx"), ("nas", 5001, "nginx"),
+                                ("drucker", 631, "CUPS")):
+        got = nmap(host, port)
+        assert got["product"] == product and got["version"] and got["soft"] == "no", (host, port)
+        assert got["line"].isdigit() and got["cpes"].startswith("cpe:/a:"), (host, port)
+        assert service(host, port)["product"] == product and service(host, port)["version"]
+    assert nmap("nas", 21)["version"] == "3.0.3"
+    assert service("nas", 22)["extra_info"] == "protocol 2.0"  # filled in from nmap
+    assert service("drucker", 631)["version"] == nmap("drucker", 631)["version"]  # CUPS: ours had none
+    pvs = hosts[PRACTICE.host("pvs-server").ip]
+    assert not [o for o in pvs["observations"] if o["kind"] == "nmap-service"
+                and o["data"]["port"] in ("139", "445", "5432")]
+    assert not [n for n in doc["not_tested"] if n["check"] == "nmap-service-probes"]
+
+
 def test_the_scan_file_matches_the_schema_and_round_trips(scan_run) -> None:
     scan: Scan = scan_run[0]
     schema = json.loads((REPO / "scanner" / "schema" / "scan.schema.json").read_text())
