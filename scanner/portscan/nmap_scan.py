@@ -163,6 +163,8 @@ def _run(argv: list[str], observer: ScanObserver, owner: NmapRun | None = None) 
     finally:
         with _LIVE_LOCK:
             _LIVE.discard(proc)
+        proc.stdout.close()
+        proc.stderr.close()
     if proc.returncode != 0 and not (owner and owner.stopped):
         last = [line for line in err.strip().splitlines() if line.strip()]
         raise ScanRuntimeError(f"nmap failed (exit {proc.returncode}): "
