@@ -12,13 +12,16 @@ from __future__ import annotations
 import json
 
 from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from scanner.errors import ScanFileError
 from scanner.fleet import ingest, tokens
-from scanner.fleet.notify import flush_alerts
 from scanner.jsonio import scan_from_dict
+
+
+DRAIN_BYTES = 64 * 1024 * 1024  # an oversized scan up to this much more is read and dropped
 
 
 def _error(status: int, message: str, **headers: str) -> JSONResponse:
@@ -38,13 +41,20 @@ async def push_scan(request: Request) -> JSONResponse:
         return _error(403, "this token may push only for its own practice")
     limit = app.settings.max_scan_bytes
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        return _error(413, f"scan larger than the server's limit of {limit} bytes")
-    body = bytearray()
+    too_big = _error(413, f"scan larger than the server's limit of {limit} bytes")
+    if declared.isdigit() and int(declared) > limit + DRAIN_BYTES:
+        return too_big  # not worth reading: the client will see the connection close
+    body, seen = bytearray(), 0
     async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            return _error(413, f"scan larger than the server's limit of {limit} bytes")
+        seen += len(chunk)
+        if seen > limit + DRAIN_BYTES:
+            return too_big
+        if seen <= limit:
+            body += chunk
+    if seen > limit:
+        # read (and dropped) to the end, so that the client reads the answer instead of a
+        # connection reset while it is still sending
+        return too_big
     try:
         doc = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as e:
@@ -57,7 +67,7 @@ async def push_scan(request: Request) -> JSONResponse:
         stored = await app.run(ingest.store, owner.practice_id, scan)
     except ingest.Conflict:
         return _error(409, "this scan is stored for another practice")
-    task = BackgroundTask(app.run, flush_alerts, app.settings.notify) \
+    task = BackgroundTask(run_in_threadpool, app.flush_alerts) \
         if stored.alerts and app.settings.notify else None
     return JSONResponse({"scan_id": stored.scan_id, "stored": stored.created},
                         status_code=201 if stored.created else 200, background=task)

@@ -8,6 +8,7 @@ raises).
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +34,7 @@ class FleetApp:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.pool = None
+        self._alerts = threading.Lock()  # one sender at a time: no burst of parallel mails
 
     def open(self) -> None:
         from scanner.fleet.db import connect, make_pool, require_current
@@ -48,6 +50,12 @@ class FleetApp:
     def call(self, fn: Callable[..., Any], *args: Any) -> Any:
         with self.pool.connection() as conn:  # commits on success, rolls back on an exception
             return fn(conn, *args)
+
+    def flush_alerts(self) -> list[str]:
+        from scanner.fleet.notify import flush_alerts
+
+        with self._alerts:
+            return self.call(flush_alerts, self.settings.notify)
 
     async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await run_in_threadpool(self.call, fn, *args)
