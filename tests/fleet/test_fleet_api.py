@@ -235,3 +235,41 @@ def test_push_refuses_plain_http_and_an_untrusted_certificate(fleet: Fleet, tmp_
                    str(token), env={"SSL_CERT_FILE": os.devnull})
     assert r.returncode == 2 and "--cafile" in r.stderr
     assert _scans_of(fleet, "praxis-tls") == 0
+
+
+def test_a_server_answering_5xx_leaves_the_scan_queued(fleet: Fleet, tmp_path: Path) -> None:
+    import http.server
+    import ssl
+    import threading
+
+    from scanner.fleet.push import push_queue, target
+    from scanner.history import History
+
+    class Failing(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            self.send_response(503)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Failing)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(fleet.tls.cert, fleet.tls.key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        history = History(tmp_path / "history.sqlite")
+        scan = history.add(make_scan(401, 0, devices=2))
+        history.queue_push(scan)
+        token = _token_file(fleet, tmp_path, "praxis-5xx")
+        failing = target(f"https://127.0.0.1:{server.server_address[1]}/scans", token,
+                         fleet.tls.ca)
+        lines, remaining = push_queue(failing, history)
+        assert remaining == 1 and "HTTP 503" in lines[0] and history.queued_pushes() == [scan]
+    finally:
+        server.shutdown()
+    lines, remaining = push_queue(dataclasses.replace(
+        failing, url=fleet.server.push_url("praxis-5xx")), history)
+    assert remaining == 0 and _scans_of(fleet, "praxis-5xx") == 1
