@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 from typing import NoReturn
 
-from scanner import __version__, cli_knowledge
+from scanner import __version__, cli_fleet, cli_knowledge
 from scanner.cli_output import (EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, crash_log, emit,
                                 exit_for, fritzbox_login, output_file,
                                 store_in_history, write_private)
@@ -145,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     wa.add_argument("--fritzbox-user", metavar="USER",
                     help="read the FRITZ!Box settings (password in $PRAXISSCAN_FRITZBOX_PASSWORD)")
     notify_arguments(wa)
+    cli_fleet.push_arguments(wa)
 
     sc = sub.add_parser("schedule", help="install or remove the weekly scan (systemd timer)")
     sc_sub = sc.add_subparsers(dest="schedule_command", required=True)
@@ -193,6 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
     rl_sub = rl.add_subparsers(dest="rules_action", metavar="ACTION", required=True)
     rl_sub.add_parser("catalog", help="print the findings catalog (Markdown)")
     cli_knowledge.add_parser(sub)
+    cli_fleet.add_parsers(sub)
 
     d = sub.add_parser("demo", help="build the lab practice, scan it, write the report, remove it")
     d.add_argument("--output-dir", type=Path, default=Path("praxisscan-demo"))
@@ -215,7 +217,8 @@ def main(argv: list[str] | None = None) -> int:
                 "rules": cmd_rules, "external": cmd_external, "wlan": cmd_wlan,
                 "watch": cmd_watch, "schedule": cmd_schedule,
                 "report": cmd_report, "history": cmd_history, "show": cmd_show,
-                "diff": cmd_diff, "knowledge": cli_knowledge.cmd_knowledge}[args.command](args)
+                "diff": cmd_diff, "knowledge": cli_knowledge.cmd_knowledge,
+                **cli_fleet.COMMANDS}[args.command](args)
     except PraxisscanError as e:
         print(f"praxisscan: error: {e}", file=sys.stderr)
         return EXIT_ERROR

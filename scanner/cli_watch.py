@@ -8,6 +8,7 @@ import os
 import sys
 from pathlib import Path
 
+from scanner import cli_fleet
 from scanner.cli_output import (EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, emit, exit_for,
                                 fritzbox_login, read_text, write_private)
 from scanner.errors import UsageError
@@ -101,6 +102,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     site = load_site(args.site)
     smtp = _smtp_target(args)  # fail on bad notification settings before scanning
     _check_webhooks(args.notify_webhook)
+    push_target = cli_fleet.check_push_arguments(args)
     targets = args.targets or [str(n.cidr) for n in site.networks]
     if not targets:
         raise UsageError(f"{args.site} lists no [[network]] and no TARGET was given: "
@@ -112,7 +114,10 @@ def cmd_watch(args: argparse.Namespace) -> int:
     if args.report_dir:  # first: a damaged history must not cost the week's report
         name = f"praxisscan-{scan.started_at.strftime('%Y%m%d-%H%M')}.html"
         write_private(args.report_dir / name, render_html(scan, args.lang, site))
-    result = record(scan, History())
+    history = History()
+    result = record(scan, history)
+    if push_target:
+        cli_fleet.push_after_watch(push_target, history, result.scan_id)
     if not scan.complete:
         print(f"praxisscan watch: scan {result.scan_id} was cut short and is stored as "
               "incomplete; no comparison, no notification (see not_tested)", file=sys.stderr)

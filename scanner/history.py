@@ -27,6 +27,11 @@ MIGRATIONS = (
     """CREATE TABLE scans (id INTEGER PRIMARY KEY, started_at TEXT NOT NULL,
        finished_at TEXT NOT NULL, complete INTEGER NOT NULL, scope TEXT NOT NULL,
        hosts INTEGER NOT NULL, findings INTEGER NOT NULL, scan_json TEXT NOT NULL)""",
+    # 2: scans waiting to be pushed to a fleet server (watch --push); a row leaves the queue
+    #    only when the server has it
+    """CREATE TABLE push_queue (scan_id INTEGER PRIMARY KEY REFERENCES scans(id),
+       queued_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP, pushed_at TEXT, attempts INTEGER NOT
+       NULL DEFAULT 0, last_error TEXT)""",
 )
 
 
@@ -73,7 +78,7 @@ class History:
         if version > len(MIGRATIONS):
             raise ScanFileError(f"{self.path}: history schema {version} is newer than this "
                                 "praxisscan understands")
-        if version < len(MIGRATIONS):  # not yet migrated: nothing stored that we could read
+        if version < 1:  # not yet migrated: nothing stored that we could read
             db.close()
             return self._open_read_only_empty()
         return db
@@ -145,6 +150,28 @@ class History:
         if len(ids) < n:
             raise ScanFileError(f"the history holds {len(ids)} scan(s), {n} are needed")
         return [self.get(i) for i in reversed(ids)]
+
+    def queue_push(self, scan_id: int) -> None:
+        with self._guard():
+            self.db.execute("INSERT OR IGNORE INTO push_queue (scan_id) VALUES (?)", (scan_id,))
+
+    def queued_pushes(self) -> list[int]:
+        with self._guard():
+            rows = self.db.execute("SELECT scan_id FROM push_queue WHERE pushed_at IS NULL "
+                                   "ORDER BY scan_id").fetchall()
+        return [r[0] for r in rows]
+
+    def mark_pushed(self, scan_id: int) -> None:
+        with self._guard():
+            self.db.execute("INSERT INTO push_queue (scan_id, pushed_at, attempts) "
+                            "VALUES (?, CURRENT_TIMESTAMP, 1) ON CONFLICT (scan_id) DO UPDATE "
+                            "SET pushed_at = CURRENT_TIMESTAMP, attempts = attempts + 1, "
+                            "last_error = NULL", (scan_id,))
+
+    def push_failed(self, scan_id: int, error: str) -> None:
+        with self._guard():
+            self.db.execute("UPDATE push_queue SET attempts = attempts + 1, last_error = ? "
+                            "WHERE scan_id = ?", (error[:500], scan_id))
 
     def close(self) -> None:
         self.db.close()
