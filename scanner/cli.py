@@ -161,6 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     si.add_argument("--fritzbox-user", metavar="USER")
     si.add_argument("--unit-dir", type=Path, help=argparse.SUPPRESS)  # tests: write elsewhere
     notify_arguments(si)
+    cli_fleet.push_arguments(si)
     sr = sc_sub.add_parser("remove", help="disable the timer and delete its units")
     sr.add_argument("--unit-dir", type=Path, help=argparse.SUPPRESS)
 

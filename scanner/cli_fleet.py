@@ -79,6 +79,16 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     notify_arguments(dg)
     nt = db(fl_sub.add_parser("notify", help="send alerts that are still waiting"))
     notify_arguments(nt)
+    pr = db(fl_sub.add_parser("prune", help="delete scans and resolved findings older than "
+                                            "the retention (each practice's newest complete "
+                                            "scan stays)"))
+    pr.add_argument("--older-than", type=_days, required=True, metavar="DAYS")
+
+
+def _days(text: str) -> int:
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= 36500:
+        raise argparse.ArgumentTypeError(f"a number of days from 1 to 36500, not {text!r}")
+    return int(text)
 
 
 def _dsn(args: argparse.Namespace) -> str:
@@ -121,11 +131,10 @@ def cmd_push(args: argparse.Namespace) -> int:
         scan_id = int(args.scan)
         scan = history.get(scan_id)
     else:
-        from scanner.cli_output import read_text
-        from scanner.jsonio import loads
+        from scanner.jsonio import load_file
 
         history, scan_id = None, None
-        scan = loads(read_text(Path(args.scan)), args.scan)
+        scan = load_file(Path(args.scan))
     outcome = push(t, scan)
     if outcome.delivered and history is not None:
         history.mark_pushed(scan_id)
@@ -202,6 +211,14 @@ def cmd_fleet(args: argparse.Namespace) -> int:
             auth.add_user(conn, args.name, password, args.practice)
         scope = ", ".join(args.practice) or "all practices"
         print(f"user {args.name} may sign in ({scope})")
+        return EXIT_OK
+    if action == "prune":
+        from scanner.fleet.retention import prune
+
+        with db.transaction(dsn) as conn:
+            done = prune(conn, args.older_than)
+        print(f"deleted {done.scans} scan(s) and {done.findings} resolved finding(s) older "
+              f"than {args.older_than} days")
         return EXIT_OK
     settings = _notify_settings(args)
     if not settings:

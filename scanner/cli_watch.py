@@ -151,13 +151,17 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     load_site(site_path)  # a broken site file fails now, not next Monday
     _smtp_target(args, need_password=False)
     _check_webhooks(args.notify_webhook)
+    cli_fleet.check_push_arguments(args)  # a missing or open token file fails now
     when = schedule.parse_when(args.at)
     watch_args = ["--site", str(site_path), "--profile", args.profile, "--lang", args.lang]
     for flag, value in (("--interface", args.interface), ("--fritzbox-user", args.fritzbox_user),
                         ("--report-dir", args.report_dir and str(args.report_dir.resolve())),
                         ("--smtp-host", args.smtp_host), ("--smtp-user", args.smtp_user),
                         ("--smtp-from", args.smtp_from),
-                        ("--smtp-cafile", args.smtp_cafile and str(args.smtp_cafile.resolve()))):
+                        ("--smtp-cafile", args.smtp_cafile and str(args.smtp_cafile.resolve())),
+                        ("--push", args.push),
+                        ("--token-file", args.token_file and str(args.token_file.resolve())),
+                        ("--push-cafile", args.push_cafile and str(args.push_cafile.resolve()))):
         if value:
             watch_args += [flag, value]
     if args.notify_email or args.smtp_host:

@@ -291,3 +291,27 @@ def test_one_failing_channel_does_not_stop_the_others(tmp_path: Path) -> None:
                            ["http://127.0.0.1:1/nothing-listens", f"http://127.0.0.1:{r.http_port}/x"])
         assert len(r.hooks()) == 1
     assert [f.split(":")[0] for f in failures] == ["e-mail", "webhook"]
+
+
+def test_schedule_install_carries_the_fleet_push(tmp_path: Path) -> None:
+    if not shutil.which("systemd-analyze"):
+        unavailable("systemd-analyze is not installed (package systemd)")
+    units = tmp_path / "units"
+    token = tmp_path / "fleet.token"
+    token.write_text("pxf_" + "a" * 43 + "\n")
+    token.chmod(0o644)
+    site = Path(__file__).resolve().parent.parent / "scanner" / "lab" / "praxis.toml"
+    url = "https://fleet.example/api/v1/practices/praxis-weber/scans"
+    args = ["schedule", "install", "--site", str(site), "--weekly", "--push", url,
+            "--token-file", str(token), "--unit-dir", str(units)]
+    r = praxisscan(*args)
+    assert r.returncode == 2 and "chmod 600" in r.stderr  # checked now, not next Monday
+    token.chmod(0o600)
+    r = praxisscan(*args)
+    assert r.returncode == 0, r.stderr
+    service = (units / "praxisscan-watch.service").read_text()
+    assert f"--push {url}" in service and f"--token-file {token}" in service
+    assert "pxf_" not in service  # the token stays in its file
+    check = subprocess.run(["systemd-analyze", "verify", "--man=no",
+                            str(units / "praxisscan-watch.service")], capture_output=True, text=True)
+    assert check.returncode == 0 and check.stderr == "", check.stderr

@@ -273,3 +273,23 @@ def test_a_server_answering_5xx_leaves_the_scan_queued(fleet: Fleet, tmp_path: P
     lines, remaining = push_queue(dataclasses.replace(
         failing, url=fleet.server.push_url("praxis-5xx")), history)
     assert remaining == 0 and _scans_of(fleet, "praxis-5xx") == 1
+
+
+def test_prune_keeps_the_newest_complete_scan_of_each_practice(fleet: Fleet, tmp_path: Path) -> None:
+    token = _token_file(fleet, tmp_path, "praxis-prune")
+    for week in range(3):
+        r = _push(fleet, "praxis-prune", str(_scan_file(tmp_path, 500, week, devices=3)), token)
+        assert r.returncode == 0, r.stderr
+    practice = "(SELECT id FROM practice WHERE slug = 'praxis-prune')"
+    assert fleet.count(f"SELECT count(*) FROM scan WHERE practice_id = {practice}") == 3
+    newest = fleet.pg.query(fleet.dsn, f"SELECT max(started_at) FROM scan WHERE complete "
+                                       f"AND practice_id = {practice}")[0][0]
+    # received long ago, all three: only the newest complete one may stay
+    fleet.pg.query(fleet.dsn, f"UPDATE scan SET received_at = now() - interval '400 days' "
+                              f"WHERE practice_id = {practice} RETURNING id")
+    r = praxisscan("fleet", "prune", "--older-than", "365", "--database", fleet.dsn)
+    assert r.returncode == 0 and "deleted 2 scan(s)" in r.stdout, (r.stdout, r.stderr)
+    left = fleet.pg.query(fleet.dsn, f"SELECT started_at FROM scan WHERE practice_id = {practice}")
+    assert left == [(newest,)]
+    r = praxisscan("fleet", "prune", "--older-than", "0", "--database", fleet.dsn)
+    assert r.returncode == 2 and "number of days" in r.stderr
