@@ -200,18 +200,25 @@ def fill(template: str, values: Mapping[str, str], lang: str) -> str:
 
 
 def fixed_phrases(lang: str) -> set[str]:
-    """The words of every template in ``lang`` that the other language does not share: what
-    must not appear in a report of the other language."""
+    """The fixed text of every template in ``lang`` that the other language does not share:
+    what must not appear in a report of the other language. A lone short word ("with") is
+    left out: it occurs in any text, such as a knowledge file's English source titles."""
     other = "de" if lang == "en" else "en"
     out = set()
     for t in TEMPLATES.values():
         theirs = _literal_parts(t.get(other))
         for part in _literal_parts(t.get(lang)):
-            if re.search(r"[A-Za-zÄÖÜäöüß]{4,}", part) and part not in theirs:
+            word = re.search(r"[A-Za-zÄÖÜäöüß]{4,}", part)
+            if word and part not in theirs and (word.group() != part or len(part) >= 6):
                 out.add(part)
     return out
 
 
+def found_in(phrase: str, text: str) -> bool:
+    """Whether ``phrase`` occurs in ``text`` as words (not inside "expired-certificate")."""
+    return re.search(r"(?<![\w-])" + re.escape(phrase) + r"(?![\w-])", text) is not None
+
+
 def _literal_parts(template: str) -> set[str]:
     flat = template.replace("[", "\0").replace("]", "\0")
-    return {p.strip(" ,;:()'") for p in re.split(r"\{[^}]*\}|\0", flat)} - {""}
+    return {p.strip() for p in re.split(r"\{[^}]*\}|\0", flat)} - {""}
