@@ -201,15 +201,15 @@ def fill(template: str, values: Mapping[str, str], lang: str) -> str:
 
 def fixed_phrases(lang: str) -> set[str]:
     """The fixed text of every template in ``lang`` that the other language does not share:
-    what must not appear in a report of the other language. A lone short word ("with") is
-    left out: it occurs in any text, such as a knowledge file's English source titles."""
+    what must not appear in a report of the other language. A lone word ("with", "network")
+    is left out: it occurs in any text, such as a knowledge file's English source titles."""
     other = "de" if lang == "en" else "en"
     out = set()
     for t in TEMPLATES.values():
         theirs = _literal_parts(t.get(other))
         for part in _literal_parts(t.get(lang)):
             word = re.search(r"[A-Za-zÄÖÜäöüß]{4,}", part)
-            if word and part not in theirs and (word.group() != part or len(part) >= 6):
+            if word and part not in theirs and word.group() != part:
                 out.add(part)
     return out
 
