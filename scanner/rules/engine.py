@@ -193,10 +193,12 @@ def apply_site(scan: Scan, site: Site | None) -> Scan:
         own = h.classified_role if h.classified_role is not None else h.role
         d = index.get(id(h))
         listed = d.role if d and d.role is not Role.UNKNOWN else None
-        new = dataclasses.replace(h, site_name=d.name if d else None,
-                                  role=listed or own,
-                                  classified_role=own if listed else None)
-        hosts.append(h if new == h else new)
+        word = (d.name if d else None, listed or own, own if listed else None)
+        if word == (h.site_name, h.role, h.classified_role):
+            hosts.append(h)  # evaluated against this site file before: nothing changes
+        else:
+            hosts.append(dataclasses.replace(h, site_name=word[0], role=word[1],
+                                             classified_role=word[2]))
     return dataclasses.replace(scan, hosts=tuple(hosts))
 
 
