@@ -21,6 +21,7 @@ from scanner.inputfile import read_limited
 from scanner.model import (
     SCHEMA_VERSION,
     Classification,
+    Evidence,
     Reason,
     Finding,
     Host,
@@ -226,6 +227,8 @@ def _host_to_dict(h: Host) -> dict[str, Any]:
             for o in h.observations
         ],
         "classification": _classification_to_dict(h.classification),
+        "site_name": h.site_name,
+        "classified_role": h.classified_role.value if h.classified_role else None,
     }
 
 
@@ -282,6 +285,8 @@ def _host_from_dict(d: dict[str, Any]) -> Host:
         ),
         observations=_each("observations", _observation_from_dict, d.get("observations", [])),
         classification=_classification_from_dict(d.get("classification")),
+        site_name=d.get("site_name"),
+        classified_role=Role(d["classified_role"]) if d.get("classified_role") else None,
     )
 
 
@@ -302,6 +307,17 @@ def _localized_from_dict(d: Any) -> Localized:
     return Localized(de=d.get("de", ""), en=d.get("en", ""))
 
 
+def _evidence_to_json(e: Evidence | str) -> Any:
+    return e if isinstance(e, str) else {"key": e.key, "values": dict(e.values)}
+
+
+def _evidence_from_json(e: Any) -> Evidence | str:
+    """A template and its values; a plain string from a scan written before templates."""
+    if isinstance(e, str):
+        return e
+    return Evidence(e["key"], tuple((str(k), str(v)) for k, v in e.get("values", {}).items()))
+
+
 def _finding_to_dict(f: Finding) -> dict[str, Any]:
     return {
         "rule": f.rule,
@@ -309,7 +325,7 @@ def _finding_to_dict(f: Finding) -> dict[str, Any]:
         "host": f.host,
         "port": f.port,
         "title": _localized_to_dict(f.title),
-        "evidence": list(f.evidence),
+        "evidence": [_evidence_to_json(e) for e in f.evidence],
         "explanation": _localized_to_dict(f.explanation),
         "fix": _localized_to_dict(f.fix),
         "references": list(f.references),
@@ -326,7 +342,7 @@ def _finding_from_dict(d: dict[str, Any]) -> Finding:
         host=d.get("host"),
         port=d.get("port"),
         title=_localized_from_dict(d["title"]),
-        evidence=tuple(d.get("evidence", ())),
+        evidence=tuple(_evidence_from_json(e) for e in d.get("evidence", ())),
         explanation=_localized_from_dict(d.get("explanation", {})),
         fix=_localized_from_dict(d.get("fix", {})),
         references=tuple(d.get("references", ())),

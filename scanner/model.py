@@ -292,6 +292,11 @@ class Host:
     services: tuple[Service, ...] = ()
     observations: tuple[Observation, ...] = ()
     classification: Classification | None = None
+    # The site file's word (set when the scan is evaluated against a site file): the
+    # practice's name for the device, and, when the site file gives the role, the role the
+    # classifier found (``role`` is then the site file's).
+    site_name: str | None = None
+    classified_role: Role | None = None
 
     @property
     def key(self) -> str:
@@ -313,13 +318,29 @@ def host_key(mac: str | None, hostnames: tuple[str, ...], ip: str) -> str:
 
 
 @dataclass(frozen=True)
+class Evidence:
+    """One line of a finding's evidence: a template id (scanner/rules/evidence.py) and the
+    values it is filled with, so that each report shows it in its own language. Values are
+    untrusted text (names, banners): renderers clean and escape them."""
+
+    key: str
+    values: tuple[tuple[str, str], ...] = ()
+
+    def get(self, name: str, default: str = "") -> str:
+        for k, v in self.values:
+            if k == name:
+                return v
+        return default
+
+
+@dataclass(frozen=True)
 class Finding:
     rule: str
     severity: Severity
     host: str | None
     port: int | None
     title: Localized
-    evidence: tuple[str, ...]
+    evidence: tuple[Evidence | str, ...]  # str: a scan written before evidence had templates
     explanation: Localized = Localized("", "")
     fix: Localized = Localized("", "")
     references: tuple[str, ...] = ()

@@ -38,7 +38,7 @@ from scanner.probes.base import RateWindow
 from scanner.probes.registry import jobs_for, probe_host
 from scanner.protocols import upnp
 from scanner.render.text import clean
-from scanner.rules.engine import catalog, evaluate
+from scanner.rules.engine import apply_site, catalog, evaluate
 from scanner.scope import ScopeGuard
 from scanner.site import Site
 
@@ -135,6 +135,7 @@ def run_scan(plan: Plan, observer: ScanObserver = NullObserver(),
 
 def apply_rules(scan: Scan, site: Site | None) -> Scan:
     """The exposure rules over a finished scan: findings, and what they could not test."""
+    scan = apply_site(scan, site)  # the practice's names and roles, stored in the scan
     findings, gaps = evaluate(scan, site)
     # Evaluating again (a stored scan, a new site file) replaces the rules' own gaps.
     kept = tuple(n for n in scan.not_tested if n.check not in catalog())

@@ -85,6 +85,8 @@ class Site:
     wlans: tuple[Wlan, ...] = ()
     acknowledged: tuple[Acknowledgement, ...] = ()
     policy: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    # Anlage 4 of the guideline binds practices that run large medical devices (CT, MRI ...)
+    large_medical_devices: bool = False
 
     @property
     def anlagen(self) -> tuple[str, ...]:
@@ -103,7 +105,7 @@ class Site:
 
 _TOP = {"practice", "network", "device", "wlan", "acknowledged", "policy"}
 _KEYS = {
-    "practice": {"name", "size"},
+    "practice": {"name", "size", "large_medical_devices"},
     "network": {"cidr", "zone"},
     "device": {"name", "role", "mac", "ip", "hostname", "services", "zones", "note"},
     "wlan": {"ssid", "zone", "min_security", "bssids", "vendors"},
@@ -151,6 +153,11 @@ class _Parser:
         if not isinstance(size, str) or size not in SIZES:
             raise self.fail(f"practice size {size!r} is not one of {', '.join(SIZES)}",
                             "practice", 0, "size")
+        large = practice.get("large_medical_devices", False)
+        if not isinstance(large, bool):
+            raise self.fail(f"practice large_medical_devices must be true or false (no quotes), "
+                            f"not {_one_line(repr(large))}", "practice", 0,
+                            "large_medical_devices")
         networks = tuple(self._network(i, n) for i, n in enumerate(self._list(doc, "network")))
         devices = tuple(self._device(i, d) for i, d in enumerate(self._list(doc, "device")))
         self._no_duplicates(devices)
@@ -159,7 +166,7 @@ class _Parser:
         policy = self._policy(doc.get("policy", {}))
         return Site(path=self.fname, name=name, size=size,
                     networks=networks, devices=devices, wlans=wlans, acknowledged=acks,
-                    policy=policy)
+                    policy=policy, large_medical_devices=large)
 
     def _list(self, doc: dict[str, Any], name: str) -> list[dict[str, Any]]:
         value = doc.get(name, [])

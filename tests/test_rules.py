@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from scanner.model import (Host, Observation, Protocol, Role, Scan, Scope, Service, Severity,
+from scanner.model import (Classification, Host, Observation, Protocol, Role, Scan, Scope,
+                           Service, Severity,
                            Source, WlanNetwork, WlanSecurity)
 from scanner.oui import is_randomized
 from scanner.rules.engine import catalog, evaluate, fingerprint
@@ -45,10 +46,12 @@ def load_case(path: Path) -> tuple[Scan, object, date, set[tuple[str, int | None
                         tuple((k, str(v)) for k, v in o.items() if k != "kind"), T0)
             for o in h.get("observations", []))
         mac = h.get("mac")
+        # "confidence": the classifier's confidence in the role (no key: no classification)
+        classification = (Classification(h["confidence"]) if "confidence" in h else None)
         hosts.append(Host(ip=h["ip"], mac=mac, mac_randomized=bool(mac and is_randomized(mac)),
                           role=Role(h.get("role", "unknown")), os=h.get("os"),
                           hostnames=tuple(h.get("hostnames", [])), services=services,
-                          observations=observations))
+                          observations=observations, classification=classification))
     wlans = None
     if "wlan" in doc or "wlans" in doc:
         wlans = tuple(_wlan(w) for w in doc.get("wlan", []))

@@ -19,6 +19,7 @@ import pytest
 
 from scanner.model import Host, Observation, Protocol, Role, Scan, Scope, Service, Source
 from scanner.rules.engine import RULES, catalog, evaluate, fingerprint
+from scanner.rules.evidence import text as evidence_text
 from scanner.site import Acknowledgement, Site, load_site
 
 T0 = datetime(2026, 11, 28, tzinfo=timezone.utc)
@@ -101,7 +102,7 @@ def test_a_fake_gateways_hostile_internal_port_does_not_lose_the_scan(fake_gatew
     assert all(o.get("internal_port") != "3389abc" for o in mappings)
     for f in findings:
         assert f.port is None or 0 <= f.port <= 65535
-        assert not any("3389abc" in line for line in f.evidence), f
+        assert not any("3389abc" in line for line in _lines(f)), f
     if mappings:  # the mapping itself is real and reported, its unreadable port is not cited
         (f,) = [f for f in findings if f.rule == "upnp-port-mapping"]
         assert f.port == 3389
@@ -117,7 +118,7 @@ def test_a_malformed_port_is_rejected_where_the_probe_makes_the_observation() ->
     findings, gaps = evaluate(_scan(_router(o), _pvs()), None)
     (f,) = [f for f in findings if f.rule == "upnp-port-mapping"]
     assert f.port == 3389 and f.severity.value == "high"  # not critical: 3389 is unproven inside
-    assert not any("3389abc" in line for line in f.evidence)
+    assert not any("3389abc" in line for line in _lines(f))
     assert not [g for g in gaps if "failed" in g.reason]
 
 
@@ -227,3 +228,8 @@ def test_a_lone_surrogate_in_a_host_key_does_not_end_evaluation_and_fingerprints
     # the same fingerprints as before for every text that encodes: acknowledgements hold
     assert fingerprint("smbv1", "mac:00:19:99:00:00:10", 445) == "e01cf70b0743bb91"
     assert fingerprint("unknown-device", "name:Empfang-PC-ä", None) == "9575dd96e88c088b"
+
+
+def _lines(f) -> list[str]:  # noqa: ANN001 - a Finding
+    """A finding's evidence as the English report shows it."""
+    return [evidence_text(e, "en") for e in f.evidence]

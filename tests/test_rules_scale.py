@@ -12,6 +12,7 @@ import random
 from datetime import date, datetime, timezone
 from scanner.model import Host, Role, Scan, Scope
 from scanner.rules.engine import Context, evaluate
+from scanner.rules.evidence import text as evidence_text
 from scanner.site import Device, Network, Site
 
 T0 = datetime(2026, 11, 28, tzinfo=timezone.utc)
@@ -67,5 +68,5 @@ def test_a_phone_beside_many_servers_names_five_and_counts_the_rest() -> None:
                 scope=Scope(targets=(), networks=("192.168.178.0/24",)))
     (f,) = [f for f in evaluate(scan, None)[0] if f.rule == "private-mobile-device"]
     assert f.severity.value == "high"
-    assert f.evidence[1] == ("same network as " + ", ".join(f"pvs-server {s.ip}" for s in servers[:5])
+    assert evidence_text(f.evidence[2], "en") == ("same network as " + ", ".join(f"PVS server {s.ip}" for s in servers[:5])
                              + " and 3 more")

@@ -15,6 +15,7 @@ from scanner import knowledge, versions
 from scanner.cli import main
 from scanner.model import Host, Observation, Protocol, Role, Scan, Scope, Service, Source
 from scanner.rules.engine import evaluate
+from scanner.rules.evidence import text as evidence_text
 
 T0 = datetime(2026, 12, 1, tzinfo=timezone.utc)
 
@@ -124,7 +125,7 @@ def test_update_installs_a_newer_verified_file_and_scans_use_it(tmp_path: Path) 
                observations=(_obs("tr064-device", port="49000", model="FRITZ!Box 7580",
                                   manufacturer="AVM", firmware="153.07.29"),))
     (f,) = [f for f in evaluate(_scan(box), None, date(2027, 2, 2))[0] if f.rule == "end-of-life"]
-    text = " ".join(f.evidence)
+    text = " ".join(evidence_text(e, "en") for e in f.evidence)
     assert "FRITZ!Box 7580 (updated)" in text and "version knowledge of 2027-02-01 (installed" in text
 
 
@@ -180,7 +181,7 @@ def test_samba_version_from_nmap_is_judged_and_a_range_is_not_tested() -> None:
                                                   "4.6.2"),))
     findings, gaps = evaluate(_scan(old, vague, bound), None, date(2026, 12, 1))
     (f,) = [f for f in findings if f.rule == "known-exploited-version"]
-    assert f.host == old.key and f.port == 445 and "CVE-2017-7494" in " ".join(f.evidence)
+    assert f.host == old.key and f.port == 445 and "CVE-2017-7494" in " ".join(evidence_text(e, "en") for e in f.evidence)
     for h in (vague, bound):
         assert any(g.check == "known-exploited-version" and g.host == h.key for g in gaps)
 

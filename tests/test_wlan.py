@@ -17,6 +17,7 @@ import pytest
 from scanner.jsonio import loads
 from scanner.model import WlanSecurity as S
 from scanner.pipeline import apply_rules
+from scanner.rules.evidence import text as evidence_text
 from scanner.site import load_site
 from scanner.wlan import ToolOutputError, audit, ies
 from scanner.wlan.capture import sighting
@@ -337,7 +338,7 @@ def test_practice_ssid_from_another_maker_is_a_rogue(tmp_path: Path) -> None:
     assert ("rogue-access-point", "wlan:14:cc:20:66:66:66") in found
     assert ("rogue-access-point", "wlan:3c:a6:2f:10:00:05") not in found
     (hit,) = [f for f in scan.findings if f.rule == "rogue-access-point"]
-    assert "is not AVM" in hit.evidence[0]
+    assert "is not AVM" in evidence_text(hit.evidence[0], "en")
 
 
 def test_nmcli_audit_reports_wps_as_not_tested_not_as_clean(tmp_path: Path) -> None:

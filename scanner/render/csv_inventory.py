@@ -17,7 +17,7 @@ from scanner.model import Scan
 from scanner.render.text import clean
 
 COLUMNS = ("ip", "mac", "mac_vendor", "mac_randomized", "hostname", "role", "vendor", "product",
-           "os", "confidence", "services", "findings")
+           "os", "confidence", "services", "findings", "site_name", "classified_role")
 
 
 # the start of the cell or of a part after a separator, then what a spreadsheet reads as a formula
@@ -41,5 +41,6 @@ def render_csv(scan: Scan) -> str:
             h.hostnames[0] if h.hostnames else "", h.role.value, h.vendor or "", h.product or "",
             h.os or "", f"{h.classification.confidence:.2f}" if h.classification else "",
             " ".join(f"{s.protocol.value}/{s.port}" for s in h.services),
-            findings.get(h.key, 0))])
+            findings.get(h.key, 0), h.site_name or "",
+            h.classified_role.value if h.classified_role else "")])
     return buf.getvalue()

@@ -6,15 +6,15 @@ import json
 
 from scanner.diff import Diff
 from scanner.model import Scan
-from scanner.render.text import clean
+from scanner.render.text import clean, host_name
 
 
 def _host(d: Diff, key: str) -> str:
+    """'192.168.178.3 Switch Flur (GS1900-24E) (switch)': the practice's name first."""
     h = d.hosts.get(key)
     if h is None:
         return clean(key)
-    name = h.hostnames[0] if h.hostnames else ""
-    return clean(f"{h.ip} {name} ({h.role.value})".replace("  ", " "), 100)
+    return clean(f"{h.ip} {host_name(h, 80)} ({h.role.value})".replace("  ", " "), 100)
 
 
 def diff_sections(d: Diff, lang: str = "de") -> list[tuple[str, list[str]]]:
@@ -65,15 +65,17 @@ def render_diff_html(d: Diff, lang: str, old_label: str, new_label: str) -> str:
     from scanner.render.html import environment
 
     lang = "en" if lang == "en" else "de"
+    from scanner.rules import evidence
+
     return environment().get_template("diff.html.j2").render(
-        lang=lang, sections=diff_sections(d, lang), new_findings=d.new_findings,
+        lang=lang, ev=lambda e: evidence.text(e, lang), sections=diff_sections(d, lang), new_findings=d.new_findings,
         who={k: _host(d, k) for k in d.hosts}, old=old_label, new=new_label, changed=not d.empty)
 
 
 def render_diff_json(d: Diff) -> str:
     def host(h) -> dict:  # noqa: ANN001
         return {"key": h.key, "ip": h.ip, "mac": h.mac, "hostnames": list(h.hostnames),
-                "role": h.role.value}
+                "site_name": h.site_name, "role": h.role.value}
 
     def svc(key: str, s) -> dict:  # noqa: ANN001
         return {"host": key, "port": s.port, "protocol": s.protocol.value, "name": s.name}

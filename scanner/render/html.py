@@ -9,8 +9,8 @@ from scanner.model import Scan
 from scanner.site import Site
 from scanner.render import netplan, summary
 from scanner.render.labels import labels
-from scanner.render.text import clean, device_line, inert, wlan_cells
-from scanner.rules import guideline
+from scanner.render.text import clean, device_line, host_name, inert, wlan_cells
+from scanner.rules import evidence, guideline
 from scanner.rules.engine import guideline_rules
 from scanner.resources import data_dir
 
@@ -37,17 +37,20 @@ def environment() -> Environment:
     )
     env.filters["clean"] = clean
     env.globals["device_line"] = device_line
+    env.globals["host_name"] = host_name
     return env
 
 
 def render_html(scan: Scan, lang: str = "de", site: Site | None = None) -> str:
-    """``site``: the site file, when known, draws the network plan by zone."""
+    """``site``: the site file, when known, draws the network plan by zone and says which
+    parts of the guideline bind the practice."""
     lang = "en" if lang == "en" else "de"
     L = labels(lang)
+    large_devices = bool(site and site.large_medical_devices)
     findings = sorted(scan.findings, key=lambda f: (-f.severity.rank, f.rule, f.host or ""))
     wlans = scan.wlans or ()
     return environment().get_template("scan.html.j2").render(
-        scan=scan, L=L, lang=lang,
+        scan=scan, L=L, lang=lang, ev=lambda e: evidence.text(e, lang),
         service_count=sum(len(h.services) for h in scan.hosts),
         findings=findings,
         rating=summary.rating(scan, lang),
@@ -60,6 +63,8 @@ def render_html(scan: Scan, lang: str = "de", site: Site | None = None) -> str:
         inbound=[f for f in findings if f.rule in summary.INBOUND_RULES],
         inbound_rules=summary.INBOUND_RULES,
         who=summary.device_names(scan),
-        guideline=guideline.view(scan, guideline_rules(), site.size if site else None),
-        guideline_size=L["size_" + (site.size if site else "none")],
+        guideline=guideline.view(scan, guideline_rules(), site.size if site else None,
+                                 large_devices),
+        guideline_size=L["size_" + (site.size if site else "none")]
+        + (L["size_devices"] if large_devices else ""),
     )

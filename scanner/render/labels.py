@@ -40,6 +40,7 @@ LABELS: dict[str, dict[str, str]] = {
         "size_mittlere-praxis": "mittlere Praxis (6 bis 20 Personen): Anlagen 1, 2 und 5",
         "size_grosspraxis": "Großpraxis (mehr als 20 Personen): Anlagen 1, 2, 3 und 5",
         "size_none": "ohne Praxisdatei (--site) nur Anlage 1 und 5",
+        "size_devices": "; Anlage 4 (Großgeräte)", "classified": "erkannt",
     },
     "en": {
         "title": "Network security report", "name": "Name", "device": "Device", "acknowledged": "Acknowledged", "hosts": "Devices", "ip": "IP address",
@@ -78,6 +79,7 @@ LABELS: dict[str, dict[str, str]] = {
         "size_mittlere-praxis": "medium practice (6 to 20 persons): Anlagen 1, 2 and 5",
         "size_grosspraxis": "large practice (more than 20 persons): Anlagen 1, 2, 3 and 5",
         "size_none": "no site file (--site): Anlage 1 and 5 only",
+        "size_devices": "; Anlage 4 (large medical devices)", "classified": "classified",
     },
 }
 

@@ -76,8 +76,10 @@ def plan(scan: Scan, lang: str, zone_of: Callable[[str], str | None] | None = No
     by_zone = len(set(zones.values()) - {None}) >= 2
 
     def box(h, x: int, y: int) -> Box:  # noqa: ANN001 - Host
-        name = h.hostnames[0] if h.hostnames else (h.product or h.vendor or h.mac_vendor or "")
-        second = f"{h.ip} · {h.role.value}" if by_zone else h.ip
+        network = h.hostnames[0] if h.hostnames else (h.product or h.vendor or h.mac_vendor or "")
+        name = h.site_name or network  # the practice's name, the network's beside the address
+        beside = network if h.site_name and network.lower() != h.site_name.lower() else ""
+        second = " · ".join(x for x in (h.ip, beside, h.role.value if by_zone else "") if x)
         return Box(x, y, clean(name, 22) or "?", clean(second, 34), sev_name.get(h.key, ""),
                    h.key in exposed_keys)
 

@@ -55,11 +55,18 @@ def rating(scan: Scan, lang: str) -> Rating:
 
 
 def device_names(scan: Scan) -> dict[str, str]:
-    """Host key -> 'PVS-SERVER (192.168.178.10)': what a reader recognises."""
-    from scanner.render.text import clean
+    """Host key -> 'Switch Flur (GS1900-24E), 192.168.178.3' or 'PVS-SERVER (192.168.178.10)':
+    what a reader recognises, the practice's own name first."""
+    from scanner.render.text import clean, host_name
 
-    return {h.key: (f"{clean(h.hostnames[0], 40)} ({h.ip})" if h.hostnames else h.ip)
-            for h in scan.hosts}
+    out = {}
+    for h in scan.hosts:
+        name = host_name(h, 70)
+        if h.site_name:
+            out[h.key] = f"{name}, {h.ip}"
+        else:
+            out[h.key] = f"{clean(h.hostnames[0], 40)} ({h.ip})" if h.hostnames else h.ip
+    return out
 
 
 def top_actions(scan: Scan, lang: str, limit: int = 5) -> list[Action]:

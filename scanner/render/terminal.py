@@ -10,7 +10,9 @@ from rich.text import Text
 
 from scanner.model import Scan
 from scanner.render.labels import labels
-from scanner.render.text import clean, device_line, wlan_cells
+from scanner.render.summary import device_names
+from scanner.render.text import clean, device_line, host_name, wlan_cells
+from scanner.rules.evidence import text as evidence_text
 
 
 def render_terminal(scan: Scan, lang: str = "de", color: bool = False, width: int = 120) -> str:
@@ -28,12 +30,14 @@ def render_terminal(scan: Scan, lang: str = "de", color: bool = False, width: in
     if scan.wlans is not None:
         console.print(_wlan_table(scan, L))
     console.print(Text(f"{L['findings']}: {len(scan.findings) or L['no_findings']}", style="bold"))
+    who = device_names(scan)
     for f in sorted(scan.findings, key=lambda f: -f.severity.rank):
         ack = f" [{L['acknowledged']}: {clean(f.acknowledged, 120)}]" if f.acknowledged else ""
         console.print(Text(f"[{f.severity.value}] {clean(f.title.get(lang))} "
-                           f"({clean(f.host or '')}{':' + str(f.port) if f.port else ''}){ack}"))
+                           f"({clean(who.get(f.host or '', f.host or ''), 100)}"
+                           f"{':' + str(f.port) if f.port else ''}){ack}"))
         for e in f.evidence[:2]:
-            console.print(Text(f"    {clean(e, 200)}", style="dim"))
+            console.print(Text(f"    {clean(evidence_text(e, lang), 200)}", style="dim"))
     if scan.not_tested:
         console.print(Text(L["not_tested"] + ":", style="bold"))
         for n in scan.not_tested:
@@ -66,7 +70,7 @@ def _hosts_table(scan: Scan, L: dict[str, str]) -> Table:
         svc = ", ".join(
             clean(f"{s.port}/{s.protocol.value} {s.name} {s.product} {s.version}".strip(), 60)
             for s in h.services) or "-"
-        table.add_row(Text(clean(h.ip)), Text(clean(h.hostnames[0] if h.hostnames else "", 30)),
+        table.add_row(Text(clean(h.ip)), Text(host_name(h, 40)),
                       Text(clean(h.mac or "")), Text(vendor),
                       Text(clean(h.role.value)), Text(device_line(h.vendor, h.product, h.os)), Text(svc))
     return table

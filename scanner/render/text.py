@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from scanner.model import WlanNetwork, WlanSecurity
+from scanner.model import Host, WlanNetwork, WlanSecurity
 
 # CSI/OSC escape sequences first (7-bit ESC and the 8-bit C1 forms), then every other C0/C1
 # control character and DEL.
@@ -34,6 +34,17 @@ def clean(value: object, limit: int = MAX_FIELD) -> str:
 def inert(text: str) -> str:
     """The last step before HTML: no control character, bidi controls shown (lines kept)."""
     return show_bidi(_CONTROL.sub("", _ANSI.sub("", text)))
+
+
+def host_name(h: Host, limit: int = 60) -> str:
+    """'Switch Flur (GS1900-24E)': the practice's name (site file) with the network's name
+    beside it; without a site file's name the network's name; '' when there is neither."""
+    network = h.hostnames[0] if h.hostnames else ""
+    if not h.site_name:
+        return clean(network, limit)
+    if network and network.lower() != h.site_name.lower():
+        return clean(f"{h.site_name} ({network})", limit)
+    return clean(h.site_name, limit)
 
 
 def device_line(vendor: str | None, product: str | None, os: str | None) -> str:

@@ -8,8 +8,9 @@ import re
 from collections.abc import Callable, Iterator
 from datetime import date
 
-from scanner.model import Host, NotTested, Observation, Role, Severity, WlanSecurity
+from scanner.model import Evidence, Host, NotTested, Observation, Role, Severity, WlanSecurity
 from scanner.rules.engine import Check, Context, Hit, role_confidence, rule
+from scanner.rules.evidence import make
 
 Out = Iterator["Hit | NotTested"]
 MOBILE = (Role.SMARTPHONE, Role.TABLET)
@@ -21,10 +22,16 @@ WINDOWS_10_END = date(2025, 10, 14)
 TI_RANGE = ipaddress.IPv4Network("100.64.0.0/10")
 
 
-def _who(h: Host) -> str:
+def _who(h: Host, key: str = "host") -> Evidence:
+    """The device, as evidence: address, the practice's name, the network's, what it is."""
     name = h.hostnames[0] if h.hostnames else ""
     device = " ".join(x for x in (h.vendor, h.product) if x)
-    return ", ".join(x for x in (h.ip, name, device or h.mac_vendor or "", h.role.value) if x)
+    return make(key, ip=h.ip, site=h.site_name or "", name=name,
+                device=device or h.mac_vendor or "", role=h.role.value)
+
+
+def _peers(hosts: list[Host]) -> str:
+    return ", ".join(f"{o.role.value} {o.ip}" for o in hosts)
 
 
 def _port(o: Observation, key: str = "port", default: int | None = None) -> int | None:
@@ -34,6 +41,11 @@ def _port(o: Observation, key: str = "port", default: int | None = None) -> int 
 
 def _shown(n: int | None) -> str:
     return "?" if n is None else str(n)
+
+
+def _name(h: Host) -> str:
+    """A device in a line of evidence: the practice's name, else the network's, else its IP."""
+    return h.site_name or (h.hostnames[0] if h.hostnames else "") or h.ip
 
 
 def _no_site(check: str) -> NotTested:
@@ -49,8 +61,9 @@ def unknown_device(ctx: Context) -> Out:
         if not ctx.device(h):
             zone = ctx.zone(h)
             sev = Severity.HIGH if zone in ("ti", "server") else None
-            yield Hit(h.key, None, (f"not in {ctx.site.path}: {_who(h)}",
-                                    f"MAC {h.mac or 'unknown'}" + (" (randomised)" if h.mac_randomized else "")), sev)
+            mac = (make("mac-unknown") if not h.mac else
+                   make("mac-randomised" if h.mac_randomized else "mac", mac=h.mac))
+            yield Hit(h.key, None, (make("not-in-site", file=ctx.site.path), _who(h), mac), sev)
 
 
 @rule("missing-device")
@@ -64,8 +77,8 @@ def missing_device(ctx: Context) -> Out:
     for d in ctx.site.devices:
         if not ctx.answered(d):
             ident = f"mac:{d.mac}" if d.mac else f"name:{d.hostname.lower()}" if d.hostname else f"ip:{d.ip}"
-            yield Hit(ident, None, (f"{d.name} ({d.role.value}) listed in {ctx.site.path}, "
-                                    "did not answer",))
+            yield Hit(ident, None, (make("site-device-silent", name=d.name, role=d.role.value,
+                                         file=ctx.site.path),))
 
 
 @rule("private-mobile-device")
@@ -74,13 +87,14 @@ def private_mobile(ctx: Context) -> Out:
     for h in ctx.scan.hosts:
         if not (h.role in MOBILE or h.mac_randomized) or ctx.device(h) or ctx.zone(h) == "guest":
             continue
-        why = f"role {h.role.value}" if h.role in MOBILE else "randomised MAC address"
+        why = (make("mobile-role", role=h.role.value) if h.role in MOBILE
+               else make("randomised-mac"))
         near, count = ctx.near(h, sensitive)
         sev = Severity.HIGH if count else None
-        ev = [f"{_who(h)} ({why})"]
+        ev = [_who(h), why]
         if count:
-            ev.append("same network as " + ", ".join(f"{s.role.value} {s.ip}" for s in near)
-                      + (f" and {count - len(near)} more" if count > len(near) else ""))
+            ev.append(make("same-network", peers=_peers(near),
+                           more=count - len(near) if count > len(near) else None))
         conf = role_confidence(h) if h.role in MOBILE else 1.0  # a random MAC is a fact
         yield Hit(h.key, None, tuple(ev), sev, conf)
 
@@ -100,8 +114,9 @@ def unexpected_service(ctx: Context) -> Out:
         for s in h.services:
             if f"{s.protocol.value}/{s.port}" not in d.services:
                 label = " ".join(x for x in (s.name, s.product, s.version) if x)
-                yield Hit(h.key, s.port, (f"{s.protocol.value}/{s.port} open ({label or 'unknown'}), "
-                                          f"not allowed for {d.name}",))
+                yield Hit(h.key, s.port, (make("service-not-allowed",
+                                               service=f"{s.protocol.value}/{s.port}",
+                                               label=label, device=d.name),))
 
 
 @rule("smbv1")
@@ -112,8 +127,7 @@ def smbv1(ctx: Context) -> Out:
         if o is not None:
             sev = Severity.CRITICAL if h.role in (Role.PVS_SERVER, Role.SERVER) else None
             port = _port(o, default=445)
-            yield Hit(h.key, port, (f"tcp/{port}: SMB1 negotiate accepted (dialect NT LM 0.12)",
-                                    _who(h)), sev)
+            yield Hit(h.key, port, (make("smb1-accepted", port=port), _who(h)), sev)
         elif not smb and ctx.open_tcp(h) & {139, 445}:
             yield NotTested("smbv1", "SMB port open but not probed (policy or probe failure)", h.key)
 
@@ -124,7 +138,7 @@ def _port_rule(ctx: Context, ports: set[int] | range, what: str,
         for s in h.services:
             if s.protocol.value == "tcp" and s.port in ports:
                 label = " ".join(x for x in (s.product, s.version) if x)
-                yield Hit(h.key, s.port, (f"tcp/{s.port} open: {what}" + (f" ({label})" if label else ""),
+                yield Hit(h.key, s.port, (make("port-open", port=s.port, what=what, label=label),
                                           _who(h)), severity(h, s.port))
 
 
@@ -141,9 +155,9 @@ def ftp(ctx: Context) -> Out:
             continue
         banner = next((o for o in ctx.observations(h, "banner") if o.get("protocol") == "ftp"), None)
         anonymous = bool(banner and banner.flag("anonymous"))
-        ev = [f"tcp/21 open: {banner.get('text', 'FTP') if banner else 'FTP'}"]
+        ev = [make("port-open", port=21, what=(banner.get("text") or "FTP") if banner else "FTP")]
         if anonymous:
-            ev.append("anonymous login accepted")
+            ev.append(make("ftp-anonymous"))
         yield Hit(h.key, 21, (*ev, _who(h)), Severity.HIGH if anonymous else None)
 
 
@@ -153,9 +167,9 @@ def rdp(ctx: Context) -> Out:
         if 3389 not in ctx.open_tcp(h):
             continue
         probe = next(iter(ctx.observations(h, "rdp")), None)
-        nla = {True: ", Network Level Authentication required",
-               False: ", without Network Level Authentication"}.get(probe and probe.flag("nla"), "")
-        yield Hit(h.key, 3389, (f"tcp/3389 open: Remote Desktop (RDP){nla}", _who(h)))
+        key = {True: "rdp-open-nla", False: "rdp-open-no-nla"}.get(
+            probe.flag("nla") if probe else None, "rdp-open")
+        yield Hit(h.key, 3389, (make(key), _who(h)))
 
 
 @rule("vnc-exposed")
@@ -167,7 +181,7 @@ def vnc(ctx: Context) -> Out:
 def remote_tools(ctx: Context) -> Out:
     for h in ctx.scan.hosts:
         for port in sorted(ctx.open_tcp(h) & set(REMOTE_TOOLS)):
-            yield Hit(h.key, port, (f"tcp/{port} open: {REMOTE_TOOLS[port]}", _who(h)))
+            yield Hit(h.key, port, (make("port-open", port=port, what=REMOTE_TOOLS[port]), _who(h)))
 
 
 @rule("snmp-default-community")
@@ -176,7 +190,7 @@ def snmp(ctx: Context) -> Out:
         for o in ctx.observations(h, "snmp"):
             if o.get("community") == "public":
                 sev = Severity.HIGH if h.role in (Role.ROUTER, Role.SWITCH, Role.KONNEKTOR) else None
-                yield Hit(h.key, 161, (f"udp/161 answers community 'public': {o.get('sys_descr', '')}"[:300],
+                yield Hit(h.key, 161, (make("snmp-public", descr=(o.get("sys_descr") or "")[:260]),
                                        _who(h)), sev)
                 break
 
@@ -187,8 +201,7 @@ def management_http(ctx: Context) -> Out:
         if o.flag("tls") is False and (o.flag("login_form") or o.get("auth")):
             sev = Severity.HIGH if h.role in (Role.KONNEKTOR, Role.CARD_TERMINAL) else None
             port = _port(o, default=80)
-            title = f" ('{o.get('title')}')" if o.get("title") else ""
-            yield Hit(h.key, port, (f"http://{h.ip}:{port}/ serves a login over plain HTTP{title}",
+            yield Hit(h.key, port, (make("http-login", ip=h.ip, port=port, title=o.get("title")),
                                     _who(h)), sev)
 
 
@@ -199,7 +212,7 @@ def weak_tls(ctx: Context) -> Out:
         if legacy != "none" or o.get("version") in ("TLSv1", "TLSv1.1", "SSLv3"):
             port = _port(o, default=443)
             accepted = legacy if legacy != "none" else o.get("version")
-            yield Hit(h.key, port, (f"tcp/{port} accepts {accepted}", _who(h)))
+            yield Hit(h.key, port, (make("tls-legacy", port=port, versions=accepted), _who(h)))
 
 
 @rule("expired-certificate")
@@ -207,8 +220,8 @@ def expired(ctx: Context) -> Out:
     for h, o in ctx.each("tls"):
         if o.flag("expired"):
             port = _port(o, default=443)
-            yield Hit(h.key, port, (f"tcp/{port}: certificate '{o.get('subject', '')}' expired "
-                                    f"{o.get('not_after', '')}", _who(h)))
+            yield Hit(h.key, port, (make("cert-expired", port=port, subject=o.get("subject", ""),
+                                         not_after=o.get("not_after", "")), _who(h)))
 
 
 _EOL = re.compile(r"^Windows (XP|Vista|7|8|8\.1)\b|Server (2003|2008|2012)\b")
@@ -225,7 +238,7 @@ def outdated_os(ctx: Context) -> Out:
             sev = Severity.MEDIUM if ctx.zone(h) == "medical" else None
             os_reason = next((r for r in h.classification.reasons if r.get("os")), None) \
                 if h.classification else None
-            yield Hit(h.key, None, (f"reports {os_name}", _who(h)), sev,
+            yield Hit(h.key, None, (make("os-reported", os=os_name), _who(h)), sev,
                       os_reason.confidence if os_reason else 1.0)
 
 
@@ -240,8 +253,8 @@ def medical_not_segmented(ctx: Context) -> Out:
         if not count:
             continue
         risky = any(x.flag("smb1") for x in ctx.observations(h, "smb")) or 23 in ctx.open_tcp(h)
-        yield Hit(h.key, None, (f"{_who(h)} shares a network with "
-                                + ", ".join(f"{o.role.value} {o.ip}" for o in near),),
+        yield Hit(h.key, None, (_who(h), make("shares-network", peers=_peers(near),
+                                              more=count - len(near) if count > len(near) else None)),
                   Severity.HIGH if risky else None, role_confidence(h))
 
 
@@ -251,7 +264,7 @@ def pvs_database(ctx: Context) -> Out:
         if h.role is not Role.PVS_SERVER:
             continue
         for port in sorted(ctx.open_tcp(h) & set(DATABASES)):
-            yield Hit(h.key, port, (f"tcp/{port} open: {DATABASES[port]} on the PVS server", _who(h)),
+            yield Hit(h.key, port, (make("pvs-database", port=port, database=DATABASES[port]), _who(h)),
                       None, role_confidence(h))
 
 
@@ -266,8 +279,8 @@ def konnektor_tls(ctx: Context) -> Out:
         plain = (sds.number("plain_endpoints") or 0) if sds else 0
         if sds and (sds.flag("tls_mandatory") is False or plain > 0):
             yield Hit(h.key, _port(sds, default=443),
-                      (f"connector.sds: TLSMandatory={sds.get('tls_mandatory')}, "
-                       f"{plain} endpoints without TLS", _who(h)))
+                      (make("sds-tls", tls_mandatory=sds.get("tls_mandatory", "?"), plain=plain),
+                       _who(h)))
         elif h.role is Role.KONNEKTOR and not sds:
             yield NotTested("konnektor-tls-disabled", "connector.sds could not be read", h.key)
 
@@ -278,7 +291,7 @@ def konnektor_caut(ctx: Context) -> Out:
         sds = _sds(ctx, h)
         if sds and sds.flag("client_aut_mandatory") is False:
             yield Hit(h.key, _port(sds, default=443),
-                      ("connector.sds: ClientAutMandatory=false", _who(h)))
+                      (make("sds-client-auth"), _who(h)))
         elif h.role is Role.KONNEKTOR and not sds:
             yield NotTested("konnektor-client-auth-disabled", "connector.sds could not be read", h.key)
 
@@ -287,7 +300,7 @@ def konnektor_caut(ctx: Context) -> Out:
 def konnektor_ldap(ctx: Context) -> Out:
     for h in ctx.scan.hosts:
         if h.role is Role.KONNEKTOR and 389 in ctx.open_tcp(h):
-            yield Hit(h.key, 389, ("tcp/389 open: LDAP without TLS on the Konnektor", _who(h)))
+            yield Hit(h.key, 389, (make("konnektor-ldap"), _who(h)))
 
 
 @rule("card-terminal-no-tls")
@@ -295,8 +308,7 @@ def card_terminal(ctx: Context) -> Out:
     for h in ctx.scan.hosts:
         for o in ctx.observations(h, "sicct"):
             if o.get("tls") == "none":
-                yield Hit(h.key, 4742, (f"SICCT discovery reply of '{o.get('name', '')}' offers "
-                                        "no secure channel (no A3/TLS element)", _who(h)))
+                yield Hit(h.key, 4742, (make("sicct-no-tls", name=o.get("name", "")), _who(h)))
                 break
         else:
             if h.role is Role.CARD_TERMINAL and not ctx.observations(h, "sicct"):
@@ -309,8 +321,9 @@ def kim(ctx: Context) -> Out:
         for h, o in ctx.each(kind):
             if "KOM-LE" in (o.get("greeting") or "").upper() and o.flag(flag) is False:
                 port = _port(o)
-                yield Hit(h.key, port, (f"tcp/{_shown(port)}: '{o.get('greeting')}' "
-                                        f"without {flag.upper()}", _who(h)))
+                yield Hit(h.key, port, (make("kim-no-tls", port=_shown(port),
+                                             greeting=o.get("greeting"), command=flag.upper()),
+                                        _who(h)))
 
 
 @rule("upnp-enabled")
@@ -318,9 +331,10 @@ def upnp_enabled(ctx: Context) -> Out:
     for h in ctx.scan.hosts:
         for o in ctx.observations(h, "upnp-device"):
             if o.flag("igd"):
-                ev = [f"UPnP IGD at {o.get('location')}: {o.get('friendly_name', '')}", _who(h)]
+                ev = [make("upnp-igd", location=o.get("location", "?"), name=o.get("friendly_name")),
+                      _who(h)]
                 if o.get("add_mapping") == "offered":
-                    ev.append("AddPortMapping offered: any device in the LAN can open ports")
+                    ev.append(make("upnp-add-mapping"))
                 yield Hit(h.key, _port(o), tuple(ev))
                 break
 
@@ -335,9 +349,11 @@ def upnp_mapping(ctx: Context) -> Out:
             sev = Severity.CRITICAL if port in critical else None
             target = ctx.host_at(m.get("internal_client"))
             yield Hit(h.key, external or None,
-                      (f"{m.get('protocol', 'TCP')} {_shown(external)} -> "
-                       f"{m.get('internal_client')}:{_shown(port)} '{m.get('description', '')}'",
-                       f"points to {_who(target) if target else m.get('internal_client')}"), sev)
+                      (make("upnp-mapping", protocol=m.get("protocol", "TCP"),
+                            external=_shown(external), client=m.get("internal_client", "?"),
+                            port=_shown(port), description=m.get("description", "")),
+                       _who(target, "points-to") if target
+                       else make("points-to", ip=m.get("internal_client", "?"))), sev)
         if not maps and any(o.flag("igd") for o in ctx.observations(h, "upnp-device")):
             yield NotTested("upnp-port-mapping", "the router's UPnP mapping list could not be read",
                             h.key)
@@ -347,11 +363,11 @@ def upnp_mapping(ctx: Context) -> Out:
 def inbound(ctx: Context) -> Out:
     """What the Internet reaches: seen from outside, or configured as a port share."""
     critical = {3389, 445, 139, 1433, 3050, 5432, 3306, 5900, 5901, 23}
-    evidence: dict[tuple[str, int | None], list[str]] = {}
+    evidence: dict[tuple[str, int | None], list[Evidence]] = {}
     for h in ctx.scan.hosts:
         for o in ctx.observations(h, "inbound"):
             evidence.setdefault((h.key, _port(o)), []).append(
-                f"reachable from the Internet: {o.get('detail', '')}")
+                make("internet-reachable", detail=o.get("detail", "")))
         for o in ctx.observations(h, "tr064-port-share"):
             if not o.flag("enabled"):
                 continue
@@ -359,9 +375,10 @@ def inbound(ctx: Context) -> Out:
             key = target.key if target else f"ip:{o.get('internal_client')}"
             internal = o.number("internal_port")
             evidence.setdefault((key, internal or None), []).append(
-                f"{_who(h)} forwards {o.get('protocol', 'TCP')} "
-                f"{_shown(o.number('external_port'))} -> "
-                f"{o.get('internal_client')}:{_shown(internal)} '{o.get('description', '')}'")
+                make("port-share", router=_name(h), protocol=o.get("protocol", "TCP"),
+                     external=_shown(o.number("external_port")),
+                     client=o.get("internal_client", "?"), port=_shown(internal),
+                     description=o.get("description", "")))
     by_key = {h.key: h for h in ctx.scan.hosts}
     for (key, port), ev in sorted(evidence.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0)):
         who = [_who(by_key[key])] if key in by_key else []
@@ -374,12 +391,12 @@ def inbound(ctx: Context) -> Out:
 @rule("router-remote-access")
 def router_remote_access(ctx: Context) -> Out:
     for h in ctx.scan.hosts:
-        ev = [f"remote access on port {_shown(o.number('port'))} (user {o.get('username', '?')})"
-              for o in ctx.observations(h, "tr064-remote-access") if o.flag("enabled")]
-        ev += [f"MyFRITZ enabled ({o.get('dyndns', '')})"
+        ev: list[Evidence] = [
+            make("remote-access", port=_shown(o.number("port")), user=o.get("username", "?"))
+            for o in ctx.observations(h, "tr064-remote-access") if o.flag("enabled")]
+        ev += [make("myfritz", dyndns=o.get("dyndns"))
                for o in ctx.observations(h, "tr064-myfritz") if o.flag("enabled")]
-        ev += ["FTP access from the Internet enabled"
-               for o in ctx.observations(h, "tr064-storage") if o.flag("ftp_wan")]
+        ev += [make("ftp-wan") for o in ctx.observations(h, "tr064-storage") if o.flag("ftp_wan")]
         if ev:
             yield Hit(h.key, None, (*ev, _who(h)))
         elif h.vendor == "AVM" and h.role is Role.ROUTER and not ctx.observations(h, "tr064-remote-access"):
@@ -424,7 +441,7 @@ def open_wlan(ctx: Context) -> Out:
         expected = _practice_wlan(ctx, w.ssid)
         if w.security is WlanSecurity.OPEN and not (expected and expected.zone == "guest"
                                                     and expected.min_security == "open"):
-            yield Hit(f"wlan:{w.bssid}", None, (f"'{w.ssid}' ({w.bssid}) has no encryption",))
+            yield Hit(f"wlan:{w.bssid}", None, (make("wlan-open", ssid=w.ssid, bssid=w.bssid),))
 
 
 @wlan_rule("weak-wlan")
@@ -437,9 +454,10 @@ def weak_wlan(ctx: Context) -> Out:
         weak = w.security in (WlanSecurity.WEP, WlanSecurity.WPA) or "TKIP" in w.ciphers
         below = w.security is not WlanSecurity.OPEN and w.security.rank < floor.rank
         if weak or below:
-            what = f"{w.security.value.upper()}" + (" with TKIP" if "TKIP" in w.ciphers else "")
-            yield Hit(f"wlan:{w.bssid}", None, (f"'{w.ssid}' ({w.bssid}) uses {what}"
-                                                + (f", below {floor.value.upper()}" if below else ""),))
+            yield Hit(f"wlan:{w.bssid}", None, (make(
+                "wlan-weak", ssid=w.ssid, bssid=w.bssid, security=w.security.value.upper(),
+                cipher="TKIP" if "TKIP" in w.ciphers else None,
+                floor=floor.value.upper() if below else None),))
 
 
 @wlan_rule("wps-enabled")
@@ -450,12 +468,10 @@ def wps(ctx: Context) -> Out:
                         f"for {len(blind)} network(s); praxisscan wlan as root uses iw, which does")
     for w in _judged(ctx):
         if w.wps and w.wps_known:
-            state = ", ".join(x for x in (
-                f"WPS {w.wps_version}" if w.wps_version else "",
-                "configured" if w.wps_configured else "",
-                "AP PIN locked" if w.wps_locked else "") if x)
-            yield Hit(f"wlan:{w.bssid}", None, (f"'{w.ssid}' ({w.bssid}) advertises WPS"
-                                                + (f" ({state})" if state else ""),))
+            yield Hit(f"wlan:{w.bssid}", None, (make(
+                "wlan-wps", ssid=w.ssid, bssid=w.bssid, version=w.wps_version,
+                configured="yes" if w.wps_configured else None,
+                locked="yes" if w.wps_locked else None),))
 
 
 @wlan_rule("rogue-access-point")
@@ -472,10 +488,14 @@ def rogue(ctx: Context) -> Out:
             v.lower() in (w.vendor or "").lower() for v in expected.vendors)
         weaker = w.security.rank < WlanSecurity(expected.min_security).rank
         if unknown or maker or weaker:
-            why = ("unknown BSSID" if unknown else
-                   f"access point maker {w.vendor or 'unknown'} is not {'/'.join(expected.vendors)}"
-                   if maker else f"weaker security ({w.security.value})")
-            yield Hit(f"wlan:{w.bssid}", None, (f"practice SSID '{w.ssid}' from {w.bssid}: {why}",))
+            if unknown:
+                why = make("rogue-bssid", ssid=w.ssid, bssid=w.bssid)
+            elif maker:
+                why = make("rogue-maker", ssid=w.ssid, bssid=w.bssid, vendor=w.vendor or "?",
+                           expected="/".join(expected.vendors))
+            else:
+                why = make("rogue-weaker", ssid=w.ssid, bssid=w.bssid, security=w.security.value)
+            yield Hit(f"wlan:{w.bssid}", None, (why,))
 
 
 GUEST_WORDS = ("gast", "guest", "besucher", "patient", "wartezimmer", "visitor")
@@ -493,11 +513,11 @@ def guest_wlan_zone(ctx: Context) -> Out:
     for w in ctx.site.wlans:
         guest = _guest_like(w.ssid) or w.zone == "guest"
         if guest and (w.zone in practice_zones or (w.zone != "guest" and _guest_like(w.ssid))):
-            where = "seen on air" if w.ssid in seen else "from the site file"
-            yield Hit(f"wlan-ssid:{w.ssid}", None, (
-                f"guest WLAN '{w.ssid}' is in zone '{w.zone}'"
-                + (", the zone of the practice WLAN" if w.zone in practice_zones else "")
-                + f" ({where})",))
+            yield Hit(f"wlan-ssid:{w.ssid}", None, (make(
+                "guest-wlan-zone", ssid=w.ssid, zone=w.zone,
+                shared="yes" if w.zone in practice_zones else None,
+                seen="yes" if w.ssid in seen else None,
+                listed=None if w.ssid in seen else "yes"),))
 
 
 def _guest_like(ssid: str) -> bool:
@@ -508,7 +528,7 @@ def _guest_like(ssid: str) -> bool:
 def ti_conflict(ctx: Context) -> Out:
     for net in ctx.networks():
         if net.overlaps(TI_RANGE):
-            yield Hit(f"net:{net}", None, (f"network {net} overlaps the TI range {TI_RANGE}",))
+            yield Hit(f"net:{net}", None, (make("ti-overlap", network=net, ti=TI_RANGE),))
 
 
 @rule("multiple-dhcp-servers")
@@ -516,8 +536,8 @@ def dhcp_servers(ctx: Context) -> Out:
     servers = [h for h in ctx.scan.hosts if ctx.observations(h, "dhcp-server")]
     if len(servers) > 1:
         for h in servers:
-            yield Hit(h.key, 67, (f"{_who(h)} answers DHCP; "
-                                  f"{len(servers)} DHCP servers seen: " + ", ".join(s.ip for s in servers),))
+            yield Hit(h.key, 67, (_who(h), make("dhcp-servers", count=len(servers),
+                                                servers=", ".join(s.ip for s in servers))))
 
 
 @rule("consumer-iot-in-practice-network")
@@ -525,3 +545,38 @@ def consumer_iot(ctx: Context) -> Out:
     for h in ctx.scan.hosts:
         if h.role is Role.IOT and ctx.zone(h) != "guest" and not ctx.device(h):
             yield Hit(h.key, None, (_who(h),), None, role_confidence(h))
+
+
+# Roles the classifier cannot tell apart from what the network shows: a PVS server, a
+# server and a workstation are all Windows PCs; an ECG PC is a PC; a FRITZ!Box is a router
+# and an access point; a NAS is a server. Disagreement within a pair is no finding.
+ROLE_KIN = {frozenset(p) for p in (
+    (Role.PVS_SERVER, Role.SERVER), (Role.PVS_SERVER, Role.WORKSTATION),
+    (Role.SERVER, Role.WORKSTATION), (Role.SERVER, Role.NAS),
+    (Role.MEDICAL_DEVICE, Role.WORKSTATION), (Role.MEDICAL_DEVICE, Role.SERVER),
+    (Role.ROUTER, Role.ACCESS_POINT), (Role.SMARTPHONE, Role.TABLET))}
+MISMATCH_CONFIDENCE = 0.7  # a role guessed from one port or a vendor alone stays below
+
+
+@rule("role-mismatch")
+def role_mismatch(ctx: Context) -> Out:
+    """The site file lists a device as one thing and the scan sees another: a swapped or
+    re-used address, or a site file that was never right."""
+    if not ctx.site:
+        yield _no_site("role-mismatch")
+        return
+    for h in ctx.scan.hosts:
+        looks, listed = h.classified_role, h.role
+        if looks is None or looks in (listed, Role.UNKNOWN) or frozenset((looks, listed)) in ROLE_KIN:
+            continue
+        # the classifier's own confidence: role_confidence() is 1 here, the site file's word
+        confidence = h.classification.confidence if h.classification else 1.0
+        if confidence < MISMATCH_CONFIDENCE:
+            continue
+        by = ", ".join(dict.fromkeys(r.rule for r in (h.classification.reasons if h.classification
+                                                       else ()) if r.get("role") == looks.value))
+        ev = [make("role-mismatch", listed=listed.value, looks=looks.value, file=ctx.site.path,
+                   confidence=f"{confidence * 100:.0f}"), _who(h)]
+        if by:
+            ev.append(make("recognised-by", rules=by[:200]))
+        yield Hit(h.key, None, tuple(ev), None, confidence)

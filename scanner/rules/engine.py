@@ -10,6 +10,7 @@ others still report. Rules read typed evidence (ports, flags) only through
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import ipaddress
 import tomllib
@@ -19,8 +20,8 @@ from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 
-from scanner.model import (Finding, Host, Localized, NotTested, Observation, Protocol, Scan,
-                           Severity)
+from scanner.model import (Evidence, Finding, Host, Localized, NotTested, Observation, Protocol,
+                           Role, Scan, Severity)
 from scanner.site import Acknowledgement, Device, Site
 
 CATALOG_FILE = Path(__file__).with_name("catalog.toml")
@@ -30,7 +31,7 @@ CATALOG_FILE = Path(__file__).with_name("catalog.toml")
 class Hit:
     host: str | None  # the host's (or expected device's) identity key
     port: int | None
-    evidence: tuple[str, ...]
+    evidence: tuple[Evidence, ...]  # templates of scanner/rules/evidence.py
     severity: Severity | None = None  # None: the catalog's default
     confidence: float = 1.0
 
@@ -181,6 +182,26 @@ def _device_index(site: Site, hosts: tuple[Host, ...]) -> dict[int, Device | Non
     return out
 
 
+def apply_site(scan: Scan, site: Site | None) -> Scan:
+    """The site file's word on each host: its name, and its role where the site file gives
+    one (the classifier's role is kept in ``classified_role``). A scan evaluated before
+    against another site file (``praxisscan report --site``) first gets its own back, so the
+    names and roles always follow the site file given now."""
+    index = _device_index(site, scan.hosts) if site else {}
+    hosts = []
+    for h in scan.hosts:
+        own = h.classified_role if h.classified_role is not None else h.role
+        d = index.get(id(h))
+        listed = d.role if d and d.role is not Role.UNKNOWN else None
+        word = (d.name if d else None, listed or own, own if listed else None)
+        if word == (h.site_name, h.role, h.classified_role):
+            hosts.append(h)  # evaluated against this site file before: nothing changes
+        else:
+            hosts.append(dataclasses.replace(h, site_name=word[0], role=word[1],
+                                             classified_role=word[2]))
+    return dataclasses.replace(scan, hosts=tuple(hosts))
+
+
 Check = Callable[[Context], Iterator["Hit | NotTested"]]
 RULES: dict[str, Check] = {}
 
@@ -235,7 +256,7 @@ def evaluate(scan: Scan, site: Site | None, today: date | None = None
     from scanner.rules import checks, lifecycle  # noqa: F401 - registers the rules
 
     today = today.date() if isinstance(today, datetime) else today or date.today()
-    ctx = Context(scan, site, today)
+    ctx = Context(apply_site(scan, site), site, today)
     acks = {a.finding: a for a in site.acknowledged} if site else {}
     out = [item for entry in catalog().values() for item in _run(entry, ctx, acks)]
     findings = sorted((f for f in out if isinstance(f, Finding)),
@@ -282,4 +303,6 @@ def _acknowledged(ack: Acknowledgement | None, today: date) -> str:
 
 def role_confidence(host: Host) -> float:
     """How sure the role is: the site file's word or a classification's confidence."""
+    if host.classified_role is not None:
+        return 1.0  # the site file says so
     return host.classification.confidence if host.classification else 1.0

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
 from scanner import knowledge
-from scanner.model import Host, NotTested, Role, Severity
+from scanner.model import Evidence, Host, NotTested, Role, Severity
 from scanner.rules.engine import Context, Hit, rule
+from scanner.rules.evidence import make
 
 Out = Iterator["Hit | NotTested"]
 EXPIRY_WINDOW_DAYS = 90
@@ -30,12 +31,18 @@ class Announcement:
     product: str  # a product id of the knowledge file
     text: str  # what the device said, verbatim
     port: int | None
-    where: str  # which evidence, for the report
+    where: str  # which evidence, for "not tested" notes
+    source: str = "service"  # which evidence, as the template "announced-<source>"
+    product_name: str = ""  # the service's product, for "announced-service"
     model: str = ""
     at_least: bool = False  # the version is a lower bound, not the exact release
 
+    def evidence(self) -> Evidence:
+        return make(f"announced-{self.source}", port=self.port if self.port is not None else "?",
+                    model=self.model or "?", product=self.product_name, text=self.text)
 
-def _who(h: Host) -> str:
+
+def _who(h: Host) -> Evidence:
     from scanner.rules.checks import _who as who
 
     return who(h)
@@ -47,31 +54,32 @@ def announcements(ctx: Context, h: Host) -> list[Announcement]:
         if o.get("firmware") and ("AVM" in o.get("manufacturer", "") or "FRITZ" in o.get("model", "")):
             out.append(Announcement(h, "fritzos", (o.get("firmware") or ""), o.number("port"),
                                     f"TR-064 description (tcp/{o.get('port')}) of {o.get('model')}",
-                                    o.get("model", "")))
+                                    "tr064", model=o.get("model", "")))
     for o in ctx.observations(h, "smb"):
         if o.get("os_version"):
             out.append(Announcement(h, "windows", (o.get("os_version") or ""), o.number("port"),
-                                    f"SMB NTLMSSP challenge (tcp/{o.get('port')})"))
+                                    f"SMB NTLMSSP challenge (tcp/{o.get('port')})", "smb"))
     for o in ctx.observations(h, "http"):
         if re.match(r"Microsoft-IIS/", o.get("server", "")):
             out.append(Announcement(h, "iis", (o.get("server") or ""), o.number("port"),
-                                    f"HTTP Server header (tcp/{o.get('port')})"))
+                                    f"HTTP Server header (tcp/{o.get('port')})", "http"))
     ssh_ports = set()
     for o in ctx.observations(h, "banner"):
         if o.get("protocol") == "ssh" and "OpenSSH_" in o.get("text", ""):
             ssh_ports.add(o.number("port"))
             out.append(Announcement(h, "openssh", (o.get("text") or ""), o.number("port"),
-                                    f"SSH banner (tcp/{o.get('port')})"))
+                                    f"SSH banner (tcp/{o.get('port')})", "ssh"))
     for s in h.services:
         if s.product == "OpenSSH" and s.version and s.port not in ssh_ports:
             out.append(Announcement(h, "openssh", f"OpenSSH_{s.version}", s.port,
-                                    f"service version (tcp/{s.port})"))
+                                    f"service version (tcp/{s.port})", "service"))
         elif "samba" in s.product.lower() and s.version:
             # nmap-service-probes answers "4.6.2" for any Samba that refuses SMB1's dialect
             # (reply with dialect index 0xFFFF): every Samba since 4.6.2 says that, so the
             # number is a lower bound and cannot put a server inside an affected range.
             out.append(Announcement(h, "samba", s.version, s.port,
-                                    f"service version (tcp/{s.port}: {s.product})",
+                                    f"service version (tcp/{s.port}: {s.product})", "service",
+                                    product_name=s.product,
                                     at_least=s.version.strip() == "4.6.2"))
     return out
 
@@ -100,23 +108,25 @@ def unread(ctx: Context, h: Host, announced: set[str]) -> str | None:
     return None
 
 
-def exposure(ctx: Context, h: Host, port: int | None) -> str | None:
+def exposure(ctx: Context, h: Host, port: int | None) -> Evidence | None:
     """Why this service counts as reachable from the Internet, or None."""
     for o in ctx.observations(h, "inbound"):
         if port is None or o.number("port") == port:
-            return f"reachable from the Internet: {o.get('detail', '')}"
+            return make("internet-reachable", detail=o.get("detail", ""))
     for r in ctx.scan.hosts:
         for o in ctx.observations(r, "tr064-port-share"):
             if o.get("enabled") == "yes" and o.get("internal_client") == h.ip \
                     and (port is None or o.number("internal_port") == port):
-                return (f"the router forwards {o.get('protocol', 'TCP')} {o.get('external_port')} "
-                        f"to it (port share '{o.get('description', '')}')")
+                return make("forwarded-to-it", protocol=o.get("protocol", "TCP"),
+                            external=o.get("external_port", "?"),
+                            description=o.get("description", ""))
         for o in ctx.observations(r, "upnp-mapping"):
             if o.get("internal_client") == h.ip and (port is None or o.number("internal_port") == port):
-                return f"UPnP mapping {o.get('external_port')} -> {h.ip}:{o.get('internal_port')}"
+                return make("upnp-mapped-to-it", external=o.get("external_port", "?"), ip=h.ip,
+                            port=o.get("internal_port", "?"))
     if any(o.get("enabled") == "yes" for kind in ("tr064-remote-access", "tr064-myfritz")
            for o in ctx.observations(h, kind)):
-        return "the router's own remote access / MyFRITZ is enabled"
+        return make("router-remote-on")
     return None
 
 
@@ -151,18 +161,18 @@ def _judge(ctx: Context, kind: str, rule_id: str) -> Out:
 
 def _hit(ctx: Context, h: Host, port: int | None, hits: list, k: knowledge.Knowledge) -> Hit:
     a = hits[0][0]
-    ev = [f"{a.where}: announced '{a.text}'"]
+    ev = [a.evidence()]
     for _, v in hits:
         e = v.entry
         if e.kind == "eol":
-            ev.append(f"matches {e.id}: {e.title}" + (f" (since {e.since.isoformat()})" if e.since else "")
-                      + f"; source: {e.source}")
+            ev.append(make("matches-eol", id=e.id, title=e.title, source=e.source,
+                           since=e.since.isoformat() if e.since else None))
         else:
-            ev.append(f"matches {e.id}: {e.cve} {e.title}; fixed in {e.fixed}; "
-                      f"exploitation: {e.exploitation}; source: {e.source}")
+            ev.append(make("matches-exploited", id=e.id, cve=e.cve, title=e.title, fixed=e.fixed,
+                           exploitation=e.exploitation, source=e.source))
         if e.update:
-            ev.append(f"update path: {e.update}")
-    ev.append(f"judged against {k.summary()}")
+            ev.append(make("update-path", update=e.update))
+    ev.append(make("judged-against", knowledge=k.summary()))
     reach = exposure(ctx, h, port)
     if reach:
         ev.append(reach)
@@ -202,9 +212,10 @@ def certificate_expires_soon(ctx: Context) -> Out:
         if 0 <= days <= EXPIRY_WINDOW_DAYS:
             sev = Severity.HIGH if h.role is Role.KONNEKTOR else None
             yield Hit(h.key, o.number("port") or 443,
-                      (f"tcp/{o.get('port')}: certificate '{o.get('subject', '')}' ends "
-                       f"{o.get('not_after')} (in {days} days)",
-                       f"issuer: {o.get('issuer', '') or 'unknown'}", _who(h)), sev)
+                      (make("cert-ends", port=o.get("port", "?"), subject=o.get("subject", ""),
+                            not_after=o.get("not_after", ""), days=days),
+                       make("cert-issuer", issuer=o.get("issuer")) if o.get("issuer")
+                       else make("cert-issuer-unknown"), _who(h)), sev)
 
 
 def _not_after(text: str) -> date | None:

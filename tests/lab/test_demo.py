@@ -49,6 +49,7 @@ def test_demo_writes_the_report_and_removes_the_lab(tmp_path: Path) -> None:
     assert status["A1-21"] == "out-of-reach"
 
     # The report as the practice gets it: opened and printed by a real Chromium, de and en.
+    from scanner.rules import evidence
     from tests.browser import open_report, squeeze
 
     scan_obj = loads((tmp_path / "scan.json").read_text())
@@ -66,7 +67,16 @@ def test_demo_writes_the_report_and_removes_the_lab(tmp_path: Path) -> None:
         for f in scan_obj.findings:
             assert squeeze(f.fix.get(lang)) in text, f.rule
             for e in f.evidence:
-                assert squeeze(e)[:120] in text, (f.rule, e)
+                assert squeeze(evidence.text(e, lang))[:120] in text, (f.rule, e)
+        # evidence in the report's language: no phrase of the other language's templates
+        other = "en" if lang == "de" else "de"
+        words = " ".join(shown.text().split())  # the PDF's lines joined, words kept apart
+        wrong = sorted(p for p in evidence.fixed_phrases(other) if evidence.found_in(p, words))
+        assert not wrong, (lang, wrong[:5])
+        # the site file's names, with the network's beside them (issue 19, item 4)
+        assert squeeze("Switch Flur (GS1900-24E)") in text
+        for name in ("PVS-Server", "PC Empfang", "EKG (Schiller)", "NAS Datensicherung"):
+            assert squeeze(name) in text, name
         for h in practice.hosts:
             assert h.ip in text
         assert "<svg" in shown.dom and "Internet" in shown.dom
