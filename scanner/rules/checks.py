@@ -13,6 +13,8 @@ from scanner.rules.engine import Check, Context, Hit, role_confidence, rule
 
 Out = Iterator["Hit | NotTested"]
 MOBILE = (Role.SMARTPHONE, Role.TABLET)
+CONSUMER_IOT = (Role.IOT, Role.CAMERA, Role.MEDIA)
+CLIENTS = (Role.WORKSTATION, Role.SMARTPHONE, Role.TABLET, Role.UNKNOWN)
 DATABASES = {1433: "MS SQL", 3050: "Firebird", 5432: "PostgreSQL", 3306: "MySQL/MariaDB"}
 REMOTE_TOOLS = {5938: "TeamViewer", 5939: "TeamViewer", 5940: "TeamViewer", 7070: "AnyDesk",
                 6568: "AnyDesk", 4899: "Radmin", 2112: "UltraViewer"}
@@ -523,5 +525,23 @@ def dhcp_servers(ctx: Context) -> Out:
 @rule("consumer-iot-in-practice-network")
 def consumer_iot(ctx: Context) -> Out:
     for h in ctx.scan.hosts:
-        if h.role is Role.IOT and ctx.zone(h) != "guest" and not ctx.device(h):
+        if h.role in CONSUMER_IOT and ctx.zone(h) != "guest" and not ctx.device(h):
             yield Hit(h.key, None, (_who(h),), None, role_confidence(h))
+
+
+@rule("management-controller-reachable")
+def management_controller(ctx: Context) -> Out:
+    """A server's management controller (iDRAC, iLO, iRMC, IPMI) in the network of the
+    practice's clients: whoever reaches it controls the server below the operating system."""
+    clients = [h for h in ctx.scan.hosts if h.role in CLIENTS]
+    for h in ctx.scan.hosts:
+        if h.role is not Role.MANAGEMENT_CONTROLLER:
+            continue
+        near, count = ctx.near(h, clients)
+        zone = ctx.zone(h)
+        if not count and zone not in ("praxis", "guest"):
+            continue
+        ports = ", ".join(f"tcp/{p}" for p in sorted(ctx.open_tcp(h))) or "no TCP port seen"
+        where = (f"in the network of {count} client(s): " + ", ".join(c.ip for c in near)
+                 if count else f"in zone '{zone}'")
+        yield Hit(h.key, None, (f"{_who(h)} ({ports})", where), None, role_confidence(h))
