@@ -59,14 +59,19 @@ def evidence(host: Host) -> Iterator[Evidence]:
                 yield "http_title", g("title") or ""
             if g("server"):
                 yield "http_server", g("server") or ""
+            if g("auth"):
+                yield "http_auth", g("auth") or ""
         elif k == "tls" and g("subject"):
             yield "tls_subject", g("subject") or ""
         elif k == "banner" and g("text"):
             yield f"{g('protocol')}_banner", g("text") or ""
         elif k in ("smtp", "pop3") and g("greeting"):
             yield f"{k}_banner", g("greeting") or ""
-        elif k == "snmp" and g("sys_descr"):
-            yield "snmp_sysdescr", g("sys_descr") or ""
+        elif k == "snmp":
+            if g("sys_descr"):
+                yield "snmp_sysdescr", g("sys_descr") or ""
+            if g("sys_object_id"):
+                yield "snmp_sysobjectid", (g("sys_object_id") or "").lstrip(".")
         elif k == "connector-sds":
             yield "connector_sds", f"{g('vendor_id', '')}/{g('product_code', '')}/{g('product_name', '')}"
         elif k == "sicct" and g("name"):

@@ -3,7 +3,8 @@
 One file per kind of evidence (its ``field``). A rule has an id, a regular expression
 (``pattern``; or ``ports_all``/``ports_any`` in the port-set file), constant attributes
 (role, vendor, product, model, os, os_version), attributes captured by named groups of
-the same names, a confidence and examples with their expected extractions. In a file the
+the same names, a confidence, the public source of its examples (``source``), whether it
+matches case-sensitively (``case``) and examples with their expected extractions. In a file the
 first matching rule wins, as in Recog: put specific rules before general ones (the
 generic test proves no earlier rule swallows a later rule's example).
 """
@@ -39,6 +40,7 @@ class Rule:
     confidence: float
     examples: tuple[dict[str, Any], ...]
     source: str  # file:rule index, for messages
+    origin: str = ""  # the public source its pattern and examples come from (rule key `source`)
 
     def match(self, value: str | frozenset[int]) -> dict[str, str] | None:
         """The extracted attributes, or None."""
@@ -97,7 +99,7 @@ def load_file(path: Path) -> RuleFile:
 
 
 _RULE_KEYS = {"id", "pattern", "ports_all", "ports_any", "confidence", "example", "note",
-              *ATTRIBUTES}
+              "source", "case", *ATTRIBUTES}
 
 
 def _rule(field: str, fname: str, i: int, d: dict[str, Any]) -> Rule:
@@ -109,8 +111,13 @@ def _rule(field: str, fname: str, i: int, d: dict[str, Any]) -> Rule:
         raise RuleError(f"{where}: needs 'id' and 'confidence'")
     pattern = None
     if "pattern" in d:
+        # Makers write their names one way ("RICOH", "NRG", "KONICA MINOLTA"): such rules
+        # say case = "sensitive" so that a prompt in other letters is not taken for them.
+        case = d.get("case", "insensitive")
+        if case not in ("sensitive", "insensitive"):
+            raise RuleError(f"{where}: case must be \"sensitive\" or \"insensitive\"")
         try:
-            pattern = re.compile(d["pattern"], re.IGNORECASE)
+            pattern = re.compile(d["pattern"], re.IGNORECASE if case == "insensitive" else 0)
         except re.error as e:
             raise RuleError(f"{where}: bad pattern: {e}") from None
         bad = set(pattern.groupindex) - set(ATTRIBUTES)
@@ -131,6 +138,7 @@ def _rule(field: str, fname: str, i: int, d: dict[str, Any]) -> Rule:
         ports_all=frozenset(d.get("ports_all", ())), ports_any=frozenset(d.get("ports_any", ())),
         constants=tuple((k, str(d[k])) for k in ATTRIBUTES if k in d),
         confidence=confidence, examples=examples, source=where,
+        origin=str(d.get("source", "")),
     )
 
 

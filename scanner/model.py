@@ -28,6 +28,12 @@ class Role(str, enum.Enum):
     NAS = "nas"
     SMARTPHONE = "smartphone"
     TABLET = "tablet"
+    VOIP_PHONE = "voip-phone"
+    PBX = "pbx"
+    UPS = "ups"  # UPS and PDU network cards
+    CAMERA = "camera"  # IP cameras and video recorders
+    MEDIA = "media"  # TVs, streaming players, speakers
+    MANAGEMENT_CONTROLLER = "management-controller"  # BMCs: iDRAC, iLO, iRMC, IPMI
     IOT = "iot"
     UNKNOWN = "unknown"
 

@@ -27,7 +27,7 @@ from scanner.model import Role
 from scanner.nmapdb import Unavailable, load
 from scanner.nmapdb.fileformat import parse, unescape
 from scanner.nmapdb.pcre import Untranslatable, translate
-from scanner.nmapdb.roles import device_types, role_for_device_type
+from scanner.nmapdb.roles import DeviceTypeTableError, device_types, role_for_device_type
 from scanner.nmapdb.templates import fill, transform_cpe
 from tests.conftest import REPO, captures_dir, unavailable
 
@@ -568,14 +568,16 @@ def test_every_device_type_in_the_installed_file_is_in_the_table(db) -> None:
 @pytest.mark.parametrize("nmap_type,role", [
     ("printer", Role.PRINTER), ("print server", Role.PRINTER), ("WAP", Role.ACCESS_POINT),
     ("switch", Role.SWITCH), ("router", Role.ROUTER), ("broadband router", Role.ROUTER),
-    ("storage-misc", Role.NAS), ("webcam", Role.IOT), ("VoIP phone", Role.IOT),
-    ("remote management", None), ("specialized", None), ("no such type", None),
+    ("storage-misc", Role.NAS), ("webcam", Role.CAMERA), ("VoIP phone", Role.VOIP_PHONE),
+    ("PBX", Role.PBX), ("power-device", Role.UPS), ("media device", Role.MEDIA),
+    ("remote management", Role.MANAGEMENT_CONTROLLER), ("specialized", None), ("no such type", None),
 ])
 def test_device_types_map_to_roles(nmap_type, role) -> None:
     assert role_for_device_type(nmap_type) is role
 
 
-def test_planned_roles_are_named_for_later() -> None:
-    table = device_types()
-    assert table["remote management"][1] == "management-controller"
-    assert table["webcam"][1] == "camera" and table["power-device"][1] == "ups"
+def test_the_table_refuses_a_role_the_model_does_not_know(tmp_path) -> None:
+    bad = tmp_path / "device_types.toml"
+    bad.write_text('[type."webcam"]\nrole = "toaster"\n')
+    with pytest.raises(DeviceTypeTableError, match="toaster"):
+        device_types(bad)

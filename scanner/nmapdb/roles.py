@@ -14,9 +14,6 @@ from pathlib import Path
 from scanner.model import Role
 from scanner.resources import data_dir
 
-PLANNED_ROLES = ("voip-phone", "pbx", "ups", "camera", "media", "management-controller")
-
-
 class DeviceTypeTableError(ValueError):
     pass
 
@@ -26,16 +23,16 @@ def table_path() -> Path:
 
 
 @cache
-def device_types(path: Path | None = None) -> dict[str, tuple[Role | None, str | None]]:
-    """nmap device type -> (role today, role planned by issue 14)."""
+def device_types(path: Path | None = None) -> dict[str, Role | None]:
+    """nmap device type -> praxisscan role (None: the type names no device class)."""
     path = path or table_path()
     try:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as e:
         raise DeviceTypeTableError(f"{path}: {e}") from None
-    table: dict[str, tuple[Role | None, str | None]] = {}
+    table: dict[str, Role | None] = {}
     for name, entry in doc.get("type", {}).items():
-        unknown = set(entry) - {"role", "planned"}
+        unknown = set(entry) - {"role"}
         if unknown:
             raise DeviceTypeTableError(f"{path.name}: type {name!r}: unknown keys {sorted(unknown)}")
         try:
@@ -43,13 +40,9 @@ def device_types(path: Path | None = None) -> dict[str, tuple[Role | None, str |
         except ValueError:
             raise DeviceTypeTableError(f"{path.name}: type {name!r}: no role "
                                        f"{entry['role']!r} in scanner/model.py") from None
-        planned = entry.get("planned")
-        if planned is not None and planned not in PLANNED_ROLES:
-            raise DeviceTypeTableError(f"{path.name}: type {name!r}: planned role {planned!r} "
-                                       "is not one issue 14 plans")
-        table[name] = (role, planned)
+        table[name] = role
     return table
 
 
 def role_for_device_type(device_type: str) -> Role | None:
-    return device_types().get(device_type, (None, None))[0]
+    return device_types().get(device_type)

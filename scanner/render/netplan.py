@@ -20,7 +20,10 @@ GROUPS = (  # (id, roles, German, English)
     ("work", (Role.WORKSTATION,), "Arbeitsplätze", "Workstations"),
     ("medical", (Role.MEDICAL_DEVICE,), "Medizingeräte", "Medical devices"),
     ("print", (Role.PRINTER,), "Drucker", "Printers"),
-    ("other", (Role.SMARTPHONE, Role.TABLET, Role.IOT, Role.UNKNOWN),
+    ("phone", (Role.PBX, Role.VOIP_PHONE), "Telefonie", "Telephony"),
+    ("facility", (Role.MANAGEMENT_CONTROLLER, Role.UPS, Role.CAMERA),
+     "USV / BMC / Kameras", "UPS / BMC / cameras"),
+    ("other", (Role.SMARTPHONE, Role.TABLET, Role.MEDIA, Role.IOT, Role.UNKNOWN),
      "Mobil / unbekannt", "Mobile / unknown"),
 )
 NETWORK_ROLES = (Role.ROUTER, Role.ACCESS_POINT, Role.SWITCH)

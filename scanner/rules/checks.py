@@ -14,6 +14,8 @@ from scanner.rules.evidence import make
 
 Out = Iterator["Hit | NotTested"]
 MOBILE = (Role.SMARTPHONE, Role.TABLET)
+CONSUMER_IOT = (Role.IOT, Role.CAMERA, Role.MEDIA)
+CLIENTS = (Role.WORKSTATION, Role.SMARTPHONE, Role.TABLET, Role.UNKNOWN)
 DATABASES = {1433: "MS SQL", 3050: "Firebird", 5432: "PostgreSQL", 3306: "MySQL/MariaDB"}
 REMOTE_TOOLS = {5938: "TeamViewer", 5939: "TeamViewer", 5940: "TeamViewer", 7070: "AnyDesk",
                 6568: "AnyDesk", 4899: "Radmin", 2112: "UltraViewer"}
@@ -543,7 +545,7 @@ def dhcp_servers(ctx: Context) -> Out:
 @rule("consumer-iot-in-practice-network")
 def consumer_iot(ctx: Context) -> Out:
     for h in ctx.scan.hosts:
-        if h.role is Role.IOT and ctx.zone(h) != "guest" and not ctx.device(h):
+        if h.role in CONSUMER_IOT and ctx.zone(h) != "guest" and not ctx.device(h):
             yield Hit(h.key, None, (_who(h),), None, role_confidence(h))
 
 
@@ -580,3 +582,23 @@ def role_mismatch(ctx: Context) -> Out:
         if by:
             ev.append(make("recognised-by", rules=by[:200]))
         yield Hit(h.key, None, tuple(ev), None, confidence)
+
+
+@rule("management-controller-reachable")
+def management_controller(ctx: Context) -> Out:
+    """A server's management controller (iDRAC, iLO, iRMC, IPMI) in the network of the
+    practice's clients: whoever reaches it controls the server below the operating system."""
+    clients = [h for h in ctx.scan.hosts if h.role in CLIENTS]
+    for h in ctx.scan.hosts:
+        if h.role is not Role.MANAGEMENT_CONTROLLER:
+            continue
+        near, count = ctx.near(h, clients)
+        zone = ctx.zone(h)
+        if not count and zone not in ("praxis", "guest"):
+            continue
+        ports = ", ".join(f"tcp/{p}" for p in sorted(ctx.open_tcp(h)))
+        where = (make("shares-network", peers=_peers(near),
+                      more=count - len(near) if count > len(near) else None)
+                 if count else make("in-zone", zone=zone or ""))
+        ev = (_who(h), make("open-ports", ports=ports), where) if ports else (_who(h), where)
+        yield Hit(h.key, None, ev, None, role_confidence(h))

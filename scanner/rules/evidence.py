@@ -37,6 +37,8 @@ _TABLE: tuple[tuple[str, str, str], ...] = (
      "same network as {peers:peers}[ and {more} more]"),
     ("shares-network", "teilt ein Netz mit {peers:peers}[ und {more} weiteren]",
      "shares a network with {peers:peers}[ and {more} more]"),
+    ("in-zone", "in Zone '{zone}'", "in zone '{zone}'"),
+    ("open-ports", "offene Ports: {ports}", "open ports: {ports}"),
     ("service-not-allowed", "{service} offen[ ({label})], für {device} nicht erlaubt",
      "{service} open[ ({label})], not allowed for {device}"),
     ("smb1-accepted", "tcp/{port}: SMB1-Aushandlung angenommen (Dialekt NT LM 0.12)",

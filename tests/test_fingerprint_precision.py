@@ -1,0 +1,73 @@
+"""Wrong answers the rules must not give (issue 14), and the provenance of new rules.
+
+Each case is a real string and a role it must NOT get: brand words alone (ProCurve, Cisco)
+decide no role, iPad board ids are not Apple TVs, another maker's prompt is not Cisco's.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from scanner.classify import match_value
+from scanner.fingerprints import load_rules
+
+NEW_ROLES = {"voip-phone", "pbx", "ups", "camera", "media", "management-controller"}
+
+# (field, real string, role it must not get, maker it must not get)
+WRONG = [
+    # Ricoh's telnet prompt in its own spelling (recog telnet_banners.xml names Cisco's in capitals)
+    ("telnet_banner", "User access verification\r\nPassword:", None, "Cisco"),
+    # ProCurve and Aruba name access points and routers as well as switches
+    ("snmp_sysdescr", "ProCurve Access Point 530", "switch", None),
+    ("snmp_sysdescr", "ProCurve Secure Router 7102dl", "switch", None),
+    # a Cisco IOS router (public sysDescr of a 2900 router)
+    ("snmp_sysdescr", "Cisco IOS Software, C2900 Software (C2900-UNIVERSALK9-M), "
+                      "Version 15.4(3)M3, RELEASE SOFTWARE (fc2)", "switch", None),
+    # iPad board ids (recog mdns_device-info_txt.xml) are not Apple TVs
+    ("mdns_model", "J207AP", "media", None),
+    ("mdns_model", "J71tAP", "media", None),
+    ("mdns_model", "J85AP", "iot", None),
+    # a router's DHCP class from the brand Meraki alone
+    ("dhcp_vendor_class", "MERAKI", "access-point", None),
+    # MiniDLNA on a Linux box is no router
+    ("ssdp_server", "Debian/6.0 DLNADOC/1.50 UPnP/1.0 MiniDLNA/1.0", "router", None),
+]
+
+
+@pytest.mark.parametrize("field,value,role,maker", WRONG, ids=lambda v: str(v)[:30])
+def test_strings_that_must_not_get_a_role_or_maker(field, value, role, maker) -> None:
+    reasons = match_value(field, value)
+    roles = {r.get("role") for r in reasons}
+    makers = {r.get("vendor") for r in reasons}
+    if role:
+        assert role not in roles, reasons
+    if maker:
+        assert maker not in makers, reasons
+
+
+@pytest.mark.parametrize("field,value,role,maker", [
+    ("mdns_model", "J105aAP", "media", "Apple"),
+    ("mdns_model", "J207AP", "tablet", "Apple"),
+    ("mdns_model", "D54pAP", "smartphone", "Apple"),
+    ("telnet_banner", "User Access Verification\r\n\r\nUsername:", None, "Cisco"),
+    ("ftp_banner", "NRG MP C2800 FTP server (8.25) ready.", "printer", "Ricoh"),
+    ("http_auth", 'Basic realm="HP J4110A"', "switch", "HP"),
+])
+def test_the_right_answers_stay(field, value, role, maker) -> None:
+    got = match_value(field, value)
+    assert got, value
+    assert got[0].get("role") == role and got[0].get("vendor") == maker
+
+
+def test_maker_rules_spelt_by_the_maker_match_case_sensitively() -> None:
+    # "NRG" and "SAVIN" are Ricoh brands only in the maker's capitals
+    assert not match_value("ftp_banner", "nrg mp c2800 FTP server (8.25) ready.")
+    assert match_value("ftp_banner", "NRG MP C2800 FTP server (8.25) ready.")
+
+
+def test_rules_for_the_new_roles_name_their_source() -> None:
+    for f in load_rules():
+        for rule in f.rules:
+            role = dict(rule.constants).get("role")
+            if role in NEW_ROLES or f.field == "http_auth":
+                assert rule.origin, f"{rule.source}: a rule of issue 14 names its source"
