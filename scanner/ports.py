@@ -10,7 +10,7 @@ from pathlib import Path
 # crash on probes. No profile sends a single packet to these ports.
 NEVER_PROBED = range(9100, 9108)
 
-# The practice list: what matters in a German GP practice (see shared/docs/domain.md).
+# The practice list: what matters in a German GP practice (see docs/domain.md).
 PRACTICE_TCP: dict[int, str] = {
     21: "FTP", 22: "SSH", 23: "Telnet", 25: "SMTP (KIM-Clientmodul)", 53: "DNS",
     80: "HTTP", 104: "DICOM", 110: "POP3 (KIM-Clientmodul)", 135: "MS RPC",

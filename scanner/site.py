@@ -21,7 +21,7 @@ from scanner.ports import Profile
 from scanner.tomlfile import line_of, load_toml
 
 ZONES = ("praxis", "medical", "ti", "guest", "server")
-SIZES = {  # KBV/KZBV IT-Sicherheitsrichtlinie: which Anlagen apply (domain.md §1.1)
+SIZES = {  # KBV/KZBV IT-Sicherheitsrichtlinie: which Anlagen apply (docs/domain.md §1.1)
     "praxis": ("Anlage 1",),
     "mittlere-praxis": ("Anlage 1", "Anlage 2"),
     "grosspraxis": ("Anlage 1", "Anlage 2", "Anlage 3"),

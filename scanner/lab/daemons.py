@@ -1,7 +1,7 @@
 """Recipes for the lab's real daemons: config written into the host's lab directory, argv back.
 
 Each recipe gets a ``HostDir`` and the daemon's parameters from practice.toml and returns the
-processes to start. The traps these recipes avoid are listed in shared/docs/lab-recipe.md
+processes to start. The traps these recipes avoid are listed in docs/lab-recipe.md
 (cupsd needs a localhost Listen, snmpd opens smux on tcp/199, sshd needs /run/sshd, ...).
 """
 

@@ -31,7 +31,7 @@ PORT = 49000
 class LoginRefused(Exception):
     """The FRITZ!Box refused the user or password."""
 MAX_SHARES = 128
-# TR-064 BeaconType (gofritz model, domain.md §5.1) -> security and ciphers
+# TR-064 BeaconType (gofritz model, docs/domain.md §5.1) -> security and ciphers
 # (modes weakest first, ciphers); "OWETrans" lets plain open clients in too.
 S = WlanSecurity
 BEACON = {
