@@ -7,7 +7,7 @@ whenever a field changes meaning or disappears. Reading is strict about the vers
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from scanner.errors import ScanFileError
@@ -17,6 +17,7 @@ from scanner.model import (
     Reason,
     Finding,
     Host,
+    KnowledgeStamp,
     Localized,
     NotTested,
     Observation,
@@ -46,6 +47,9 @@ def scan_to_dict(scan: Scan) -> dict[str, Any]:
             {"check": n.check, "host": n.host, "reason": n.reason} for n in scan.not_tested
         ],
         "wlans": None if scan.wlans is None else [_wlan_to_dict(w) for w in scan.wlans],
+        "knowledge": None if scan.knowledge is None else {
+            "date": scan.knowledge.date.isoformat(), "origin": scan.knowledge.origin,
+            "sha256": scan.knowledge.sha256, "entries": scan.knowledge.entries},
     }
 
 
@@ -86,9 +90,18 @@ def scan_from_dict(doc: Any, origin: str = "<scan>") -> Scan:
             ),
             wlans=None if doc.get("wlans") is None else tuple(
                 _wlan_from_dict(w) for w in doc["wlans"]),
+            knowledge=_knowledge_from_dict(doc.get("knowledge")),
         )
     except (KeyError, TypeError, ValueError) as e:
         raise ScanFileError(f"{origin}: malformed scan ({type(e).__name__}: {e})") from None
+
+
+def _knowledge_from_dict(d: Any) -> KnowledgeStamp | None:
+    """Absent or null in scans judged before version knowledge existed."""
+    if d is None:
+        return None
+    return KnowledgeStamp(date=date.fromisoformat(d["date"]), origin=str(d["origin"]),
+                          sha256=str(d.get("sha256", "")), entries=int(d.get("entries", 0)))
 
 
 def _scope_to_dict(s: Scope) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from scanner import knowledge, versions
 from scanner.cli import main
 from scanner.model import Host, Observation, Protocol, Role, Scan, Scope, Service, Source
 from scanner.rules.engine import evaluate
+from tests.conftest import REPO
 
 T0 = datetime(2026, 12, 1, tzinfo=timezone.utc)
 
@@ -199,8 +200,8 @@ def test_recognised_products_without_a_version_are_not_tested() -> None:
     assert "FRITZ!OS version not read" in why[fritz.key]
     assert "DSM version" in why[nas.key]
     assert "firmware 5.1.8" in why[kon.key]
-    dated = [g for g in gaps if g.check == "end-of-life" and g.host is None]
-    assert dated and "version knowledge of 2026-12-01" in dated[0].reason
+    # the knowledge date is the scan's own field now, not a line among the gaps
+    assert not [g for g in gaps if g.check == "end-of-life" and g.host is None]
 
 
 def test_windows_10_is_reported_once_by_outdated_os_not_twice() -> None:
@@ -210,10 +211,42 @@ def test_windows_10_is_reported_once_by_outdated_os_not_twice() -> None:
     assert [f.rule for f in findings if f.host == win10.key] == ["outdated-os"]
 
 
-def test_the_scan_states_the_knowledge_date_for_the_renderers() -> None:
+def test_the_scan_records_the_knowledge_date_and_the_reports_show_its_age() -> None:
+    import json
+
+    import jsonschema
+
     from scanner.jsonio import dumps, loads
     from scanner.pipeline import apply_rules
+    from scanner.render.html import render_html
+    from scanner.render.terminal import render_terminal
 
-    scan = apply_rules(_scan(Host(ip="192.168.178.5", mac="3c:52:82:00:00:05")), None)
-    assert knowledge.stated_in(loads(dumps(scan))) == (date(2026, 12, 1), "packaged")
-    assert knowledge.stated_in(_scan()) is None
+    scan = apply_rules(dataclasses.replace(
+        _scan(Host(ip="192.168.178.5", mac="3c:52:82:00:00:05")),
+        started_at=datetime(2027, 1, 31, 9, tzinfo=timezone.utc)), None)
+    doc = json.loads(dumps(scan))
+    assert doc["knowledge"]["date"] == "2026-12-01" and doc["knowledge"]["origin"] == "packaged"
+    assert doc["knowledge"]["sha256"] == knowledge.current().sha256
+    jsonschema.validate(doc, json.loads((REPO / "scanner" / "schema" / "scan.schema.json").read_text()))
+    again = loads(dumps(scan))
+    assert again == scan
+    assert knowledge.stated_in(again) == (date(2026, 12, 1), "packaged")
+    assert knowledge.age_days(again) == 61
+    assert "Versionswissen vom 01.12.2026 (61 Tage alt)" in render_terminal(again, "de")
+    assert "Version knowledge of 2026-12-01 (61 days old)" in render_terminal(again, "en")
+    html = render_html(again, "de")
+    assert 'id="knowledge-date">Versionswissen vom 01.12.2026 (61 Tage alt)<' in html
+    assert "Version knowledge of 2026-12-01 (61 days old)" in render_html(again, "en")
+
+
+def test_scans_judged_before_version_knowledge_still_load_and_say_nothing_of_it() -> None:
+    import json
+
+    from scanner.jsonio import dumps, loads
+    from scanner.render.terminal import render_terminal
+
+    doc = json.loads(dumps(_scan()))
+    del doc["knowledge"]  # a scan file written before the field existed
+    old = loads(json.dumps(doc))
+    assert old.knowledge is None and knowledge.stated_in(old) is None
+    assert "Versionswissen" not in render_terminal(old, "de")
