@@ -250,3 +250,21 @@ def test_scans_judged_before_version_knowledge_still_load_and_say_nothing_of_it(
     old = loads(json.dumps(doc))
     assert old.knowledge is None and knowledge.stated_in(old) is None
     assert "Versionswissen" not in render_terminal(old, "de")
+
+
+def test_the_lab_diskstation_announces_dsm_as_real_diskstations_do() -> None:
+    """The lab's description file and NOTIFY, read by the scanner's own parsers: the
+    modelNumber is what DSM really serves (see scanner/lab/files/synology-desc-DSM.xml)."""
+    from scanner.lab.emulators.chatter import ssdp_notify
+    from scanner.protocols import ssdp, upnp
+
+    text = (REPO / "scanner" / "lab" / "files" / "synology-desc-DSM.xml").read_text()
+    for key, value in (("ip", "192.168.178.60"), ("port", "5000"), ("mac", "0011320a6060"),
+                       ("model", "DS918+"), ("dsm", "6.2-25556"), ("name", "DiskStation")):
+        text = text.replace("{" + key + "}", value)
+    desc = upnp.parse(text.encode())
+    assert desc is not None and (desc.manufacturer, desc.model_number) == ("Synology", "DS918+ 6.2-25556")
+    url = "http://192.168.178.60:5000/ssdp/desc-DSM-eth0.xml"
+    note = ssdp.parse(ssdp_notify(url, "73796E6F-6473-6D00-0000-0011320a6060"))
+    assert note is not None and note.kind == "notify" and note.get("location") == url
+    assert versions.parse("dsm", desc.model_number) == versions.parse("dsm", "DSM 6.2-25556")

@@ -102,8 +102,13 @@ def unread(ctx: Context, h: Host, announced: set[str]) -> str | None:
         sds = next(iter(ctx.observations(h, "connector-sds")), None)
         if not sds:
             return "Konnektor: connector.sds not readable, firmware version unknown"
+        # No vendor or gematik source gives end dates per Konnektor firmware version; what
+        # has ended Konnektors (the 2022-2024 exchange, RSA-only cards after 2025) is the
+        # end of their gSMC-K certificates, which certificate-expires-soon judges.
         return (f"Konnektor {sds.get('product_name', '')} firmware {sds.get('fw_version', '?')}: "
-                "the version knowledge has no Konnektor entries; check the vendor's update notes")
+                "the version knowledge has no Konnektor entries (no source gives end dates per "
+                "firmware version; its certificates are judged by certificate-expires-soon); "
+                "check the vendor's update notes")
     if h.role is Role.CARD_TERMINAL:
         return "card terminal: the firmware version is not announced in the SICCT discovery reply"
     return None
