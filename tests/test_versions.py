@@ -194,12 +194,15 @@ def test_recognised_products_without_a_version_are_not_tested() -> None:
     kon = Host(ip="192.168.178.2", mac="00:25:f4:00:00:02", role=Role.KONNEKTOR,
                observations=(_obs("connector-sds", port="443", product_name="KoCoBox MED+",
                                   fw_version="5.1.8"),))
-    findings, gaps = evaluate(_scan(fritz, nas, kon), None, date(2026, 12, 1))
+    pvs = Host(ip="192.168.178.10", mac="00:19:99:00:00:10", role=Role.PVS_SERVER, os="Samba",
+               observations=(_obs("smb", port="445", os_version="6.1 build 0"),))
+    findings, gaps = evaluate(_scan(fritz, nas, kon, pvs), None, date(2026, 12, 1))
     assert not [f for f in findings if f.rule in ("end-of-life", "known-exploited-version")]
     why = {g.host: g.reason for g in gaps if g.check == "end-of-life" and g.host}
     assert "FRITZ!OS version not read" in why[fritz.key]
     assert "DSM version" in why[nas.key]
     assert "firmware 5.1.8" in why[kon.key]
+    assert "build 0, which is Samba's" in why[pvs.key]
     # the knowledge date is the scan's own field now, not a line among the gaps
     assert not [g for g in gaps if g.check == "end-of-life" and g.host is None]
 

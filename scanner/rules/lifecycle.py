@@ -98,6 +98,9 @@ def unread(ctx: Context, h: Host, announced: set[str]) -> str | None:
         return "QNAP NAS: the QTS version is not announced to the network; read it in QTS"
     if (h.os or "").startswith("Windows") and "windows" not in announced:
         return "Windows: build not read (no NTLMSSP answer on tcp/445)"
+    if (h.os or "") == "Samba" and not announced & {"samba", "windows"}:
+        return ("Samba: version not read (its NTLMSSP answer says build 0, which is Samba's, "
+                "not a Windows build; nmap reported no Samba version)")
     if h.role is Role.KONNEKTOR:
         sds = next(iter(ctx.observations(h, "connector-sds")), None)
         if not sds:
