@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
@@ -25,6 +25,7 @@ from scanner.model import (
     Reason,
     Finding,
     Host,
+    KnowledgeStamp,
     Localized,
     NotTested,
     Observation,
@@ -59,6 +60,9 @@ def scan_to_dict(scan: Scan) -> dict[str, Any]:
             {"check": n.check, "host": n.host, "reason": n.reason} for n in scan.not_tested
         ],
         "wlans": None if scan.wlans is None else [_wlan_to_dict(w) for w in scan.wlans],
+        "knowledge": None if scan.knowledge is None else {
+            "date": scan.knowledge.date.isoformat(), "origin": scan.knowledge.origin,
+            "sha256": scan.knowledge.sha256, "entries": scan.knowledge.entries},
     }
 
 
@@ -123,7 +127,16 @@ def _scan(doc: dict[str, Any]) -> Scan:
         not_tested=_each("$.not_tested", _not_tested_from_dict, doc["not_tested"]),
         wlans=None if doc.get("wlans") is None else _each("$.wlans", _wlan_from_dict,
                                                           doc["wlans"]),
+        knowledge=_at("$.knowledge", _knowledge_from_dict, doc.get("knowledge")),
     )
+
+
+def _knowledge_from_dict(d: Any) -> KnowledgeStamp | None:
+    """Absent or null in scans judged before version knowledge existed."""
+    if d is None:
+        return None
+    return KnowledgeStamp(date=date.fromisoformat(d["date"]), origin=str(d["origin"]),
+                          sha256=str(d.get("sha256", "")), entries=int(d.get("entries", 0)))
 
 
 def _malformed(origin: str, path: str, what: str) -> ScanFileError:

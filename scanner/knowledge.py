@@ -23,6 +23,7 @@ from pathlib import Path
 
 from scanner import versions
 from scanner.errors import PraxisscanError
+from scanner.model import KnowledgeStamp
 from scanner.state import state_dir
 from scanner.versions import Version
 
@@ -86,6 +87,10 @@ class Knowledge:
 
     def for_product(self, product: str) -> list[Entry]:
         return [e for e in self.entries if e.product == product]
+
+    def stamp(self) -> KnowledgeStamp:
+        """What a scan records of the knowledge it was judged with."""
+        return KnowledgeStamp(self.date, self.origin, self.sha256, len(self.entries))
 
     def summary(self) -> str:
         return (f"version knowledge of {self.date.isoformat()} ({self.origin}, "
@@ -274,15 +279,13 @@ def install(source: Path) -> Knowledge:
     return load(target, "installed")
 
 
-_DATED = re.compile(r"^version knowledge of (\d{4}-\d{2}-\d{2}) \((\w+)")
-
-
 def stated_in(scan) -> tuple[date, str] | None:  # noqa: ANN001 - a scanner.model.Scan
-    """The knowledge date and origin a scan was judged with, from the line the end-of-life
-    rule adds to the scan's gaps; None for scans judged before version knowledge existed.
-    For renderers: age of the knowledge = scan.started_at.date() - the date."""
-    for n in scan.not_tested:
-        m = _DATED.match(n.reason) if n.check == "end-of-life" and n.host is None else None
-        if m:
-            return date.fromisoformat(m.group(1)), m.group(2)
-    return None
+    """The knowledge date and origin a scan was judged with; None for scans judged before
+    version knowledge existed."""
+    return (scan.knowledge.date, scan.knowledge.origin) if scan.knowledge else None
+
+
+def age_days(scan) -> int | None:  # noqa: ANN001 - a scanner.model.Scan
+    """How old the knowledge was on the day of the scan (negative: dated after the scan)."""
+    k = scan.knowledge
+    return (scan.started_at.date() - k.date).days if k else None

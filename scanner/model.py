@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 SCHEMA_VERSION = 1
 
@@ -426,6 +426,17 @@ class WlanNetwork:
 
 
 @dataclass(frozen=True)
+class KnowledgeStamp:
+    """The version knowledge a scan's findings were judged with: anything published after
+    its date is unknown to the scan (see scanner/knowledge.py)."""
+
+    date: date
+    origin: str  # "packaged" or "installed"
+    sha256: str
+    entries: int
+
+
+@dataclass(frozen=True)
 class Scan:
     started_at: datetime
     finished_at: datetime
@@ -437,3 +448,4 @@ class Scan:
     tool_version: str = ""
     schema_version: int = field(default=SCHEMA_VERSION)
     wlans: tuple[WlanNetwork, ...] | None = None  # None: no WLAN audit in this scan
+    knowledge: KnowledgeStamp | None = None  # None: judged before version knowledge existed

@@ -139,7 +139,10 @@ def apply_rules(scan: Scan, site: Site | None) -> Scan:
     findings, gaps = evaluate(scan, site)
     # Evaluating again (a stored scan, a new site file) replaces the rules' own gaps.
     kept = tuple(n for n in scan.not_tested if n.check not in catalog())
-    return dataclasses.replace(scan, findings=findings, not_tested=kept + gaps)
+    from scanner import knowledge  # the version knowledge the rules just judged with
+
+    return dataclasses.replace(scan, findings=findings, not_tested=kept + gaps,
+                               knowledge=knowledge.current().stamp())
 
 
 # -- stages ---------------------------------------------------------------------------------

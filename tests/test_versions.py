@@ -16,6 +16,7 @@ from scanner.cli import main
 from scanner.model import Host, Observation, Protocol, Role, Scan, Scope, Service, Source
 from scanner.rules.engine import evaluate
 from scanner.rules.evidence import text as evidence_text
+from tests.conftest import REPO
 
 T0 = datetime(2026, 12, 1, tzinfo=timezone.utc)
 
@@ -194,14 +195,17 @@ def test_recognised_products_without_a_version_are_not_tested() -> None:
     kon = Host(ip="192.168.178.2", mac="00:25:f4:00:00:02", role=Role.KONNEKTOR,
                observations=(_obs("connector-sds", port="443", product_name="KoCoBox MED+",
                                   fw_version="5.1.8"),))
-    findings, gaps = evaluate(_scan(fritz, nas, kon), None, date(2026, 12, 1))
+    pvs = Host(ip="192.168.178.10", mac="00:19:99:00:00:10", role=Role.PVS_SERVER, os="Samba",
+               observations=(_obs("smb", port="445", os_version="6.1 build 0"),))
+    findings, gaps = evaluate(_scan(fritz, nas, kon, pvs), None, date(2026, 12, 1))
     assert not [f for f in findings if f.rule in ("end-of-life", "known-exploited-version")]
     why = {g.host: g.reason for g in gaps if g.check == "end-of-life" and g.host}
     assert "FRITZ!OS version not read" in why[fritz.key]
     assert "DSM version" in why[nas.key]
     assert "firmware 5.1.8" in why[kon.key]
-    dated = [g for g in gaps if g.check == "end-of-life" and g.host is None]
-    assert dated and "version knowledge of 2026-12-01" in dated[0].reason
+    assert "build 0, which is Samba's" in why[pvs.key]
+    # the knowledge date is the scan's own field now, not a line among the gaps
+    assert not [g for g in gaps if g.check == "end-of-life" and g.host is None]
 
 
 def test_windows_10_is_reported_once_by_outdated_os_not_twice() -> None:
@@ -211,10 +215,60 @@ def test_windows_10_is_reported_once_by_outdated_os_not_twice() -> None:
     assert [f.rule for f in findings if f.host == win10.key] == ["outdated-os"]
 
 
-def test_the_scan_states_the_knowledge_date_for_the_renderers() -> None:
+def test_the_scan_records_the_knowledge_date_and_the_reports_show_its_age() -> None:
+    import json
+
+    import jsonschema
+
     from scanner.jsonio import dumps, loads
     from scanner.pipeline import apply_rules
+    from scanner.render.html import render_html
+    from scanner.render.terminal import render_terminal
 
-    scan = apply_rules(_scan(Host(ip="192.168.178.5", mac="3c:52:82:00:00:05")), None)
-    assert knowledge.stated_in(loads(dumps(scan))) == (date(2026, 12, 1), "packaged")
-    assert knowledge.stated_in(_scan()) is None
+    scan = apply_rules(dataclasses.replace(
+        _scan(Host(ip="192.168.178.5", mac="3c:52:82:00:00:05")),
+        started_at=datetime(2027, 1, 31, 9, tzinfo=timezone.utc)), None)
+    doc = json.loads(dumps(scan))
+    assert doc["knowledge"]["date"] == "2026-12-01" and doc["knowledge"]["origin"] == "packaged"
+    assert doc["knowledge"]["sha256"] == knowledge.current().sha256
+    jsonschema.validate(doc, json.loads((REPO / "scanner" / "schema" / "scan.schema.json").read_text()))
+    again = loads(dumps(scan))
+    assert again == scan
+    assert knowledge.stated_in(again) == (date(2026, 12, 1), "packaged")
+    assert knowledge.age_days(again) == 61
+    assert "Versionswissen vom 01.12.2026 (61 Tage alt)" in render_terminal(again, "de")
+    assert "Version knowledge of 2026-12-01 (61 days old)" in render_terminal(again, "en")
+    html = render_html(again, "de")
+    assert 'id="knowledge-date">Versionswissen vom 01.12.2026 (61 Tage alt)<' in html
+    assert "Version knowledge of 2026-12-01 (61 days old)" in render_html(again, "en")
+
+
+def test_scans_judged_before_version_knowledge_still_load_and_say_nothing_of_it() -> None:
+    import json
+
+    from scanner.jsonio import dumps, loads
+    from scanner.render.terminal import render_terminal
+
+    doc = json.loads(dumps(_scan()))
+    del doc["knowledge"]  # a scan file written before the field existed
+    old = loads(json.dumps(doc))
+    assert old.knowledge is None and knowledge.stated_in(old) is None
+    assert "Versionswissen" not in render_terminal(old, "de")
+
+
+def test_the_lab_diskstation_announces_dsm_as_real_diskstations_do() -> None:
+    """The lab's description file and NOTIFY, read by the scanner's own parsers: the
+    modelNumber is what DSM really serves (see scanner/lab/files/synology-desc-DSM.xml)."""
+    from scanner.lab.emulators.chatter import ssdp_notify
+    from scanner.protocols import ssdp, upnp
+
+    text = (REPO / "scanner" / "lab" / "files" / "synology-desc-DSM.xml").read_text()
+    for key, value in (("ip", "192.168.178.60"), ("port", "5000"), ("mac", "0011320a6060"),
+                       ("model", "DS918+"), ("dsm", "6.2-25556"), ("name", "DiskStation")):
+        text = text.replace("{" + key + "}", value)
+    desc = upnp.parse(text.encode())
+    assert desc is not None and (desc.manufacturer, desc.model_number) == ("Synology", "DS918+ 6.2-25556")
+    url = "http://192.168.178.60:5000/ssdp/desc-DSM-eth0.xml"
+    note = ssdp.parse(ssdp_notify(url, "73796E6F-6473-6D00-0000-0011320a6060"))
+    assert note is not None and note.kind == "notify" and note.get("location") == url
+    assert versions.parse("dsm", desc.model_number) == versions.parse("dsm", "DSM 6.2-25556")

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 from scanner.errors import LabError
 from scanner.lab.topology import LabHost, Practice
@@ -189,7 +190,7 @@ events {{ worker_connections 64; }}
 http {{
   access_log off;
   server_tokens on;
-  types {{ text/html html; application/xml sds; }}
+  types {{ text/html html; application/xml sds; text/xml xml; }}
   client_body_temp_path {tmp}/body; proxy_temp_path {tmp}/proxy;
   fastcgi_temp_path {tmp}/fastcgi; uwsgi_temp_path {tmp}/uwsgi; scgi_temp_path {tmp}/scgi;
   {chr(10).join(servers)}
@@ -425,6 +426,25 @@ def _chatter(hd: HostDir, p: dict[str, Any]) -> list[Proc]:
     if p.get("sicct_discovery"):
         args += ["--sicct-discovery"]
     return [Proc("chatter", _emulator("chatter", *args))]
+
+
+@recipe("synology-ssdp")
+def _synology_ssdp(hd: HostDir, p: dict[str, Any]) -> list[Proc]:
+    """A DiskStation's UPnP root device: the description DSM serves on its HTTP port (the
+    nginx recipe's document root) and the NOTIFY that announces it. Its modelNumber carries
+    the DSM version, as real DiskStations announce it (see files/synology-desc-DSM.xml)."""
+    mac = hd.host.mac.replace(":", "").lower()
+    www = hd.root / "www" / "ssdp"
+    www.mkdir(parents=True, exist_ok=True)
+    desc = (FILES / "synology-desc-DSM.xml").read_text()
+    for key, value in (("ip", hd.host.ip), ("port", str(p.get("port", 5000))), ("mac", mac),
+                       ("model", p["model"]), ("dsm", p["dsm"]), ("name", hd.host.hostname)):
+        desc = desc.replace("{" + key + "}", escape(value))
+    (www / "desc-DSM-eth0.xml").write_text(desc)
+    location = f"http://{hd.host.ip}:{p.get('port', 5000)}/ssdp/desc-DSM-eth0.xml"
+    return [Proc("ssdp", _emulator("chatter", "--ip", hd.host.ip, "--every", "3",
+                                   "--ssdp-notify", location,
+                                   "--ssdp-uuid", f"73796E6F-6473-6D00-0000-{mac}"))]
 
 
 @recipe("tr064")

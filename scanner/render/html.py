@@ -54,6 +54,8 @@ def render_html(scan: Scan, lang: str = "de", site: Site | None = None) -> str:
         service_count=sum(len(h.services) for h in scan.hosts),
         findings=findings,
         rating=summary.rating(scan, lang),
+        knowledge=summary.knowledge_line(scan, lang),
+        knowledge_words=summary.knowledge_words(lang),
         actions=summary.top_actions(scan, lang),
         counts=summary.severity_counts(scan),
         netplan=netplan.plan(scan, lang, site.zone_of if site else None),

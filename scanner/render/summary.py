@@ -90,3 +90,31 @@ def severity_counts(scan: Scan) -> dict[str, int]:
     for f in open_findings(scan):
         counts[f.severity.value] += 1
     return counts
+
+
+KNOWLEDGE = {
+    "de": {"title": "Versionswissen", "line": "Versionswissen vom {date} ({age})", "days": "{n} Tage alt", "day": "1 Tag alt",
+           "newer": "jünger als der Scan", "installed": ", per Update installiert",
+           "later": "Später veröffentlichte Supportenden und ausgenutzte Schwachstellen kennt dieser Scan nicht."},
+    "en": {"title": "Version knowledge", "line": "Version knowledge of {date} ({age})", "days": "{n} days old", "day": "1 day old",
+           "newer": "newer than the scan", "installed": ", installed by update",
+           "later": "End-of-support dates and exploited vulnerabilities published later are unknown to this scan."},
+}
+
+
+def knowledge_line(scan: Scan, lang: str) -> str | None:
+    """How old the version knowledge was on the day of the scan; None for scans judged
+    before it existed. A stored scan judged again later may be older than its knowledge."""
+    k = scan.knowledge
+    if k is None:
+        return None
+    words = KNOWLEDGE["en" if lang == "en" else "de"]
+    days = (scan.started_at.date() - k.date).days
+    age = words["newer"] if days < 0 else words["day"] if days == 1 else words["days"].format(n=days)
+    shown = k.date.isoformat() if lang == "en" else k.date.strftime("%d.%m.%Y")
+    return (words["line"].format(date=shown, age=age)
+            + (words["installed"] if k.origin == "installed" else ""))
+
+
+def knowledge_words(lang: str) -> dict[str, str]:
+    return KNOWLEDGE["en" if lang == "en" else "de"]

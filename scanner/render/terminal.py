@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from scanner.model import Scan
+from scanner.render import summary
 from scanner.render.labels import labels
 from scanner.render.summary import device_names
 from scanner.render.text import clean, device_line, host_name, wlan_cells
@@ -25,6 +26,8 @@ def render_terminal(scan: Scan, lang: str = "de", color: bool = False, width: in
         console.print(Text(L["incomplete"], style="bold red"))
     console.print(Text(L["summary"].format(hosts=len(scan.hosts), services=services,
                                            findings=len(scan.findings)), style="bold"))
+    if known := summary.knowledge_line(scan, lang):
+        console.print(Text(known, style="dim"))
     if scan.hosts or scan.wlans is None:
         console.print(_hosts_table(scan, L))
     if scan.wlans is not None:

@@ -133,6 +133,8 @@ _TABLE: tuple[tuple[str, str, str], ...] = (
      "HTTP Server header (tcp/{port}): announced '{text}'"),
     ("announced-ssh", "SSH-Banner (tcp/{port}): meldet '{text}'",
      "SSH banner (tcp/{port}): announced '{text}'"),
+    ("announced-upnp", "UPnP-Beschreibung von {model}: modelNumber '{text}'",
+     "UPnP description of {model}: modelNumber '{text}'"),
     ("announced-service", "Dienstversion (tcp/{port}[: {product}]): meldet '{text}'",
      "service version (tcp/{port}[: {product}]): announced '{text}'"),
     ("matches-eol", "entspricht {id}: {title}[ (seit {since})]; Quelle: {source}",

@@ -3,7 +3,8 @@ versions (both judged against the dated version knowledge) and certificates that
 
 A device's announcement is read from the evidence the probes already record: FRITZ!OS from
 the TR-064 description, Windows builds from the NTLMSSP challenge, OpenSSH from its banner,
-IIS from the Server header, Samba from nmap's service version. What cannot be decided (no
+IIS from the Server header, Samba from nmap's service version, Synology DSM from the
+modelNumber of its UPnP description. What cannot be decided (no
 version read, a distribution package whose backports are unknown) is "not tested", never
 a finding and never silence.
 """
@@ -55,6 +56,13 @@ def announcements(ctx: Context, h: Host) -> list[Announcement]:
             out.append(Announcement(h, "fritzos", (o.get("firmware") or ""), o.number("port"),
                                     f"TR-064 description (tcp/{o.get('port')}) of {o.get('model')}",
                                     "tr064", model=o.get("model", "")))
+    for o in ctx.observations(h, "upnp-device"):
+        # A DiskStation's root description: modelNumber "DS216se 6.2-25556". DSM is the
+        # whole system, so the announcement stands for the host, not for one port.
+        if (o.get("manufacturer") or "").startswith("Synology") and o.get("model_number"):
+            out.append(Announcement(h, "dsm", (o.get("model_number") or ""), None,
+                                    f"UPnP description {o.get('location')} (modelNumber)",
+                                    "upnp", model=o.get("model_name", "")))
     for o in ctx.observations(h, "smb"):
         if o.get("os_version"):
             out.append(Announcement(h, "windows", (o.get("os_version") or ""), o.number("port"),
@@ -90,19 +98,28 @@ def unread(ctx: Context, h: Host, announced: set[str]) -> str | None:
     if (h.vendor == "AVM" or (h.product or "").startswith("FRITZ")) and h.role is Role.ROUTER \
             and "fritzos" not in announced:
         return "FRITZ!Box: FRITZ!OS version not read (TR-064 description on tcp/49000 not reachable)"
-    if h.vendor == "Synology":
-        return ("Synology NAS: the DSM version is not announced to the network; read it in DSM "
+    if h.vendor == "Synology" and "dsm" not in announced:
+        return ("Synology NAS: DSM version not read (no UPnP description with a modelNumber; "
+                "DSM announces it only while its SSDP service runs); read it in DSM "
                 "(Control Panel > Update & Restore)")
     if h.vendor == "QNAP":
         return "QNAP NAS: the QTS version is not announced to the network; read it in QTS"
     if (h.os or "").startswith("Windows") and "windows" not in announced:
         return "Windows: build not read (no NTLMSSP answer on tcp/445)"
+    if (h.os or "") == "Samba" and not announced & {"samba", "windows"}:
+        return ("Samba: version not read (its NTLMSSP answer says build 0, which is Samba's, "
+                "not a Windows build; nmap reported no Samba version)")
     if h.role is Role.KONNEKTOR:
         sds = next(iter(ctx.observations(h, "connector-sds")), None)
         if not sds:
             return "Konnektor: connector.sds not readable, firmware version unknown"
+        # No vendor or gematik source gives end dates per Konnektor firmware version; what
+        # has ended Konnektors (the 2022-2024 exchange, RSA-only cards after 2025) is the
+        # end of their gSMC-K certificates, which certificate-expires-soon judges.
         return (f"Konnektor {sds.get('product_name', '')} firmware {sds.get('fw_version', '?')}: "
-                "the version knowledge has no Konnektor entries; check the vendor's update notes")
+                "the version knowledge has no Konnektor entries (no source gives end dates per "
+                "firmware version; its certificates are judged by certificate-expires-soon); "
+                "check the vendor's update notes")
     if h.role is Role.CARD_TERMINAL:
         return "card terminal: the firmware version is not announced in the SICCT discovery reply"
     return None
@@ -189,12 +206,9 @@ def _covered_by_outdated_os(ctx: Context) -> set[str]:
 
 @rule("end-of-life")
 def end_of_life(ctx: Context) -> Out:
+    # How fresh the facts are is recorded in the scan itself (Scan.knowledge, set where the
+    # rules are applied) and shown in the report's header.
     yield from _judge(ctx, "eol", "end-of-life")
-    # The report's statement of how fresh the facts are: listed with what was not tested,
-    # because anything published after this date is unknown to the scan.
-    k = knowledge.current()
-    yield NotTested("end-of-life", f"{k.summary()}: end-of-life dates and exploited "
-                    "vulnerabilities published later are not known to this scan")
 
 
 @rule("known-exploited-version")

@@ -277,7 +277,7 @@ def test_ssdp_and_the_routers_upnp_description(scan_run) -> None:
     scan = scan_run[0]
     assert any("MiniUPnPd/2.3.1" in s.get("server", "") for s in _obs(scan, "fritzbox", "ssdp"))
     (desc,) = _obs(scan, "fritzbox", "upnp-device")
-    assert desc["igd"] == "yes" and desc["friendly_name"] == "FRITZ!Box 7590"
+    assert desc["igd"] == "yes" and desc["friendly_name"] == "FRITZ!Box 7580"
     assert "WANIPConnection" in desc["services"]
 
 
@@ -419,7 +419,7 @@ def test_every_lab_host_gets_its_ground_truth_role(scan_run) -> None:
 
 
 @pytest.mark.parametrize("name, vendor, product, os_name", [
-    ("fritzbox", "AVM", "FRITZ!Box 7590", None),
+    ("fritzbox", "AVM", "FRITZ!Box 7580", None),
     ("konnektor", "CGM", "KoCoBox MED+", None),
     ("switch", "Zyxel", "GS1900-24E", "Debian 12"),
     ("kt-empfang", "Cherry", "ST-1506", None),
@@ -548,7 +548,7 @@ def test_the_lab_site_file_gives_exactly_the_planted_exposures(outside_in) -> No
 
 def test_fritzbox_settings_over_tr064(scan_run) -> None:
     scan = scan_run[0]
-    assert _obs(scan, "fritzbox", "tr064-device")[0]["firmware"] == "154.07.57"
+    assert _obs(scan, "fritzbox", "tr064-device")[0]["firmware"] == "153.07.29"
     assert _obs(scan, "fritzbox", "tr064-remote-access")[0]["enabled"] == "yes"
     (share,) = _obs(scan, "fritzbox", "tr064-port-share")
     assert (share["external_port"], share["internal_client"]) == ("3389", PRACTICE.host("pvs-server").ip)

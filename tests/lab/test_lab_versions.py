@@ -1,11 +1,15 @@
 """Version knowledge (#16) against the running lab practice.
 
-The lab's real daemons announce versions that must NOT be reported: Debian 12's OpenSSH
-9.2p1 with the regreSSHion backport, Samba's NTLMSSP answer (not a Windows 7), a FRITZ!Box
-7590 on FRITZ!OS 07.57 (still maintained), certificates made for a year. The trigger side
-uses the same real evidence judged on a later day: the Konnektor's certificate then ends
-within 90 days. (A FRITZ!Box on AVM's end-of-maintenance list would need the lab's model and
-tests/lab/test_lab_scan.py's ground truth changed together; see the issue's report.)
+Trigger side: the lab's FRITZ!Box is a 7580 (AVM end of maintenance 02.01.2021) and its NAS
+announces DSM 6.2 in its UPnP description (Extended Life Phase ended 30.09.2024): both are
+end-of-life, critical because the router's remote access is on and the NAS's DSM port is
+mapped by UPnP. The same real evidence judged on the vendors' last days is silent, the day
+after it fires: the boundary on what the devices really said.
+
+Silent side, from real daemons: Debian 12's OpenSSH 9.2p1 with the regreSSHion backport,
+Samba's NTLMSSP answer on the PVS server (build 0: not a Windows 7; with no Samba version
+from nmap it is listed as not tested), the Konnektor's firmware (no sourced end dates: not
+tested), certificates made for a year.
 """
 
 from __future__ import annotations
@@ -30,8 +34,11 @@ VERSION_RULES = {"end-of-life", "known-exploited-version", "certificate-expires-
 @pytest.fixture(scope="module")
 def scan(lab, tmp_path_factory):
     out = tmp_path_factory.mktemp("versions") / "scan.json"
+    # with the FRITZ!Box user: its settings say remote access is on (critical exposure)
     r = praxisscan("scan", str(PRACTICE.subnet), "-i", "eth0", "--format", "json", "-o",
-                   str(out), "-q", "--fail-on", "none", "--no-history", ns=SCANNER_NS)
+                   str(out), "-q", "--fail-on", "none", "--no-history",
+                   "--fritzbox-user", PRACTICE.router.tr064["user"], ns=SCANNER_NS,
+                   env={"PRAXISSCAN_FRITZBOX_PASSWORD": PRACTICE.router.tr064["password"]})
     assert r.returncode == 0, r.stderr
     return loads(out.read_text())
 
@@ -44,20 +51,59 @@ def _obs(scan, name: str, kind: str) -> list[dict[str, str]]:  # noqa: ANN001
     return [dict(o.data) for o in _host(scan, name).observations if o.kind == kind]
 
 
-def test_the_labs_versions_were_read_and_none_is_reported(scan) -> None:
+def _eol(scan, today: date) -> dict[str, str]:  # noqa: ANN001
+    """Host name -> severity of its end-of-life finding, judged on ``today``."""
+    findings, _ = evaluate(scan, load_site(LAB_SITE_FILE), today)
+    name = {_host(scan, t.name).key: t.name for t in PRACTICE.hosts}
+    return {name[f.host]: f.severity.value for f in findings if f.rule == "end-of-life"}
+
+
+def test_the_labs_versions_were_read(scan) -> None:
+    assert _obs(scan, "fritzbox", "tr064-device")[0]["firmware"] == "153.07.29"
+    (dsm,) = [o for o in _obs(scan, "nas", "upnp-device") if o.get("manufacturer") == "Synology"]
+    assert dsm["model_number"] == "DS918+ 6.2-25556"
+    assert dsm["location"].endswith(":5000/ssdp/desc-DSM-eth0.xml")
     ssh = [o["text"] for o in _obs(scan, "nas", "banner") if o.get("protocol") == "ssh"]
     assert ssh and "OpenSSH_9.2p1 Debian-2+deb12u" in ssh[0]  # the backport decision ran
-    assert _obs(scan, "fritzbox", "tr064-device")[0]["firmware"] == "154.07.57"
     assert [o["os_version"] for o in _obs(scan, "pvs-server", "smb")] == ["6.1 build 0"]
-    assert [f for f in scan.findings if f.rule in VERSION_RULES] == []
+
+
+def test_the_router_and_the_nas_are_end_of_life_and_nothing_else_is(scan) -> None:
+    eol = {(f.host, f.port, f.severity.value) for f in scan.findings if f.rule == "end-of-life"}
+    assert eol == {(_host(scan, "fritzbox").key, 49000, "critical"),
+                   (_host(scan, "nas").key, None, "critical")}
+    assert [f for f in scan.findings if f.rule in VERSION_RULES - {"end-of-life"}] == []
+    box = next(f for f in scan.findings if f.rule == "end-of-life" and f.port == 49000)
+    text = " ".join(box.evidence)
+    assert "announced '153.07.29'" in text and "matches fritzbox-7580-eom" in text
+    assert "source: AVM end-of-maintenance list" in text and "MyFRITZ is enabled" in text
+    nas = next(f for f in scan.findings if f.rule == "end-of-life" and f.port is None)
+    text = " ".join(nas.evidence)
+    assert "'DS918+ 6.2-25556'" in text and "matches dsm-6.2" in text
+    assert "Software_Life_Cycle_Policy" in text and "UPnP mapping 5001" in text
+
+
+def test_on_the_vendors_last_day_the_same_evidence_is_silent(scan) -> None:
+    assert _eol(scan, date(2021, 1, 2)) == {}  # AVM still maintained the 7580; DSM 6.2 too
+    assert _eol(scan, date(2021, 1, 3)) == {"fritzbox": "critical"}
+    assert _eol(scan, date(2024, 9, 30)) == {"fritzbox": "critical"}
+    assert _eol(scan, date(2024, 10, 1)) == {"fritzbox": "critical", "nas": "critical"}
 
 
 def test_what_cannot_be_judged_is_listed_as_not_tested(scan) -> None:
-    why = {n.host: n.reason for n in scan.not_tested if n.check == "end-of-life" and n.host}
-    assert "firmware 5.1.8" in why[_host(scan, "konnektor").key]  # no Konnektor facts yet
-    assert "DSM version" in why[_host(scan, "nas").key]
-    dated = [n.reason for n in scan.not_tested if n.check == "end-of-life" and n.host is None]
-    assert dated and dated[0].startswith("version knowledge of 2026-12-01 (packaged")
+    why = {(n.check, n.host): n.reason for n in scan.not_tested if n.host}
+    konnektor = why[("end-of-life", _host(scan, "konnektor").key)]
+    assert "firmware 5.1.8" in konnektor and "no Konnektor entries" in konnektor
+    # the PVS server's only version evidence is Samba's NTLMSSP answer: not a Windows 7
+    pvs = _host(scan, "pvs-server")
+    assert "Samba: version not read" in why[("end-of-life", pvs.key)]
+    assert not [f for f in scan.findings if f.host == pvs.key and f.rule in VERSION_RULES]
+    assert ("end-of-life", _host(scan, "nas").key) not in why  # its DSM version was read
+
+
+def test_the_scan_states_its_knowledge_date(scan) -> None:
+    assert scan.knowledge is not None and scan.knowledge.date == date(2026, 12, 1)
+    assert scan.knowledge.origin == "packaged" and len(scan.knowledge.sha256) == 64
 
 
 def test_the_konnektors_certificate_is_reported_within_90_days_of_its_end(scan) -> None:

@@ -134,7 +134,7 @@ def make_handler(cfg: dict):  # noqa: ANN201
     nonces: set[str] = set()
 
     class Handler(BaseHTTPRequestHandler):
-        server_version = "FRITZ!Box 7590 UPnP/1.0 AVM FRITZ!Box 7590 " + cfg["firmware"]
+        server_version = f"{cfg['model']} UPnP/1.0 AVM {cfg['model']} {cfg['firmware']}"
 
         def log_message(self, *args: object) -> None:
             pass
