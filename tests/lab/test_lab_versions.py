@@ -24,6 +24,7 @@ from scanner.lab.lab import LAB_SITE_FILE, SCANNER_NS
 from scanner.lab.topology import load_practice
 from scanner.rules.engine import evaluate
 from scanner.site import load_site
+from scanner.rules.evidence import text as evidence_text
 from tests.conftest import praxisscan
 
 pytestmark = pytest.mark.lab
@@ -74,11 +75,11 @@ def test_the_router_and_the_nas_are_end_of_life_and_nothing_else_is(scan) -> Non
                    (_host(scan, "nas").key, None, "critical")}
     assert [f for f in scan.findings if f.rule in VERSION_RULES - {"end-of-life"}] == []
     box = next(f for f in scan.findings if f.rule == "end-of-life" and f.port == 49000)
-    text = " ".join(box.evidence)
+    text = " ".join(evidence_text(e, "en") for e in box.evidence)
     assert "announced '153.07.29'" in text and "matches fritzbox-7580-eom" in text
     assert "source: AVM end-of-maintenance list" in text and "MyFRITZ is enabled" in text
     nas = next(f for f in scan.findings if f.rule == "end-of-life" and f.port is None)
-    text = " ".join(nas.evidence)
+    text = " ".join(evidence_text(e, "en") for e in nas.evidence)
     assert "'DS918+ 6.2-25556'" in text and "matches dsm-6.2" in text
     assert "Software_Life_Cycle_Policy" in text and "UPnP mapping 5001" in text
 
