@@ -59,6 +59,15 @@ class Protocol(str, enum.Enum):
     UDP = "udp"
 
 
+class SeenBy(str, enum.Enum):
+    """How a service was seen to answer: the port scan, one of our probes (a UDP question
+    the port answered), or passive listening (what the device sent on its own)."""
+
+    NMAP = "nmap"
+    PROBE = "probe"
+    PASSIVE = "passive"
+
+
 class Source(str, enum.Enum):
     """Where a piece of evidence came from."""
 
@@ -245,6 +254,8 @@ class Service:
     product: str = ""
     version: str = ""
     extra_info: str = ""
+    # Scan files written before this field listed nmap's open ports only: nmap is the default.
+    seen_by: SeenBy = SeenBy.NMAP
 
 
 @dataclass(frozen=True)

@@ -68,9 +68,39 @@ def test_open_tcp_ports_match_the_ground_truth(scan_run) -> None:
     probed = _ports(scan.scope.tcp_ports)
     by_ip = {h.ip: h for h in scan.hosts}
     for truth in PRACTICE.hosts:
-        seen = {s.port for s in by_ip[truth.ip].services}
+        seen = {s.port for s in by_ip[truth.ip].services if s.protocol.value == "tcp"}
         assert seen == set(truth.tcp_open) & probed, truth.name
     assert 9100 not in {s.port for h in scan.hosts for s in h.services}
+
+
+def test_udp_answers_are_services_in_the_json_and_the_inventory(scan_run, tmp_path) -> None:
+    """SNMP public (udp/161) and SICCT discovery (udp/4742) answered our probes: the quick
+    profile scans no UDP port, yet both are services, once each, marked as seen by a probe."""
+    scan: Scan = scan_run[0]
+    by_ip = {h.ip: h for h in scan.hosts}
+    expect = {"switch": 161, "drucker": 161, "kt-empfang": 4742, "kt-arzt": 4742}
+    for name, port in expect.items():
+        udp = [s for s in by_ip[PRACTICE.host(name).ip].services
+               if s.protocol.value == "udp" and s.port == port]
+        assert len(udp) == 1 and udp[0].seen_by.value == "probe", name
+        assert port in PRACTICE.host(name).udp_open  # the ground truth listens there
+    for h in scan.hosts:  # every port once
+        ports = [(s.protocol, s.port) for s in h.services]
+        assert len(ports) == len(set(ports)), h.ip
+        truth = next(t for t in PRACTICE.hosts if t.ip == h.ip)
+        udp = {s.port for s in h.services if s.protocol.value == "udp"}
+        assert udp <= set(truth.udp_open) | {5353}, truth.name  # mDNS responders: 5353
+    doc = scan_to_dict(scan)
+    switch = next(h for h in doc["hosts"] if h["ip"] == PRACTICE.host("switch").ip)
+    assert {"port": 161, "protocol": "udp", "seen_by": "probe"}.items() <= next(
+        s for s in switch["services"] if s["port"] == 161).items()
+    stored = tmp_path / "scan.json"
+    stored.write_text(json.dumps(doc))
+    r = praxisscan("report", str(stored), "--format", "csv")
+    assert r.returncode == 0, r.stderr
+    rows = {line.split(",")[0]: line for line in r.stdout.splitlines()}
+    assert "udp/161" in rows[PRACTICE.host("switch").ip]
+    assert "udp/4742" in rows[PRACTICE.host("kt-arzt").ip]
 
 
 def test_firewalled_hosts_are_found_by_arp(scan_run) -> None:
