@@ -156,6 +156,7 @@ TYPED: dict[tuple[str, str], Number | Choice] = {
     ("http", "status"): Number("HTTP status (100-999)", 100, 999),
     ("http", "tls"): YES_NO,
     ("http", "login_form"): YES_NO,
+    ("http", "scripts"): YES_NO,
     ("connector-sds", "tls"): YES_NO,
     ("connector-sds", "tls_mandatory"): TRUE_FALSE_UNKNOWN,
     ("connector-sds", "client_aut_mandatory"): TRUE_FALSE_UNKNOWN,

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from datetime import date
 
 from scanner.model import Host, NotTested, Observation, Role, Severity, WlanSecurity
+from scanner.rules import admin_ui
 from scanner.rules.engine import Check, Context, Hit, role_confidence, rule
 
 Out = Iterator["Hit | NotTested"]
@@ -184,12 +185,20 @@ def snmp(ctx: Context) -> Out:
 @rule("management-over-http")
 def management_http(ctx: Context) -> Out:
     for h, o in ctx.each("http"):
-        if o.flag("tls") is False and (o.flag("login_form") or o.get("auth")):
-            sev = Severity.HIGH if h.role in (Role.KONNEKTOR, Role.CARD_TERMINAL) else None
-            port = _port(o, default=80)
-            title = f" ('{o.get('title')}')" if o.get("title") else ""
+        if o.flag("tls") is not False:
+            continue
+        sev = Severity.HIGH if h.role in (Role.KONNEKTOR, Role.CARD_TERMINAL) else None
+        port = _port(o, default=80)
+        title = f" ('{o.get('title')}')" if o.get("title") else ""
+        if o.flag("login_form") or o.get("auth"):
             yield Hit(h.key, port, (f"http://{h.ip}:{port}/ serves a login over plain HTTP{title}",
                                     _who(h)), sev)
+        elif ui := admin_ui.identify(h, o):  # a login built by JavaScript has no form to see
+            scripted = " (the page is built by JavaScript)" if o.flag("scripts") else ""
+            yield Hit(h.key, port, (f"http://{h.ip}:{port}/ serves the administration interface "
+                                    f"of {ui.what} over plain HTTP{title}",
+                                    f"{ui.what} identified ({ui.how}), no password field on the "
+                                    f"page{scripted}", _who(h)), sev)
 
 
 @rule("weak-tls")
@@ -223,10 +232,17 @@ def outdated_os(ctx: Context) -> Out:
             eol = True
         if eol:
             sev = Severity.MEDIUM if ctx.zone(h) == "medical" else None
-            os_reason = next((r for r in h.classification.reasons if r.get("os")), None) \
-                if h.classification else None
-            yield Hit(h.key, None, (f"reports {os_name}", _who(h)), sev,
+            os_reason = _os_reason(h)
+            said = f" ({os_reason.field} '{os_reason.value}')" if os_reason else ""
+            yield Hit(h.key, None, (f"reports {os_name}{said}", _who(h)), sev,
                       os_reason.confidence if os_reason else 1.0)
+
+
+def _os_reason(h: Host):  # noqa: ANN202
+    """The evidence that named the OS's version (else its name): what the device said."""
+    reasons = h.classification.reasons if h.classification else ()
+    return next((r for r in reasons if r.get("os_version") and h.os and h.os.endswith(
+        r.get("os_version") or "")), None) or next((r for r in reasons if r.get("os")), None)
 
 
 @rule("medical-device-not-segmented")
