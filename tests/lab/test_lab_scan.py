@@ -393,17 +393,62 @@ def _vendor(scan: Scan, ip: str) -> str | None:
 
 
 def test_medical_devices_get_only_discovery_grade_probes(scan_run) -> None:
+    """The ECG PC runs FTP, VNC and IIS besides SMB; the sonography DICOM. On the wire they
+    get the SYN scan, the handshake and close of the greetings read (not one byte of data to
+    21 or 5900: no USER, no RFB reply), one GET / on 80, SMB negotiates, DICOM C-ECHO, and
+    the NetBIOS and SICCT questions. Nothing else."""
     from scapy.layers.inet import IP, TCP, UDP
     from scapy.utils import rdpcap
 
-    medical = {PRACTICE.host("ekg-pc").ip, PRACTICE.host("sono").ip}
+    ekg = PRACTICE.host("ekg-pc").ip
+    medical = {ekg, PRACTICE.host("sono").ip}
+    data: dict[int, list[bytes]] = {}
+    handshakes: dict[int, set[str]] = {}
     for p in rdpcap(str(scan_run[1])):
         if IP not in p or p[IP].dst not in medical:
             continue
-        if TCP in p and len(p[TCP].payload):  # data, not just the SYN scan
-            assert p[TCP].dport in (104, 139, 445), p.summary()
+        if TCP in p:
+            port, payload = p[TCP].dport, bytes(p[TCP].payload)
+            if payload:  # data, not just the SYN scan and the handshakes
+                assert port in (80, 104, 139, 445), p.summary()
+                data.setdefault(port, []).append(payload)
+            elif p[IP].dst == ekg:
+                handshakes.setdefault(port, set()).add(str(p[TCP].flags))
         if UDP in p:
             assert p[UDP].dport in (137, 4742), p.summary()
+    # the greetings were read: connected (ACK after SYN-ACK) and closed (FIN or RST), no data
+    for port in (21, 5900):
+        flags = handshakes.get(port, set())
+        assert "A" in "".join(flags) and any("F" in f or "R" in f for f in flags), (port, flags)
+        assert port not in data
+    (get,) = data[80]  # one request, what a browser sends
+    assert get.startswith(b"GET / HTTP/1.0\r\n") and get.endswith(b"\r\n\r\n")
+
+
+def test_the_medical_device_pcs_greetings_and_server_header_are_read(scan_run) -> None:
+    scan = scan_run[0]
+    banners = {d["protocol"]: d for d in _obs(scan, "ekg-pc", "banner")}
+    assert banners["ftp"]["text"] == "220 Microsoft FTP Service"
+    assert "anonymous" not in banners["ftp"]  # never asked: the listen-only grade sends no USER
+    assert banners["vnc"]["text"] == "RFB 003.008"
+    (http,) = _obs(scan, "ekg-pc", "http")
+    assert (http["server"], http["title"]) == ("Microsoft-IIS/7.5", "IIS7")
+    ekg = next(h for h in scan.hosts if h.ip == PRACTICE.host("ekg-pc").ip)
+    assert ekg.service(5900).name == "vnc" and ekg.service(21).name == "ftp"
+    assert ekg.os == "Windows 7 / Server 2008 R2"
+    (f,) = [f for f in scan.findings if f.rule == "outdated-os" and f.host == ekg.key]
+    assert "Microsoft-IIS/7.5" in f.evidence[0]
+
+
+def test_a_nas_page_without_a_password_field_is_a_management_ui(scan_run) -> None:
+    scan = scan_run[0]
+    page = next(d for d in _obs(scan, "nas", "http") if d["port"] == "5000")
+    assert page["login_form"] == "no" and page["scripts"] == "yes"  # DSM builds it in JS
+    nas = next(h for h in scan.hosts if h.ip == PRACTICE.host("nas").ip)
+    (f,) = [f for f in scan.findings if f.rule == "management-over-http" and f.host == nas.key]
+    assert f.port == 5000
+    assert any("identified (fingerprint title.synology" in e and "no password field" in e
+               for e in f.evidence), f.evidence
 
 
 # -- interruption ------------------------------------------------------------------------
@@ -454,7 +499,7 @@ def test_every_lab_host_gets_its_ground_truth_role(scan_run) -> None:
     ("switch", "Zyxel", "GS1900-24E", "Debian 12"),
     ("kt-empfang", "Cherry", "ST-1506", None),
     ("kt-arzt", "Ingenico", "ORGA", None),
-    ("ekg-pc", "Schiller", None, "Samba"),
+    ("ekg-pc", "Schiller", None, "Windows 7 / Server 2008 R2"),  # IIS 7.5 outranks Samba's NTLMSSP
     ("sono", "GE Healthcare", None, None),  # its name never reaches the network
     ("drucker", "Brother", "HL-L2350DW", None),
     ("nas", "Synology", None, "Debian 12"),
