@@ -388,10 +388,16 @@ def _vsftpd(hd: HostDir, p: dict[str, Any]) -> list[Proc]:
     (hd.fs("run") / "vsftpd" / "empty").mkdir(parents=True, exist_ok=True)
     anon = hd.root / "ftp"
     anon.mkdir(exist_ok=True)
+    anonymous = p.get("anonymous", True)
     conf = hd.write("vsftpd.conf", "\n".join([
         "listen=YES", f"listen_address={hd.host.ip}", "listen_ipv6=NO", "background=NO",
-        f"anonymous_enable={'YES' if p.get('anonymous', True) else 'NO'}", "local_enable=NO",
-        "write_enable=NO",
+        # vsftpd refuses every session (500 OOPS) when both kinds of login are off: without
+        # anonymous access, local logins are on but limited to an empty user list, so every
+        # USER is refused (the host's accounts never log in to the lab)
+        f"anonymous_enable={'YES' if anonymous else 'NO'}",
+        f"local_enable={'NO' if anonymous else 'YES'}", "write_enable=NO",
+        *([] if anonymous else ["userlist_enable=YES", "userlist_deny=NO",
+                                f"userlist_file={hd.write('vsftpd.users', '')}"]),
         # a Windows device PC's IIS FTP greets "220 Microsoft FTP Service"
         *([f"ftpd_banner={p['banner']}"] if p.get("banner") else []),
         f"anon_root={anon}", "secure_chroot_dir=/run/vsftpd/empty", "xferlog_enable=NO",

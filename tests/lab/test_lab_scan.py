@@ -96,7 +96,7 @@ def test_udp_answers_are_services_in_the_json_and_the_inventory(scan_run, tmp_pa
         s for s in switch["services"] if s["port"] == 161).items()
     stored = tmp_path / "scan.json"
     stored.write_text(json.dumps(doc))
-    r = praxisscan("report", str(stored), "--format", "csv")
+    r = praxisscan("report", str(stored), "--format", "csv", "--fail-on", "none")
     assert r.returncode == 0, r.stderr
     rows = {line.split(",")[0]: line for line in r.stdout.splitlines()}
     assert "udp/161" in rows[PRACTICE.host("switch").ip]
