@@ -21,7 +21,7 @@ _NAME_SOURCES = (("netbios", "computer"), ("smb", "netbios_computer"), ("smb", "
 _UDP_ANSWERS = {"snmp": (161, "snmp"), "sicct": (4742, "sicct"), "netbios": (137, "netbios-ns"),
                 "mdns-service": (5353, "mdns"), "mdns-host": (5353, "mdns"),
                 "mdns-hinfo": (5353, "mdns"), "ssdp": (1900, "ssdp"),
-                "dhcp-server": (67, "dhcps")}
+                "dhcp-server": (67, "dhcps"), "natpmp": (5351, "nat-pmp")}
 
 
 @dataclass

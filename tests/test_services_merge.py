@@ -31,6 +31,7 @@ def test_udp_answers_of_probes_and_listening_become_services_once() -> None:
         obs(Source.MDNS, "mdns-host", name="drucker.local"),
         obs(Source.MDNS, "mdns-service", type="_ipp._tcp", port="631"),
         obs(Source.DHCP, "dhcp-server", message="offer"),
+        obs(Source.PROBE, "natpmp", external_address="11.22.33.2"),  # the router's NAT-PMP
         obs(Source.SSDP, "ssdp", message="notify", server="MiniUPnPd/2.3.1"),
         obs(Source.SSDP, "ssdp-search", st="ssdp:all"),           # a client asking: no service
         obs(Source.SICCT, "sicct-client"),                        # a Konnektor asking: none
@@ -40,7 +41,7 @@ def test_udp_answers_of_probes_and_listening_become_services_once() -> None:
     assert [(s.protocol.value, s.port, s.seen_by.value) for s in got] == [
         ("tcp", 23, "nmap"), ("udp", 67, "passive"), ("udp", 137, "probe"),
         ("udp", 161, "nmap"), ("udp", 1900, "passive"), ("udp", 4742, "passive"),
-        ("udp", 5353, "passive")]
+        ("udp", 5351, "probe"), ("udp", 5353, "passive")]
     assert {s.port: s.name for s in got}[4742] == "sicct"
 
 
