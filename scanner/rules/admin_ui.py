@@ -32,8 +32,29 @@ _KIND = {"nas": "NAS", "router": "router", "switch": "switch", "access-point": "
 
 @dataclass(frozen=True)
 class AdminUi:
-    what: str  # "Synology nas", "UPS (nmap: APC ...)"
-    how: str  # which evidence identified it, for the finding's evidence line
+    """An identified administration interface, as values (for evidence templates)."""
+
+    device: str  # vendor and product as identified: "Synology", "APC UPS http config"
+    kind: str  # a role ("nas") or, from nmap, a device type ("power-device")
+    source: str  # "fingerprint", "nmap" or "host": what identified it
+    rule: str = ""  # the fingerprint rule id, or the nmap-service-probes line
+    field: str = ""  # the evidence field that matched: http_title, http_server
+    value: str = ""  # the words that matched
+
+    @property
+    def what(self) -> str:
+        """'Synology NAS', 'APC UPS http config (power-device)'."""
+        if self.kind in _KIND:
+            return " ".join(x for x in (self.device, _KIND[self.kind]) if x)
+        return f"{self.device or self.kind} ({self.kind})"
+
+    @property
+    def how(self) -> str:
+        if self.source == "fingerprint":
+            return f"fingerprint {self.rule}: {self.field} '{self.value}'"
+        if self.source == "nmap":
+            return f"nmap-service-probes line {self.rule}: {self.value}"
+        return f"the host, identified as {self.what}, named in {self.field}"
 
 
 def identify(host: Host, page: Observation) -> AdminUi | None:
@@ -54,8 +75,8 @@ def _by_fingerprint(title: str, server: str) -> AdminUi | None:
         for r in match_value(field, value):
             role = r.get("role")
             if r.confidence >= MIN_CONFIDENCE and role and Role(role) in ADMIN_ROLES:
-                what = " ".join(x for x in (r.get("vendor"), r.get("product"), _KIND[role]) if x)
-                return AdminUi(what, f"fingerprint {r.rule}: {field} '{value}'")
+                device = " ".join(x for x in (r.get("vendor"), r.get("product")) if x)
+                return AdminUi(device, role, "fingerprint", r.rule, field, value)
     return None
 
 
@@ -70,18 +91,16 @@ def _by_nmap(host: Host, port: int | None) -> AdminUi | None:
         role, planned = table.get(kind, (None, None))
         if (role in ADMIN_ROLES) or planned in ADMIN_PLANNED:
             product = " ".join(x for x in (o.get("product"), o.get("version")) if x)
-            return AdminUi(f"{product or kind} ({kind})",
-                           f"nmap-service-probes line {o.get('line', '?')}: {product or kind}")
+            return AdminUi(product, kind, "nmap", o.get("line") or "?", "", product or kind)
     return None
 
 
 def _by_host(host: Host, title: str, server: str) -> AdminUi | None:
     if host.role not in ADMIN_ROLES:
         return None
-    page = f"{title} {server}".lower()
     for name in (host.product, host.vendor):
-        if name and name.lower() in page:
-            what = " ".join(x for x in (host.vendor, host.product, _KIND[host.role.value]) if x)
-            return AdminUi(what, f"the host, identified as {what}, named in "
-                                 f"{'the title' if name.lower() in title.lower() else 'the Server header'}")
+        for field, value in (("http_title", title), ("http_server", server)):
+            if name and value and name.lower() in value.lower():
+                device = " ".join(x for x in (host.vendor, host.product) if x)
+                return AdminUi(device, host.role.value, "host", "", field, value)
     return None
