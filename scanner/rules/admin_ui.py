@@ -21,13 +21,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scanner.model import Host, Observation, Role
+from scanner.model import Host, Observation
 
-ADMIN_ROLES = frozenset({Role.NAS, Role.ROUTER, Role.SWITCH, Role.ACCESS_POINT, Role.PRINTER})
-ADMIN_PLANNED = frozenset({"ups", "management-controller"})  # nmap device types, no role yet
-MIN_CONFIDENCE = 0.6
+# Roles by name: UPS and management controllers (iDRAC, iLO, IPMI) are named by nmap's
+# device types (power-device, remote management) whether or not they are roles of their own.
 _KIND = {"nas": "NAS", "router": "router", "switch": "switch", "access-point": "access point",
-         "printer": "printer"}
+         "printer": "printer", "ups": "UPS", "management-controller": "management controller"}
+ADMIN_ROLES = frozenset(_KIND)
+ADMIN_DEVICE_TYPES = frozenset({"power-device", "power-misc", "remote management",
+                                "terminal server"})
+MIN_CONFIDENCE = 0.6
 
 
 @dataclass(frozen=True)
@@ -74,29 +77,28 @@ def _by_fingerprint(title: str, server: str) -> AdminUi | None:
             continue
         for r in match_value(field, value):
             role = r.get("role")
-            if r.confidence >= MIN_CONFIDENCE and role and Role(role) in ADMIN_ROLES:
+            if r.confidence >= MIN_CONFIDENCE and role in ADMIN_ROLES:
                 device = " ".join(x for x in (r.get("vendor"), r.get("product")) if x)
                 return AdminUi(device, role, "fingerprint", r.rule, field, value)
     return None
 
 
 def _by_nmap(host: Host, port: int | None) -> AdminUi | None:
-    from scanner.nmapdb.roles import device_types
+    from scanner.nmapdb.roles import role_for_device_type
 
-    table = device_types()
     for o in host.observations:
         if o.kind != "nmap-service" or o.number("port") != port or o.get("soft") == "yes":
             continue
         kind = o.get("device_type") or ""
-        role, planned = table.get(kind, (None, None))
-        if (role in ADMIN_ROLES) or planned in ADMIN_PLANNED:
+        role = role_for_device_type(kind) if kind else None
+        if (role is not None and role.value in ADMIN_ROLES) or kind in ADMIN_DEVICE_TYPES:
             product = " ".join(x for x in (o.get("product"), o.get("version")) if x)
             return AdminUi(product, kind, "nmap", o.get("line") or "?", "", product or kind)
     return None
 
 
 def _by_host(host: Host, title: str, server: str) -> AdminUi | None:
-    if host.role not in ADMIN_ROLES:
+    if host.role.value not in ADMIN_ROLES:
         return None
     for name in (host.product, host.vendor):
         for field, value in (("http_title", title), ("http_server", server)):
