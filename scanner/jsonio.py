@@ -33,6 +33,7 @@ from scanner.model import (
     Role,
     Scan,
     Scope,
+    SeenBy,
     Service,
     Severity,
     Source,
@@ -227,6 +228,7 @@ def _host_to_dict(h: Host) -> dict[str, Any]:
                 "product": s.product,
                 "version": s.version,
                 "extra_info": s.extra_info,
+                "seen_by": s.seen_by.value,
             }
             for s in h.services
         ],
@@ -293,6 +295,7 @@ def _host_from_dict(d: dict[str, Any]) -> Host:
                 product=s.get("product", ""),
                 version=s.get("version", ""),
                 extra_info=s.get("extra_info", ""),
+                seen_by=SeenBy(s.get("seen_by", SeenBy.NMAP.value)),
             )
             for s in d.get("services", ())
         ),

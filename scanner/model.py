@@ -65,6 +65,15 @@ class Protocol(str, enum.Enum):
     UDP = "udp"
 
 
+class SeenBy(str, enum.Enum):
+    """How a service was seen to answer: the port scan, one of our probes (a UDP question
+    the port answered), or passive listening (what the device sent on its own)."""
+
+    NMAP = "nmap"
+    PROBE = "probe"
+    PASSIVE = "passive"
+
+
 class Source(str, enum.Enum):
     """Where a piece of evidence came from."""
 
@@ -153,6 +162,7 @@ TYPED: dict[tuple[str, str], Number | Choice] = {
     ("http", "status"): Number("HTTP status (100-999)", 100, 999),
     ("http", "tls"): YES_NO,
     ("http", "login_form"): YES_NO,
+    ("http", "scripts"): YES_NO,
     ("connector-sds", "tls"): YES_NO,
     ("connector-sds", "tls_mandatory"): TRUE_FALSE_UNKNOWN,
     ("connector-sds", "client_aut_mandatory"): TRUE_FALSE_UNKNOWN,
@@ -251,6 +261,8 @@ class Service:
     product: str = ""
     version: str = ""
     extra_info: str = ""
+    # Scan files written before this field listed nmap's open ports only: nmap is the default.
+    seen_by: SeenBy = SeenBy.NMAP
 
 
 @dataclass(frozen=True)

@@ -84,7 +84,8 @@ class Plan:
                      "for DHCP, mDNS, SSDP, NetBIOS, LLMNR and SICCT during the scan")
         lines.append("Per host, by the role guessed from MAC vendor and open ports:")
         lines.extend((policy or load_policy()).describe())
-        lines.append("Probes are read-only: banners, one HTTP GET (/ and /connector.sds), TLS "
+        lines.append("Probes are read-only: banners (greeting: the greeting of FTP, SSH, Telnet, "
+                     "SMTP, POP3, VNC read with nothing sent), one HTTP GET (/ and /connector.sds), TLS "
                      "handshakes, one SMB negotiate, SNMP GET (community public), SICCT and "
                      "NetBIOS name queries, DICOM C-ECHO, UPnP description")
         lines.append(f"Never probed: TCP {NEVER_PROBED.start}-{NEVER_PROBED.stop - 1} (raw "

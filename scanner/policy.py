@@ -29,7 +29,7 @@ MAX_GLOBAL_PPS = 10_000.0  # nmap --max-rate over all hosts; a practice LAN need
 # The probes scanner/probes/registry.py runs, plus the UPnP audit of the pipeline.
 KNOWN_PROBES = frozenset({"ssh", "ftp", "telnet", "smtp", "pop3", "http", "tls",
                           "connector-sds", "smb", "snmp", "sicct", "netbios", "dicom", "banner",
-                          "upnp", "rdp", "tr064"})
+                          "upnp", "rdp", "tr064", "greeting"})
 ROLE_KEYS = ("host_pps", "max_profile", "probes")
 
 

@@ -13,7 +13,7 @@ cd "$here"
 APT_PACKAGES=(
   nmap arp-scan iproute2 iptables procps util-linux tcpdump socat openssl curl ieee-data
   samba openssh-server nginx-light vsftpd busybox-static snmpd snmp cups xrdp
-  miniupnpd miniupnpd-iptables miniupnpc postgresql
+  miniupnpd miniupnpd-iptables miniupnpc postgresql tigervnc-standalone-server
   chromium poppler-utils fonts-dejavu-core systemd
 )
 # Services whose Debian packages enable a system unit: none of them may run on the host.

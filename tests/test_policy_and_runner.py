@@ -17,7 +17,9 @@ def test_policy_roles_and_prescan_guesses() -> None:
     assert p.for_role("default").host_pps == 40
     med = p.for_role("medical-device")
     assert med.host_pps <= 20 and med.profile(Profile.DEEP) is Profile.QUICK
-    assert med.probes <= {"dicom", "sicct", "netbios", "smb"}
+    # identify grade (one question each, one GET /) and listen-only greetings; nothing else
+    assert med.probes == {"dicom", "sicct", "netbios", "smb", "http", "greeting"}
+    assert "greeting" in p.for_role("card-terminal").probes
     assert p.prescan_role("SCHILLER AG") == "medical-device"
     assert p.prescan_role("Cherry GmbH") == "card-terminal"
     assert p.prescan_role("Dell Inc.", {104}) == "medical-device"
@@ -32,8 +34,15 @@ def test_jobs_follow_the_ports_and_the_allowed_probes() -> None:
     assert {("ftp", 21), ("ssh", 22), ("http", 443), ("tls", 443), ("connector-sds", 443),
             ("smb", 445), ("dicom", 104), ("banner", 8123), ("snmp", None)} <= jobs
     medical = load_policy().for_role("medical-device").probes
-    kinds = {j.probe for j in jobs_for("10.0.0.1", [21, 80, 104, 445], medical, "10.0.0.9")}
-    assert kinds == {"dicom", "smb", "sicct", "netbios"}
+    jobs = {(j.probe, j.port) for j in jobs_for("10.0.0.1", [21, 22, 23, 25, 80, 104, 110, 445,
+                                                          5900], medical, "10.0.0.9")}
+    # server-first ports are only listened to; no USER, EHLO, CAPA, no connector.sds
+    assert jobs == {("greeting", 21), ("greeting", 22), ("greeting", 23), ("greeting", 25),
+                    ("http", 80), ("dicom", 104), ("greeting", 110), ("smb", 445),
+                    ("greeting", 5900), ("sicct", None), ("netbios", None)}
+    # where the protocol probe is allowed it runs instead; VNC has none: always the greeting
+    default = {(j.probe, j.port) for j in jobs_for("10.0.0.1", [21, 5900], everything, "10.0.0.9")}
+    assert {("ftp", 21), ("greeting", 5900)} <= default and ("greeting", 21) not in default
 
 
 def _job(name: str, fn, packets: int = 10) -> Job:

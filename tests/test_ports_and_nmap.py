@@ -55,3 +55,12 @@ def test_real_nmap_xml_from_the_lab_capture() -> None:
 def test_broken_nmap_output_is_an_error_not_an_empty_result(xml: str) -> None:
     with pytest.raises(ScanRuntimeError):
         parse_nmap_xml(xml)
+
+
+@pytest.mark.parametrize("pps", [20, 40, 7.5])
+def test_nmaps_pace_holds_even_when_every_port_answers(pps: float) -> None:
+    """Each SYN to an open port costs a second packet (the kernel's RST to the SYN-ACK): at
+    the scan delay, a second of probes that all hit open ports stays within the host's rate."""
+    args = tcp_scan_arguments([21, 80, 445, 5900], None, host_pps=pps)
+    delay_ms = int(args[args.index("--scan-delay") + 1].removesuffix("ms"))
+    assert 2 * 1000 / delay_ms <= pps

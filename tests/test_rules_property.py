@@ -31,7 +31,9 @@ READ = {
     "banner": ("port", "protocol", "text", "anonymous"),
     "rdp": ("port", "nla", "security"),
     "snmp": ("community", "sys_descr", "sys_name"),
-    "http": ("port", "tls", "login_form", "auth", "title", "status", "server"),
+    "http": ("port", "tls", "login_form", "auth", "title", "status", "server", "scripts"),
+    # management-over-http's identification of admin pages by nmap's verdict (#19)
+    "nmap-service": ("port", "soft", "device_type", "product", "version", "line"),
     "tls": ("port", "legacy_versions", "version", "expired", "subject", "not_after", "self_signed",
             "issuer"),
     "connector-sds": ("port", "tls", "tls_mandatory", "client_aut_mandatory", "plain_endpoints",

@@ -112,7 +112,7 @@ def test_a_site_may_lower_the_caps_and_the_host_override_never_raises_the_role()
     policy = load_policy().with_overrides({"role": {"printer": {"host_pps": 10}},
                                            "host": {"00:0D:B8:0A:40:40": {"host_pps": 40,
                                                                           "max_profile": "deep",
-                                                                          "probes": ["http", "dicom"]}}})
+                                                                          "probes": ["ftp", "dicom"]}}})
     assert policy.for_role("printer").host_pps == 10
     ekg = policy.for_host("medical-device", "00:0d:b8:0a:40:40", "192.168.10.40")
     assert ekg.host_pps == 20 and ekg.max_profile.value == "quick" and ekg.probes == {"dicom"}

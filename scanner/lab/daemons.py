@@ -142,11 +142,14 @@ def _nginx(hd: HostDir, p: dict[str, Any]) -> list[Proc]:
     www = hd.root / "www"
     www.mkdir(parents=True, exist_ok=True)
     title = p.get("title", hd.host.hostname)
-    (www / "index.html").write_text(
-        f"<!DOCTYPE html><html><head><title>{title}</title></head>"
-        f"<body><h1>{title}</h1><form method='post' action='/login'>"
-        "<input name='user'><input type='password' name='pass'></form></body></html>\n"
-    )
+    if p.get("page"):  # a recorded start page from files/ (no login form of its own)
+        (www / "index.html").write_text((FILES / p["page"]).read_text())
+    else:
+        (www / "index.html").write_text(
+            f"<!DOCTYPE html><html><head><title>{title}</title></head>"
+            f"<body><h1>{title}</h1><form method='post' action='/login'>"
+            "<input name='user'><input type='password' name='pass'></form></body></html>\n"
+        )
     return [_nginx_proc(hd, p.get("http", []), p.get("https", []), www)]
 
 
@@ -386,9 +389,18 @@ def _vsftpd(hd: HostDir, p: dict[str, Any]) -> list[Proc]:
     (hd.fs("run") / "vsftpd" / "empty").mkdir(parents=True, exist_ok=True)
     anon = hd.root / "ftp"
     anon.mkdir(exist_ok=True)
+    anonymous = p.get("anonymous", True)
     conf = hd.write("vsftpd.conf", "\n".join([
         "listen=YES", f"listen_address={hd.host.ip}", "listen_ipv6=NO", "background=NO",
-        "anonymous_enable=YES", "local_enable=NO", "write_enable=NO",
+        # vsftpd refuses every session (500 OOPS) when both kinds of login are off: without
+        # anonymous access, local logins are on but limited to an empty user list, so every
+        # USER is refused (the host's accounts never log in to the lab)
+        f"anonymous_enable={'YES' if anonymous else 'NO'}",
+        f"local_enable={'NO' if anonymous else 'YES'}", "write_enable=NO",
+        *([] if anonymous else ["userlist_enable=YES", "userlist_deny=NO",
+                                f"userlist_file={hd.write('vsftpd.users', '')}"]),
+        # a Windows device PC's IIS FTP greets "220 Microsoft FTP Service"
+        *([f"ftpd_banner={p['banner']}"] if p.get("banner") else []),
         f"anon_root={anon}", "secure_chroot_dir=/run/vsftpd/empty", "xferlog_enable=NO",
         "seccomp_sandbox=NO",
     ]) + "\n")
@@ -453,3 +465,22 @@ def _tr064(hd: HostDir, p: dict[str, Any]) -> list[Proc]:
     conf = hd.write("tr064.json", json.dumps(cfg))
     return [Proc("tr064", _emulator("tr064", "--bind", hd.host.ip, "--port",
                                     str(cfg.get("port", 49000)), "--config", str(conf)))]
+
+
+@recipe("iis")
+def _iis(hd: HostDir, p: dict[str, Any]) -> list[Proc]:
+    # IIS exists only on Windows: the emulator answers with IIS 7.5's recorded headers/page
+    return [Proc("iis", _emulator("iis", "--bind", hd.host.ip, "--port", str(p.get("port", 80))))]
+
+
+@recipe("vnc")
+def _vnc(hd: HostDir, p: dict[str, Any]) -> list[Proc]:
+    """TigerVNC's Xvnc, headless: a real RFB server greeting ``RFB 003.008``. It asks for a
+    VNC password that no one has (an empty password file), and keeps its X lock and socket
+    in a /tmp of its own (tmpfs in its private mount namespace), not in the host's /tmp."""
+    port = int(p.get("port", 5900))
+    xvnc = (f"exec Xtigervnc :{port - 5900} -rfbport {port} -interface {hd.host.ip} "
+            "-SecurityTypes VncAuth -PasswordFile /dev/null -nolisten tcp "
+            f"-geometry 800x600 -depth 16 -desktop {hd.host.hostname}")
+    return [Proc("xvnc", ("sh", "-c", "mount -t tmpfs -o size=4m,mode=1777 xvnc-tmp /tmp && "
+                          + xvnc))]

@@ -32,7 +32,7 @@ INTERNET_NS = PREFIX + "internet"
 SCANNER_NS = PREFIX + "scanner"
 REQUIRED_TOOLS = ("ip", "unshare", "iptables-legacy", "busybox", "socat", "openssl", "nmap",
                   "smbd", "nmbd", "nginx", "miniupnpd", "upnpc", "snmpd", "cupsd", "xrdp",
-                  "vsftpd", "ssh-keygen", "runuser")
+                  "vsftpd", "ssh-keygen", "runuser", "Xtigervnc")
 READY_TIMEOUT = 30.0
 DHCP_RECONNECT_SECONDS = 3
 

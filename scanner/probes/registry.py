@@ -24,7 +24,11 @@ TLS_PORTS = {443, 636, 993, 995, 4742, 5001, 8443, 8500, 8501, 11115, 49443}
 HTTPS = {443, 5001, 8443, 8500, 8501, 11115, 49443}
 DICOM = {104, 11112, 4242}
 SMTP, POP3 = {25, 587}, {110}
-SILENT = {139, 445, 5432, 1433, 3306, 3050, 135, 5900, 5901, 62078, 49152}
+SILENT = {139, 445, 5432, 1433, 3306, 3050, 135, 62078, 49152}
+# The protocol probe of each server-first port; without it the greeting is only read.
+_FULL = {22: "ssh", 21: "ftp", 23: "telnet", 110: "pop3", **{p: "smtp" for p in SMTP}}
+# SYN, ACK, the greeting's ACK(s), FIN and its ACK: counted with margin, as the others
+GREETING_PACKETS = 8
 
 
 @dataclass(frozen=True)
@@ -44,7 +48,12 @@ def jobs_for(ip: str, open_tcp: list[int], allowed: frozenset[str], source_ip: s
 
     ports = set(open_tcp)
     for port in sorted(ports):
-        if port == 22:
+        full = _FULL.get(port)
+        if banners.greets_first(port) and (full is None or full not in allowed):
+            # the listen-only grade: the greeting without a command (roles whose policy
+            # forbids the protocol probe, and VNC, which has none)
+            add("greeting", port, lambda p=port: banners.greeting(ip, p), GREETING_PACKETS)
+        elif port == 22:
             add("ssh", port, lambda p=port: banners.ssh(ip, p))
         elif port == 21:
             add("ftp", port, lambda p=port: banners.ftp(ip, p), 18)

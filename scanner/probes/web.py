@@ -75,7 +75,8 @@ def http(ip: str, port: int, use_tls: bool) -> ProbeResult:
                       server=server, title=title,
                       auth=headers.get("www-authenticate", "")[:100],
                       login_form="yes" if b'type="password"' in body.lower()
-                      or b"type='password'" in body.lower() else "no")
+                      or b"type='password'" in body.lower() else "no",
+                      scripts="yes" if b"<script" in body.lower() else "no")
     # Our request is HTTP/1.0 like nmap's GetRequest, so its lines apply to the answer.
     return with_nmap(ProbeResult((obs,), Service(port, Protocol.TCP, "https" if use_tls else "http",
                                                  product, version)), "GetRequest", raw, port)

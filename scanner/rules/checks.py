@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from datetime import date
 
 from scanner.model import Evidence, Host, NotTested, Observation, Role, Severity, WlanSecurity
+from scanner.rules import admin_ui
 from scanner.rules.engine import Check, Context, Hit, role_confidence, rule
 from scanner.rules.evidence import make
 
@@ -200,11 +201,20 @@ def snmp(ctx: Context) -> Out:
 @rule("management-over-http")
 def management_http(ctx: Context) -> Out:
     for h, o in ctx.each("http"):
-        if o.flag("tls") is False and (o.flag("login_form") or o.get("auth")):
-            sev = Severity.HIGH if h.role in (Role.KONNEKTOR, Role.CARD_TERMINAL) else None
-            port = _port(o, default=80)
+        if o.flag("tls") is not False:
+            continue
+        sev = Severity.HIGH if h.role in (Role.KONNEKTOR, Role.CARD_TERMINAL) else None
+        port = _port(o, default=80)
+        if o.flag("login_form") or o.get("auth"):
             yield Hit(h.key, port, (make("http-login", ip=h.ip, port=port, title=o.get("title")),
                                     _who(h)), sev)
+        elif ui := admin_ui.identify(h, o):  # a login built by JavaScript has no form to see
+            yield Hit(h.key, port, (
+                make("admin-ui-plain", ip=h.ip, port=port, device=ui.device, kind=ui.kind,
+                     title=o.get("title")),
+                make(f"admin-ui-by-{ui.source}", device=ui.device, kind=ui.kind, rule=ui.rule,
+                     field=ui.field, value=ui.value, scripts="yes" if o.flag("scripts") else ""),
+                _who(h)), sev)
 
 
 @rule("weak-tls")
@@ -238,10 +248,18 @@ def outdated_os(ctx: Context) -> Out:
             eol = True
         if eol:
             sev = Severity.MEDIUM if ctx.zone(h) == "medical" else None
-            os_reason = next((r for r in h.classification.reasons if r.get("os")), None) \
-                if h.classification else None
-            yield Hit(h.key, None, (make("os-reported", os=os_name), _who(h)), sev,
+            os_reason = _os_reason(h)
+            yield Hit(h.key, None, (make("os-reported", os=os_name,
+                                         field=os_reason.field if os_reason else "",
+                                         value=os_reason.value if os_reason else ""), _who(h)), sev,
                       os_reason.confidence if os_reason else 1.0)
+
+
+def _os_reason(h: Host):  # noqa: ANN202
+    """The evidence that named the OS's version (else its name): what the device said."""
+    reasons = h.classification.reasons if h.classification else ()
+    return next((r for r in reasons if r.get("os_version") and h.os and h.os.endswith(
+        r.get("os_version") or "")), None) or next((r for r in reasons if r.get("os")), None)
 
 
 @rule("medical-device-not-segmented")

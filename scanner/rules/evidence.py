@@ -62,7 +62,23 @@ _TABLE: tuple[tuple[str, str, str], ...] = (
      "tcp/{port}: certificate '{subject}' ends {not_after} (in {days} days)"),
     ("cert-issuer", "Aussteller: {issuer}", "issuer: {issuer}"),
     ("cert-issuer-unknown", "Aussteller unbekannt", "issuer: unknown"),
-    ("os-reported", "meldet {os}", "reports {os}"),
+    ("os-reported", "meldet {os}[ ({field} '{value}')]", "reports {os}[ ({field} '{value}')]"),
+    ("admin-ui-plain", "http://{ip}:{port}/ liefert die Verwaltungsoberfläche von {device}"
+     "[ ({kind:role})] über unverschlüsseltes HTTP[ ('{title}')]",
+     "http://{ip}:{port}/ serves the administration interface of {device}[ ({kind:role})] "
+     "over plain HTTP[ ('{title}')]"),
+    ("admin-ui-by-fingerprint", "erkannt am Fingerprint {rule} ({field} '{value}'), kein "
+     "Passwortfeld auf der Seite[ (die Seite wird per JavaScript aufgebaut{scripts:if})]",
+     "identified by fingerprint {rule} ({field} '{value}'), no password field on the page"
+     "[ (the page is built by JavaScript{scripts:if})]"),
+    ("admin-ui-by-nmap", "von nmap erkannt (nmap-service-probes, Zeile {rule}: {value}), kein "
+     "Passwortfeld auf der Seite[ (die Seite wird per JavaScript aufgebaut{scripts:if})]",
+     "identified by nmap (nmap-service-probes line {rule}: {value}), no password field on "
+     "the page[ (the page is built by JavaScript{scripts:if})]"),
+    ("admin-ui-by-host", "das Gerät ist als {kind:role} erkannt, {field} nennt es, kein "
+     "Passwortfeld auf der Seite[ (die Seite wird per JavaScript aufgebaut{scripts:if})]",
+     "the device is identified as {kind:role}, named in {field}, no password field on the "
+     "page[ (the page is built by JavaScript{scripts:if})]"),
     ("pvs-database", "tcp/{port} offen: {database} auf dem PVS-Server",
      "tcp/{port} open: {database} on the PVS server"),
     ("sds-tls", "connector.sds: TLSMandatory={tls_mandatory}, {plain} Endpunkte ohne TLS",

@@ -154,7 +154,8 @@ def _judge(ctx: Context, kind: str, rule_id: str) -> Out:
         found = announcements(ctx, h)
         by_port: dict[int | None, list[tuple[Announcement, knowledge.Verdict]]] = {}
         for a in found:
-            if a.product == "windows" and h.key in skip:
+            # IIS ships with Windows and ends with it: outdated-os reports both at once
+            if a.product in ("windows", "iis") and h.key in skip:
                 continue
             for entry in k.for_product(a.product):
                 if entry.kind != kind:

@@ -68,9 +68,40 @@ def test_open_tcp_ports_match_the_ground_truth(scan_run) -> None:
     probed = _ports(scan.scope.tcp_ports)
     by_ip = {h.ip: h for h in scan.hosts}
     for truth in PRACTICE.hosts:
-        seen = {s.port for s in by_ip[truth.ip].services}
+        seen = {s.port for s in by_ip[truth.ip].services if s.protocol.value == "tcp"}
         assert seen == set(truth.tcp_open) & probed, truth.name
     assert 9100 not in {s.port for h in scan.hosts for s in h.services}
+
+
+def test_udp_answers_are_services_in_the_json_and_the_inventory(scan_run, tmp_path) -> None:
+    """SNMP public (udp/161) and SICCT discovery (udp/4742) answered our probes: the quick
+    profile scans no UDP port, yet both are services, once each, marked as seen by a probe."""
+    scan: Scan = scan_run[0]
+    by_ip = {h.ip: h for h in scan.hosts}
+    expect = {"switch": 161, "drucker": 161, "kt-empfang": 4742, "kt-arzt": 4742,
+              "fritzbox": 5351}  # NAT-PMP answered the UPnP audit's external-address request
+    for name, port in expect.items():
+        udp = [s for s in by_ip[PRACTICE.host(name).ip].services
+               if s.protocol.value == "udp" and s.port == port]
+        assert len(udp) == 1 and udp[0].seen_by.value == "probe", name
+        assert port in PRACTICE.host(name).udp_open  # the ground truth listens there
+    for h in scan.hosts:  # every port once
+        ports = [(s.protocol, s.port) for s in h.services]
+        assert len(ports) == len(set(ports)), h.ip
+        truth = next(t for t in PRACTICE.hosts if t.ip == h.ip)
+        udp = {s.port for s in h.services if s.protocol.value == "udp"}
+        assert udp <= set(truth.udp_open) | {5353}, truth.name  # mDNS responders: 5353
+    doc = scan_to_dict(scan)
+    switch = next(h for h in doc["hosts"] if h["ip"] == PRACTICE.host("switch").ip)
+    assert {"port": 161, "protocol": "udp", "seen_by": "probe"}.items() <= next(
+        s for s in switch["services"] if s["port"] == 161).items()
+    stored = tmp_path / "scan.json"
+    stored.write_text(json.dumps(doc))
+    r = praxisscan("report", str(stored), "--format", "csv", "--fail-on", "none")
+    assert r.returncode == 0, r.stderr
+    rows = {line.split(",")[0]: line for line in r.stdout.splitlines()}
+    assert "udp/161" in rows[PRACTICE.host("switch").ip]
+    assert "udp/4742" in rows[PRACTICE.host("kt-arzt").ip]
 
 
 def test_firewalled_hosts_are_found_by_arp(scan_run) -> None:
@@ -363,17 +394,62 @@ def _vendor(scan: Scan, ip: str) -> str | None:
 
 
 def test_medical_devices_get_only_discovery_grade_probes(scan_run) -> None:
+    """The ECG PC runs FTP, VNC and IIS besides SMB; the sonography DICOM. On the wire they
+    get the SYN scan, the handshake and close of the greetings read (not one byte of data to
+    21 or 5900: no USER, no RFB reply), one GET / on 80, SMB negotiates, DICOM C-ECHO, and
+    the NetBIOS and SICCT questions. Nothing else."""
     from scapy.layers.inet import IP, TCP, UDP
     from scapy.utils import rdpcap
 
-    medical = {PRACTICE.host("ekg-pc").ip, PRACTICE.host("sono").ip}
+    ekg = PRACTICE.host("ekg-pc").ip
+    medical = {ekg, PRACTICE.host("sono").ip}
+    data: dict[int, list[bytes]] = {}
+    handshakes: dict[int, set[str]] = {}
     for p in rdpcap(str(scan_run[1])):
         if IP not in p or p[IP].dst not in medical:
             continue
-        if TCP in p and len(p[TCP].payload):  # data, not just the SYN scan
-            assert p[TCP].dport in (104, 139, 445), p.summary()
+        if TCP in p:
+            port, payload = p[TCP].dport, bytes(p[TCP].payload)
+            if payload:  # data, not just the SYN scan and the handshakes
+                assert port in (80, 104, 139, 445), p.summary()
+                data.setdefault(port, []).append(payload)
+            elif p[IP].dst == ekg:
+                handshakes.setdefault(port, set()).add(str(p[TCP].flags))
         if UDP in p:
             assert p[UDP].dport in (137, 4742), p.summary()
+    # the greetings were read: connected (ACK after SYN-ACK) and closed (FIN or RST), no data
+    for port in (21, 5900):
+        flags = handshakes.get(port, set())
+        assert "A" in "".join(flags) and any("F" in f or "R" in f for f in flags), (port, flags)
+        assert port not in data
+    (get,) = data[80]  # one request, what a browser sends
+    assert get.startswith(b"GET / HTTP/1.0\r\n") and get.endswith(b"\r\n\r\n")
+
+
+def test_the_medical_device_pcs_greetings_and_server_header_are_read(scan_run) -> None:
+    scan = scan_run[0]
+    banners = {d["protocol"]: d for d in _obs(scan, "ekg-pc", "banner")}
+    assert banners["ftp"]["text"] == "220 Microsoft FTP Service"
+    assert "anonymous" not in banners["ftp"]  # never asked: the listen-only grade sends no USER
+    assert banners["vnc"]["text"] == "RFB 003.008"
+    (http,) = _obs(scan, "ekg-pc", "http")
+    assert (http["server"], http["title"]) == ("Microsoft-IIS/7.5", "IIS7")
+    ekg = next(h for h in scan.hosts if h.ip == PRACTICE.host("ekg-pc").ip)
+    assert ekg.service(5900).name == "vnc" and ekg.service(21).name == "ftp"
+    assert ekg.os == "Windows 7 / Server 2008 R2"
+    (f,) = [f for f in scan.findings if f.rule == "outdated-os" and f.host == ekg.key]
+    assert "Microsoft-IIS/7.5" in f.evidence[0]
+
+
+def test_a_nas_page_without_a_password_field_is_a_management_ui(scan_run) -> None:
+    scan = scan_run[0]
+    page = next(d for d in _obs(scan, "nas", "http") if d["port"] == "5000")
+    assert page["login_form"] == "no" and page["scripts"] == "yes"  # DSM builds it in JS
+    nas = next(h for h in scan.hosts if h.ip == PRACTICE.host("nas").ip)
+    (f,) = [f for f in scan.findings if f.rule == "management-over-http" and f.host == nas.key]
+    assert f.port == 5000
+    assert any("identified (fingerprint title.synology" in e and "no password field" in e
+               for e in f.evidence), f.evidence
 
 
 # -- interruption ------------------------------------------------------------------------
@@ -424,7 +500,7 @@ def test_every_lab_host_gets_its_ground_truth_role(scan_run) -> None:
     ("switch", "Zyxel", "GS1900-24E", "Debian 12"),
     ("kt-empfang", "Cherry", "ST-1506", None),
     ("kt-arzt", "Ingenico", "ORGA", None),
-    ("ekg-pc", "Schiller", None, "Samba"),
+    ("ekg-pc", "Schiller", None, "Windows 7 / Server 2008 R2"),  # IIS 7.5 outranks Samba's NTLMSSP
     ("sono", "GE Healthcare", None, None),  # its name never reaches the network
     ("drucker", "Brother", "HL-L2350DW", None),
     ("nas", "Synology", None, "Debian 12"),
