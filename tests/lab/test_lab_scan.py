@@ -438,7 +438,9 @@ def test_the_medical_device_pcs_greetings_and_server_header_are_read(scan_run) -
     assert ekg.service(5900).name == "vnc" and ekg.service(21).name == "ftp"
     assert ekg.os == "Windows 7 / Server 2008 R2"
     (f,) = [f for f in scan.findings if f.rule == "outdated-os" and f.host == ekg.key]
-    assert "Microsoft-IIS/7.5" in f.evidence[0]
+    from scanner.rules.evidence import text
+
+    assert "Microsoft-IIS/7.5" in text(f.evidence[0], "en")
 
 
 def test_a_nas_page_without_a_password_field_is_a_management_ui(scan_run) -> None:
@@ -448,8 +450,11 @@ def test_a_nas_page_without_a_password_field_is_a_management_ui(scan_run) -> Non
     nas = next(h for h in scan.hosts if h.ip == PRACTICE.host("nas").ip)
     (f,) = [f for f in scan.findings if f.rule == "management-over-http" and f.host == nas.key]
     assert f.port == 5000
-    assert any("identified (fingerprint title.synology" in e and "no password field" in e
-               for e in f.evidence), f.evidence
+    from scanner.rules.evidence import text
+
+    lines = [text(e, "en") for e in f.evidence]
+    assert any("identified by fingerprint title.synology" in e and "no password field" in e
+               for e in lines), lines
 
 
 # -- interruption ------------------------------------------------------------------------
