@@ -17,7 +17,8 @@ _NAME_SOURCES = (("netbios", "computer"), ("smb", "netbios_computer"), ("smb", "
 # Observations that only a listening UDP service produces: an answer to our question
 # (probe) or what the device sent from its server port on its own (passive). Queries a
 # device sends as a client (an SSDP M-SEARCH, a SICCT discovery request, a NetBIOS name
-# registration) tell nothing about a port that answers and are not listed.
+# registration) and SSDP NOTIFYs (sent from any port) tell nothing about a port that
+# answers and are not counted.
 _UDP_ANSWERS = {"snmp": (161, "snmp"), "sicct": (4742, "sicct"), "netbios": (137, "netbios-ns"),
                 "mdns-service": (5353, "mdns"), "mdns-host": (5353, "mdns"),
                 "mdns-hinfo": (5353, "mdns"), "ssdp": (1900, "ssdp"),
@@ -96,7 +97,9 @@ def merge_services(found: tuple[Service, ...], identified: list[Service],
     # a probe's answer outranks what was only overheard
     for o in sorted(observations, key=lambda o: o.source is not Source.PROBE):
         answer = _UDP_ANSWERS.get(o.kind)
-        if answer is None or (o.kind == "ssdp" and o.get("message") == "search"):
+        # SSDP: only an answer to an M-SEARCH (sent to udp/1900) proves a listener there; a
+        # NOTIFY may leave from any port and says nothing about 1900
+        if answer is None or (o.kind == "ssdp" and o.get("message") != "response"):
             continue
         port, name = answer
         seen = SeenBy.PROBE if o.source is Source.PROBE else SeenBy.PASSIVE

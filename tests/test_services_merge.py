@@ -32,7 +32,7 @@ def test_udp_answers_of_probes_and_listening_become_services_once() -> None:
         obs(Source.MDNS, "mdns-service", type="_ipp._tcp", port="631"),
         obs(Source.DHCP, "dhcp-server", message="offer"),
         obs(Source.PROBE, "natpmp", external_address="11.22.33.2"),  # the router's NAT-PMP
-        obs(Source.SSDP, "ssdp", message="notify", server="MiniUPnPd/2.3.1"),
+        obs(Source.SSDP, "ssdp", message="response", server="MiniUPnPd/2.3.1"),  # answered
         obs(Source.SSDP, "ssdp-search", st="ssdp:all"),           # a client asking: no service
         obs(Source.SICCT, "sicct-client"),                        # a Konnektor asking: none
         obs(Source.NETBIOS, "netbios-name", name="EKG-PC"),       # a registration: none
@@ -43,6 +43,14 @@ def test_udp_answers_of_probes_and_listening_become_services_once() -> None:
         ("udp", 161, "nmap"), ("udp", 1900, "passive"), ("udp", 4742, "passive"),
         ("udp", 5351, "probe"), ("udp", 5353, "passive")]
     assert {s.port: s.name for s in got}[4742] == "sicct"
+
+
+def test_an_ssdp_notify_alone_proves_no_listener_on_1900() -> None:
+    # A NOTIFY may leave from any port (the lab DiskStation's does); only an answer to an
+    # M-SEARCH, which went to udp/1900, shows a listener there.
+    got = merge_services((), [], [obs(Source.SSDP, "ssdp", message="notify",
+                                      location="http://192.168.178.60:5000/ssdp/desc.xml")])
+    assert got == ()
 
 
 def test_probe_identification_fills_nmaps_port() -> None:
