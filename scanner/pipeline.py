@@ -14,7 +14,7 @@ import ipaddress
 import os
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -31,6 +31,7 @@ from scanner.oui import MacVendors
 from scanner.plan import ARP_RATE_PPS, Plan
 from scanner.policy import Policy, load_policy
 from scanner.errors import Terminated
+from scanner.portscan import engine
 from scanner.portscan.nmap_scan import NmapHost, NmapRun, nmap_binary, ping_scan, stop_all
 from scanner.ports import tcp_ports, udp_ports
 from scanner.probes import tr064, web
@@ -43,7 +44,7 @@ from scanner.scope import ScopeGuard
 from scanner.site import Site
 
 
-MAX_PARALLEL_HOSTS = 32  # nmap processes and probe threads at once
+MAX_PROBING_HOSTS = 256  # hosts whose probes run at once (each paced to its own cap)
 
 
 @dataclass(frozen=True)
@@ -173,45 +174,48 @@ def _scan_hosts(plan: Plan, st: _State, policy: Policy, vendors: MacVendors,
                 nmap_runs: list[NmapRun], deadline: float | None,
                 observer: ScanObserver, site: Site | None = None,
                 fritzbox_login: tuple[str, str] | None = None) -> None:
-    """Per host: nmap SYN scan within the role's policy, then our probes at once.
-
-    Hosts run in parallel, each with its own nmap, so a host that answers is probed while
-    one that drops everything is still being scanned.
-    """
+    """Port scans by policy class (scanner/portscan/engine.py), then our probes per host as
+    soon as its ports are known, many hosts at once, all within one global budget."""
     st.stage = "tcp-scan"
     src_ip = next((str(t.interface.addresses[0].ip) for t in plan.arp), "0.0.0.0")
     stop = threading.Event()
     lock = threading.Lock()
-    workers = min(MAX_PARALLEL_HOSTS, max(1, len(st.drafts)))
-    observer.stage_started(f"TCP scan and probes of {len(st.drafts)} hosts", len(st.drafts))
-
-    def one(ip: str) -> None:
+    budget = engine.Budget(policy.max_pps)
+    classes: dict[engine.PortClass, list[str]] = {}
+    for ip in sorted(st.drafts, key=ipaddress.IPv4Address):
         d = st.drafts[ip]
         # The site file's word on a device comes first; then the cautious guess.
         known = site.device_for(Host(ip=ip, mac=d.mac)) if site else None
         d.prescan_role = (known.role.value if known and known.role is not Role.UNKNOWN
                           else policy.prescan_role(vendors.lookup(d.mac) if d.mac else None))
         rp = policy.for_host(d.prescan_role, d.mac, ip)
+        profile = rp.profile(plan.profile)
+        cls = engine.PortClass(rp.host_pps, tuple(tcp_ports(profile)), tuple(udp_ports(profile)))
+        classes.setdefault(cls, []).append(ip)
+    rates = engine.divide({c: len(ips) for c, ips in classes.items()},
+                          engine.NMAP_SHARE * policy.max_pps)
+    observer.stage_started(f"TCP scan and probes of {len(st.drafts)} hosts", len(st.drafts))
+
+    def new_run() -> NmapRun:
         run = NmapRun()
         with lock:
-            nmap_runs.append(run)
+            nmap_runs.append(run)  # the deadline timer and Ctrl-C stop it
+        if stop.is_set():
+            run.stop()
+        return run
+
+    def probe(ip: str) -> None:
+        d = st.drafts[ip]
         if stop.is_set() or _past(deadline):
             return
-        profile = rp.profile(plan.profile)
-        found = run.scan([ip], tcp_ports(profile), plan.interface, host_pps=rp.host_pps,
-                         max_pps=policy.max_pps / workers, udp=udp_ports(profile))
-        if found:
-            st.nmap[ip] = found[0]
-        if stop.is_set() or run.stopped:
-            return
-        open_tcp = [s.port for s in st.nmap[ip].services
-                    if s.protocol is Protocol.TCP] if ip in st.nmap else []
+        open_tcp = [s.port for s in st.nmap[ip].services if s.protocol is Protocol.TCP]
         # Ports can reveal a fragile device the MAC vendor did not: re-check before probing.
         if d.prescan_role == "default":
             d.prescan_role = policy.prescan_role(None, set(open_tcp))
-            rp = policy.for_host(d.prescan_role, d.mac, ip)
+        rp = policy.for_host(d.prescan_role, d.mac, ip)
+        # preceding_share 1: nmap may have used the host's whole last second (SYNs, RSTs).
         result = probe_host(jobs_for(ip, open_tcp, rp.probes, src_ip), rp.host_pps, d.key,
-                            deadline, stop)
+                            deadline, stop, preceding_share=1.0, shared=budget.probes)
         st.probed.add(ip)
         st.windows[ip] = result.window
         for r in result.results:
@@ -224,17 +228,36 @@ def _scan_hosts(plan: Plan, st: _State, policy: Policy, vendors: MacVendors,
             _fritzbox(ip, d, st, lock, fritzbox_login, result.window)
         observer.advance()
 
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="host") as pool:
-        futures = [pool.submit(one, ip) for ip in sorted(st.drafts, key=ipaddress.IPv4Address)]
+    probing: list[Future[None]] = []
+    workers = min(MAX_PROBING_HOSTS, max(1, len(st.drafts)))
+    probes = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="probe")
+
+    def finished(found: NmapHost) -> None:
+        with lock:
+            st.nmap[found.ip] = found
+            if not stop.is_set():
+                probing.append(probes.submit(probe, found.ip))
+
+    def scan(cls: engine.PortClass, ips: list[str]) -> None:
+        with budget.nmap(rates[cls]):
+            engine.scan_class(cls, ips, rates[cls], plan.interface, new_run, finished)
+
+    with ThreadPoolExecutor(max_workers=max(1, len(classes)), thread_name_prefix="nmap") as pool:
+        scans = [pool.submit(scan, c, ips) for c, ips in classes.items()]
         try:
-            for f in futures:
+            for f in scans:
+                f.result()
+            for f in list(probing):  # complete: every scan has ended
                 f.result()
         except KeyboardInterrupt:
             stop.set()
             with lock:
                 for run in nmap_runs:
                     run.stop()  # each nmap ends; its partial XML is parsed in its thread
+            probes.shutdown(wait=True, cancel_futures=True)
             raise
+        finally:
+            probes.shutdown(wait=True)
     observer.stage_finished()
 
 

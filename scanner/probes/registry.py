@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from scanner.model import NotTested
 from scanner.observer import NullObserver, ScanObserver
 from scanner.probes import banners, dicom, rdp, smb, tls, tr064, udp, web
-from scanner.probes.base import ProbeResult, RateWindow
+from scanner.probes.base import ProbeResult, RateWindow, SharedWindow
 
 # Ports where a protocol is expected; other open ports get a passive banner read.
 PLAIN_HTTP = {80, 631, 5000, 8000, 8042, 8080, 49000}
@@ -90,13 +90,13 @@ class HostRun:
 
 def probe_host(jobs: list[Job], pps: float, key: str, deadline: float | None = None,
                stop: threading.Event | None = None, observer: ScanObserver = NullObserver(),
-               preceding_share: float = 0.9) -> HostRun:
+               preceding_share: float = 0.9, shared: SharedWindow | None = None) -> HostRun:
     """One host's jobs, one after another, at most ``pps`` packets in any second.
 
     ``preceding_share``: the part of the rate the stage before (nmap) may have used in the
     last second; the first probe waits for it to leave the window.
     """
-    window = RateWindow(pps)
+    window = RateWindow(pps, shared)
     window.sent(int(preceding_share * pps))
     run = HostRun(window=window)
     for job in jobs:

@@ -1,0 +1,162 @@
+"""Port scans whose time follows the scan policy's floor, from 1 host to 1,000.
+
+The floor: every packet at the global cap, and no host faster than its own cap. To stay
+near it:
+
+- Hosts that get the same nmap arguments (per-host rate, TCP and UDP ports) form a class,
+  and one nmap scans all hosts of a class in one host group: nmap itself then gives the
+  class's rate to whichever hosts still have ports left, instead of fixed slices that a
+  finished host leaves unused. ``--scan-delay`` holds every host to 80 % of its cap (the
+  kernel's RST to each SYN-ACK takes the rest, see tcp_scan_arguments).
+- The global cap is one budget: ``NMAP_SHARE`` of it is divided among the classes in
+  proportion to their packets, so that they finish together, but never more than a class's
+  hosts can take at their own caps; the rest, and all of it once an nmap has ended, is the
+  probes' (SharedWindow), which also counts the kernel's RSTs' share.
+- The SYN scan asks every port once. A host that answered no port at all is firewalled: on
+  a wired link asking it again finds nothing, so it is not asked again. Hosts that answered
+  some ports get their unanswered ports asked once more (nmap's own single retry).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+
+from scanner.portscan.nmap_scan import NmapHost, NmapRun
+from scanner.probes.base import SharedWindow
+
+NMAP_SHARE = 0.9  # of the global cap, for all nmap runs together
+NMAP_SHARE_OF_HOST = 0.8  # nmap's part of a host's cap (tcp_scan_arguments' scan delay)
+
+
+@dataclass(frozen=True)
+class PortClass:
+    """What one nmap run asks of each of its hosts."""
+
+    host_pps: float
+    tcp: tuple[int, ...]
+    udp: tuple[int, ...]
+
+    def packets(self, hosts: int) -> float:
+        """Packets for ``hosts`` hosts: each TCP port once, each UDP port up to twice."""
+        return hosts * (len(self.tcp) + 2 * len(self.udp))
+
+    def fastest(self, hosts: int) -> float:
+        """The highest rate its hosts can take together (their scan delays)."""
+        return hosts * NMAP_SHARE_OF_HOST * self.host_pps
+
+
+class Budget:
+    """The scan's global packets-per-second cap, shared by the nmap runs and the probes."""
+
+    def __init__(self, max_pps: float) -> None:
+        self.max_pps = max_pps
+        self._nmap = 0.0
+        self._lock = threading.Lock()
+        self.probes = SharedWindow(self._probe_cap)
+
+    def _probe_cap(self) -> float:
+        with self._lock:
+            return max(1.0, self.max_pps - self._nmap)
+
+    @contextmanager
+    def nmap(self, rate: float) -> Iterator[None]:
+        """``rate`` is taken by an nmap run while the block runs."""
+        with self._lock:
+            self._nmap += rate
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._nmap -= rate
+
+
+def divide(classes: dict[PortClass, int], total: float) -> dict[PortClass, float]:
+    """Each class's nmap --max-rate: shares of ``total`` in proportion to packets (so the
+    classes end together), a class capped at what its hosts can take, the rest given to
+    the others (water filling)."""
+    rates: dict[PortClass, float] = {}
+    left = dict(classes)
+    budget = total
+    while left:
+        work = sum(c.packets(n) for c, n in left.items()) or 1.0
+        capped = {c: c.fastest(n) for c, n in left.items()
+                  if c.fastest(n) <= budget * c.packets(n) / work}
+        if not capped:
+            for c, n in left.items():
+                rates[c] = budget * c.packets(n) / work
+            break
+        for c, rate in capped.items():
+            rates[c] = rate
+            budget -= rate
+            del left[c]
+    return {c: max(1.0, r) for c, r in rates.items()}
+
+
+def host_timeout(cls: PortClass, hosts: int, rate: float) -> float:
+    """nmap's --host-timeout: every host of a group runs for the whole group, so it must
+    outlast the group's packets at its rate, with room for a slow link."""
+    per_host = (len(cls.tcp) + 2 * len(cls.udp)) / (NMAP_SHARE_OF_HOST * cls.host_pps)
+    return max(600.0, 2 * max(per_host, cls.packets(hosts) / rate) + 120)
+
+
+def scan_class(cls: PortClass, ips: list[str], rate: float, interface: str | None,
+               new_run: Callable[[], NmapRun], finished: Callable[[NmapHost], None]) -> None:
+    """Scan ``ips`` as one class; ``finished`` gets each host once its ports are known.
+
+    A stopped run (deadline, signal) ends the class with what was finished: hosts not
+    passed to ``finished`` were not scanned."""
+    common = dict(host_pps=cls.host_pps, max_pps=rate,
+                  host_timeout=host_timeout(cls, len(ips), rate))
+    udp: dict[str, NmapHost] = {}
+    if cls.udp:
+        run = new_run()
+        udp = {h.ip: h for h in run.scan(ips, (), interface, udp=cls.udp, tcp=False,
+                                          max_retries=1, hostgroup=len(ips), **common)}
+        if run.stopped:
+            return
+    run = new_run()
+    first = {h.ip: h for h in run.scan(ips, cls.tcp, interface, max_retries=0,
+                                       hostgroup=len(ips), **common)}
+    again = [ip for ip in ips if ip in first
+             and first[ip].answered_tcp and first[ip].unanswered_tcp]
+    for ip in ips:
+        if ip in first and ip not in again:
+            finished(merge(first[ip], udp.get(ip)))
+    if run.stopped or not again:
+        return
+    # One run for all: hosts that drop some ports usually drop the same ones (a Konnektor,
+    # Windows PCs with one firewall profile); a host asked a port it answered loses little.
+    ports = sorted(set().union(*(first[ip].unanswered_tcp for ip in again)))
+    run = new_run()
+    second = {h.ip: h for h in run.scan(again, ports, interface, max_retries=0,
+                                        hostgroup=len(again), **common)}
+    for ip in again:
+        finished(merge(first[ip], udp.get(ip), second.get(ip)))
+
+
+def merge(*parts: NmapHost | None) -> NmapHost:
+    """One host from several runs: every open port any of them found."""
+    found = [p for p in parts if p is not None]
+    services = {(s.protocol, s.port): s for p in reversed(found) for s in p.services}
+    return replace(found[0], mac=next((p.mac for p in found if p.mac), None),
+                   services=tuple(services[k] for k in sorted(services,
+                                                              key=lambda k: (k[0].value, k[1]))))
+
+
+def floor_seconds(classes: dict[PortClass, int], max_pps: float, silent_share: float = 0.0,
+                  retry_silent: bool = True) -> float:
+    """The policy floor of the port scans: all packets at the global cap, or the busiest
+    host at its own cap, whichever is longer (probe time not included)."""
+    total, longest = 0.0, 0.0
+    for cls, n in classes.items():
+        tries = 2 if retry_silent else 1
+        silent = math.ceil(n * silent_share)
+        total += (n - silent) * (len(cls.tcp) + 2 * len(cls.udp)) \
+            + silent * tries * (len(cls.tcp) + len(cls.udp))
+        host = (tries if silent else 1) * len(cls.tcp) + 2 * len(cls.udp)
+        longest = max(longest, host / cls.host_pps)
+    return max(total / max_pps, longest)
