@@ -147,16 +147,15 @@ def merge(*parts: NmapHost | None) -> NmapHost:
                                                               key=lambda k: (k[0].value, k[1]))))
 
 
-def floor_seconds(classes: dict[PortClass, int], max_pps: float, silent_share: float = 0.0,
-                  retry_silent: bool = True) -> float:
-    """The policy floor of the port scans: all packets at the global cap, or the busiest
-    host at its own cap, whichever is longer (probe time not included)."""
+def floor_seconds(classes: dict[PortClass, int], max_pps: float,
+                  silent_share: float = 0.0) -> float:
+    """The policy floor of the port scans (probes not included): every port once, twice
+    for the hosts that answer nothing (nmap's single retry), all at the global cap, or the
+    busiest host at its own cap, whichever takes longer."""
     total, longest = 0.0, 0.0
     for cls, n in classes.items():
-        tries = 2 if retry_silent else 1
+        ports = len(cls.tcp) + len(cls.udp)
         silent = math.ceil(n * silent_share)
-        total += (n - silent) * (len(cls.tcp) + 2 * len(cls.udp)) \
-            + silent * tries * (len(cls.tcp) + len(cls.udp))
-        host = (tries if silent else 1) * len(cls.tcp) + 2 * len(cls.udp)
-        longest = max(longest, host / cls.host_pps)
+        total += (n + silent) * ports
+        longest = max(longest, (2 if silent else 1) * ports / cls.host_pps)
     return max(total / max_pps, longest)

@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+"""Benchmark at MVZ size: praxisscan quick and standard against nmap, with the policy floor.
+
+Run as root from the checkout, under the lab lock:
+    flock /tmp/praxisscan-lab.lock .venv/bin/python scripts/benchmark_scale.py 40 200 1000
+Per size it builds the lab with a scale segment of that many hosts (every 5th drops all
+IPv4), scans the segment from its scanner namespace with praxisscan quick and standard
+(--listen 1) and with ``nmap -sS -sV --top-ports 1000 -T4`` in the same run, and prints
+times, the policy floor, the ratios, the coverage on the shared port set and the peak RSS.
+
+The floor: max(all packets / the global cap, the busiest host's packets / its cap) plus
+the probes' time. Packets count every port once, twice for the hosts that answer nothing
+(nmap's single retry) and every key UDP port twice; the probes' time is what one host's
+probes take at most when they answer nothing: the 1 s nmap may have used of the host's
+window, then SNMP, SICCT and NetBIOS waiting 1.5 s each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from scanner.lab import scale  # noqa: E402
+from scanner.lab.lab import Lab  # noqa: E402
+from scanner.policy import load_policy  # noqa: E402
+from scanner.portscan.engine import PortClass, floor_seconds  # noqa: E402
+from scanner.ports import NEVER_PROBED, Profile, nmap_top_tcp, tcp_ports, udp_ports  # noqa: E402
+
+PY = sys.executable
+PROBE_SECONDS = 1.0 + 3 * 1.5
+
+
+def in_ns(argv: list[str], **kw) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["ip", "netns", "exec", scale.SCANNER_NS, *argv],
+                          capture_output=True, text=True, cwd=REPO, **kw)
+
+
+def floor(profile: Profile, hosts: int) -> float:
+    policy = load_policy()
+    cls = PortClass(policy.default.host_pps, tuple(tcp_ports(profile)), tuple(udp_ports(profile)))
+    return floor_seconds({cls: hosts}, policy.max_pps, 1 / scale.FIREWALLED_EVERY) + PROBE_SECONDS
+
+
+def praxisscan(profile: Profile, out: Path) -> dict[str, object]:
+    path = out / f"{profile.value}.json"
+    t = time.perf_counter()
+    r = in_ns(["/usr/bin/time", "-f", "maxrss %M", PY, "-m", "scanner", "scan", str(scale.SUBNET),
+               "-i", "eth0", "--profile", profile.value, "--listen", "1", "--format", "json",
+               "-o", str(path), "-q", "--fail-on", "none", "--no-history"])
+    seconds = time.perf_counter() - t
+    if r.returncode != 0:
+        sys.exit(f"praxisscan {profile.value} failed: {r.stderr[-2000:]}")
+    scan = json.loads(path.read_text())
+    rss = int(re.findall(r"maxrss (\d+)", r.stderr)[-1]) / 1024
+    return {"seconds": seconds, "rss": rss, "hosts": [h["ip"] for h in scan["hosts"]],
+            "open": {(h["ip"], s["port"]) for h in scan["hosts"] for s in h["services"]
+                     if s["protocol"] == "tcp"}}
+
+
+def nmap(hosts: list[str], out: Path) -> dict[str, object]:
+    xml, targets = out / "nmap.xml", out / "targets.txt"
+    targets.write_text("\n".join(hosts) + "\n")
+    t = time.perf_counter()
+    in_ns(["nmap", "-n", "-sS", "-sV", "--top-ports", "1000", "-T4", "-oX", str(xml),
+           "-iL", str(targets)])
+    seconds = time.perf_counter() - t
+    found = set()
+    for host in re.findall(r"<host .*?</host>", xml.read_text(), re.S):
+        ip = re.search(r'addr="([\d.]+)" addrtype="ipv4"', host).group(1)
+        for port in re.findall(r'<port protocol="tcp" portid="(\d+)"><state state="open"', host):
+            found.add((ip, int(port)))
+    return {"seconds": seconds, "open": found}
+
+
+def missing(ours: set, theirs: set, profile: Profile) -> list:
+    shared = (set(tcp_ports(profile)) & set(nmap_top_tcp(1000))) - set(NEVER_PROBED)
+    return sorted((ip, p) for ip, p in theirs - ours if p in shared)
+
+
+def one_size(size: int, skip_nmap: bool) -> dict[str, object]:
+    lab = Lab(progress=lambda m: print(f"lab: {m}", file=sys.stderr))
+    t = time.perf_counter()
+    lab.up(size)
+    setup = time.perf_counter() - t
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp)
+            load = os.getloadavg()[0]
+            quick = praxisscan(Profile.QUICK, out)
+            std = praxisscan(Profile.STANDARD, out)
+            theirs = nmap(std["hosts"], out) if not skip_nmap else {"seconds": float("nan"),
+                                                                   "open": set()}
+            load = max(load, os.getloadavg()[0])
+    finally:
+        lab.down()
+    return {
+        "size": size, "setup": setup, "found": len(std["hosts"]), "load": load,
+        "quick": quick["seconds"], "quick_floor": floor(Profile.QUICK, size),
+        "standard": std["seconds"], "standard_floor": floor(Profile.STANDARD, size),
+        "nmap": theirs["seconds"], "rss": max(quick["rss"], std["rss"]),
+        "missing_quick": missing(quick["open"], theirs["open"], Profile.QUICK),
+        "missing_standard": missing(std["open"], theirs["open"], Profile.STANDARD),
+        "nmap_open": len(theirs["open"]), "ours_open": len(std["open"]),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("sizes", nargs="*", type=int, default=[40, 200, 1000])
+    ap.add_argument("--skip-nmap", action="store_true", help="praxisscan only (development)")
+    a = ap.parse_args()
+    if os.geteuid() != 0:
+        sys.exit("run as root (the lab uses network namespaces)")
+    rows = []
+    for size in a.sizes:
+        r = one_size(size, a.skip_nmap)
+        rows.append(r)
+        print(f"{size} hosts (lab set-up {r['setup']:.1f} s, {r['found']} found, load "
+              f"{r['load']:.1f}): quick {r['quick']:.1f} s (floor {r['quick_floor']:.1f} s, "
+              f"{r['quick'] / r['quick_floor']:.2f}x), standard {r['standard']:.1f} s (floor "
+              f"{r['standard_floor']:.1f} s, {r['standard'] / r['standard_floor']:.2f}x), nmap "
+              f"{r['nmap']:.1f} s, standard/nmap {r['standard'] / r['nmap']:.2f}, peak RSS "
+              f"{r['rss']:.0f} MiB; open TCP ports nmap {r['nmap_open']}, praxisscan standard "
+              f"{r['ours_open']}; nmap's ports missing on the shared port set: quick "
+              f"{r['missing_quick'] or 'none'}, standard {r['missing_standard'] or 'none'}",
+              flush=True)
+    print("\n| hosts | quick (floor, ratio) | standard (floor, ratio) | nmap -sS -sV "
+          "--top-ports 1000 -T4 | standard / nmap | peak RSS |")
+    print("|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['size']} | {r['quick']:.1f} s ({r['quick_floor']:.1f} s, "
+              f"{r['quick'] / r['quick_floor']:.2f}x) | {r['standard']:.1f} s "
+              f"({r['standard_floor']:.1f} s, {r['standard'] / r['standard_floor']:.2f}x) | "
+              f"{r['nmap']:.1f} s | {r['standard'] / r['nmap']:.2f} | {r['rss']:.0f} MiB |")
+
+
+if __name__ == "__main__":
+    main()
