@@ -192,8 +192,8 @@ def _scan_hosts(plan: Plan, st: _State, policy: Policy, vendors: MacVendors,
         profile = rp.profile(plan.profile)
         cls = engine.PortClass(rp.host_pps, tuple(tcp_ports(profile)), tuple(udp_ports(profile)))
         classes.setdefault(cls, []).append(ip)
-    rates = engine.divide({c: len(ips) for c, ips in classes.items()},
-                          engine.NMAP_SHARE * policy.max_pps)
+    sizes = {c: len(ips) for c, ips in classes.items()}
+    rates = engine.divide(sizes, engine.nmap_share(sizes) * policy.max_pps)
     observer.stage_started(f"TCP scan and probes of {len(st.drafts)} hosts", len(st.drafts))
 
     def new_run() -> NmapRun:
@@ -213,9 +213,9 @@ def _scan_hosts(plan: Plan, st: _State, policy: Policy, vendors: MacVendors,
         if d.prescan_role == "default":
             d.prescan_role = policy.prescan_role(None, set(open_tcp))
         rp = policy.for_host(d.prescan_role, d.mac, ip)
-        # preceding_share 1: nmap may have used the host's whole last second (SYNs, RSTs).
+        # nmap used at most 80 % of the host's last second, the kernel's RSTs a little more.
         result = probe_host(jobs_for(ip, open_tcp, rp.probes, src_ip), rp.host_pps, d.key,
-                            deadline, stop, preceding_share=1.0, shared=budget.probes)
+                            deadline, stop, preceding_share=0.9, shared=budget.probes)
         st.probed.add(ip)
         st.windows[ip] = result.window
         for r in result.results:

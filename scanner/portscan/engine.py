@@ -8,10 +8,13 @@ near it:
   class's rate to whichever hosts still have ports left, instead of fixed slices that a
   finished host leaves unused. ``--scan-delay`` holds every host to 80 % of its cap (the
   kernel's RST to each SYN-ACK takes the rest, see tcp_scan_arguments).
-- The global cap is one budget: ``NMAP_SHARE`` of it is divided among the classes in
-  proportion to their packets, so that they finish together, but never more than a class's
-  hosts can take at their own caps; the rest, and all of it once an nmap has ended, is the
-  probes' (SharedWindow), which also counts the kernel's RSTs' share.
+- nmap writes a host group's results as soon as the group is done; each host's probes
+  start then, while nmap scans the next group.
+- The global cap is one budget. nmap's share (its packets' part of all we send) is divided
+  among the classes in proportion to their packets, so that they finish together, but
+  never more than a class's hosts can take at their own caps; the rest, and all of it once
+  an nmap has ended, is the probes' (SharedWindow). The kernel's RSTs go in the margin the
+  packet estimates of the probes leave.
 - The SYN scan asks every port once. A host that answered no port at all is firewalled: on
   a wired link asking it again finds nothing, so it is not asked again. Hosts that answered
   some ports get their unanswered ports asked once more (nmap's own single retry).
@@ -28,7 +31,7 @@ from dataclasses import dataclass, replace
 from scanner.portscan.nmap_scan import NmapHost, NmapRun
 from scanner.probes.base import SharedWindow
 
-NMAP_SHARE = 0.9  # of the global cap, for all nmap runs together
+PROBE_PACKETS = 40  # what our probes send to one host, about (registry.py's counts)
 NMAP_SHARE_OF_HOST = 0.8  # nmap's part of a host's cap (tcp_scan_arguments' scan delay)
 
 
@@ -96,46 +99,66 @@ def divide(classes: dict[PortClass, int], total: float) -> dict[PortClass, float
     return {c: max(1.0, r) for c, r in rates.items()}
 
 
-def host_timeout(cls: PortClass, hosts: int, rate: float) -> float:
-    """nmap's --host-timeout: every host of a group runs for the whole group, so it must
-    outlast the group's packets at its rate, with room for a slow link."""
-    per_host = (len(cls.tcp) + 2 * len(cls.udp)) / (NMAP_SHARE_OF_HOST * cls.host_pps)
-    return max(600.0, 2 * max(per_host, cls.packets(hosts) / rate) + 120)
+def nmap_share(classes: dict[PortClass, int]) -> float:
+    """nmap's part of the global cap: its packets' part of all we send, the probes' counted
+    at PROBE_PACKETS per host (most in the quick profile, a few percent in standard)."""
+    nmap = sum(c.packets(n) for c, n in classes.items())
+    probes = PROBE_PACKETS * sum(classes.values())
+    return min(0.95, max(0.5, nmap / (nmap + probes or 1)))
+
+
+def hostgroup(cls: PortClass, hosts: int, rate: float) -> int:
+    """Hosts one nmap scans at once: enough that their scan delays fill the rate (half
+    again), few enough that results, and so the probes, come group by group. With one ask
+    per port every host of a group needs the same time: no group waits for a slow one."""
+    return max(1, min(hosts, math.ceil(1.5 * rate / (NMAP_SHARE_OF_HOST * cls.host_pps))))
+
+
+def host_timeout(cls: PortClass, group: int, rate: float) -> float:
+    """nmap's --host-timeout: a host's ports at its part of the rate, with room."""
+    per_host = rate / group if group * NMAP_SHARE_OF_HOST * cls.host_pps > rate \
+        else NMAP_SHARE_OF_HOST * cls.host_pps
+    return max(600.0, 2 * (len(cls.tcp) + 2 * len(cls.udp)) / per_host + 120)
 
 
 def scan_class(cls: PortClass, ips: list[str], rate: float, interface: str | None,
                new_run: Callable[[], NmapRun], finished: Callable[[NmapHost], None]) -> None:
-    """Scan ``ips`` as one class; ``finished`` gets each host once its ports are known.
+    """Scan ``ips`` as one class; ``finished`` gets each host once its ports are known
+    (as nmap completes its host group), so that its probes start while others are scanned.
 
     A stopped run (deadline, signal) ends the class with what was finished: hosts not
     passed to ``finished`` were not scanned."""
-    common = dict(host_pps=cls.host_pps, max_pps=rate,
-                  host_timeout=host_timeout(cls, len(ips), rate))
+    group = hostgroup(cls, len(ips), rate)
+    common = dict(host_pps=cls.host_pps, max_pps=rate, hostgroup=group,
+                  host_timeout=host_timeout(cls, group, rate))
     udp: dict[str, NmapHost] = {}
-    if cls.udp:
+    if cls.udp:  # first, for every host: the SYN scan's results then lead to the probes
         run = new_run()
         udp = {h.ip: h for h in run.scan(ips, (), interface, udp=cls.udp, tcp=False,
-                                          max_retries=1, hostgroup=len(ips), **common)}
+                                          max_retries=1, **common)}
         if run.stopped:
             return
+    again: dict[str, NmapHost] = {}
+
+    def first(h: NmapHost) -> None:
+        if h.answered_tcp and h.unanswered_tcp:
+            again[h.ip] = h
+        else:
+            finished(merge(h, udp.get(h.ip)))
+
     run = new_run()
-    first = {h.ip: h for h in run.scan(ips, cls.tcp, interface, max_retries=0,
-                                       hostgroup=len(ips), **common)}
-    again = [ip for ip in ips if ip in first
-             and first[ip].answered_tcp and first[ip].unanswered_tcp]
-    for ip in ips:
-        if ip in first and ip not in again:
-            finished(merge(first[ip], udp.get(ip)))
+    for h in run.scan(ips, cls.tcp, interface, on_host=first, max_retries=0, **common):
+        first(h)
     if run.stopped or not again:
         return
     # One run for all: hosts that drop some ports usually drop the same ones (a Konnektor,
     # Windows PCs with one firewall profile); a host asked a port it answered loses little.
-    ports = sorted(set().union(*(first[ip].unanswered_tcp for ip in again)))
+    ports = sorted(set().union(*(h.unanswered_tcp for h in again.values())))
     run = new_run()
-    second = {h.ip: h for h in run.scan(again, ports, interface, max_retries=0,
-                                        hostgroup=len(again), **common)}
-    for ip in again:
-        finished(merge(first[ip], udp.get(ip), second.get(ip)))
+    second = {h.ip: h for h in run.scan(list(again), ports, interface, max_retries=0,
+                                        **{**common, "hostgroup": len(again)})}
+    for ip, h in again.items():
+        finished(merge(h, udp.get(ip), second.get(ip)))
 
 
 def merge(*parts: NmapHost | None) -> NmapHost:

@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,17 +94,35 @@ class NmapRun:
             self.proc.terminate()
 
     def scan(self, hosts: Sequence[str], ports: Sequence[int], interface: str | None,
-             observer: ScanObserver = NullObserver(), **rates: object) -> list[NmapHost]:
+             observer: ScanObserver = NullObserver(),
+             on_host: Callable[[NmapHost], None] | None = None, **rates: object) -> list[NmapHost]:
+        """``on_host`` gets each host as soon as nmap has written it (after each of its host
+        groups), while the run goes on; hosts it got are not returned again."""
         if not hosts:
             return []
         args = [nmap_binary(), *tcp_scan_arguments(ports, interface, **rates),  # type: ignore[arg-type]
-                "--stats-every", "2s"]
+                "--stats-every", "1s" if on_host else "2s"]
+        seen: set[str] = set()
+        complete = [0]  # </host> elements written so far
+
+        def stream(xml_path: Path) -> None:
+            text = xml_path.read_text(errors="replace") if xml_path.exists() else ""
+            if text.count("</host>") == complete[0]:
+                return
+            complete[0] = text.count("</host>")
+            for h in _partial_hosts(text, ""):
+                if h.ip not in seen:
+                    seen.add(h.ip)
+                    on_host(h)  # type: ignore[misc]
+
         with tempfile.TemporaryDirectory(prefix="praxisscan-nmap-") as tmp:
             xml_path, targets = Path(tmp) / "tcp.xml", Path(tmp) / "targets.txt"
             targets.write_text("\n".join(hosts) + "\n")
-            err = _run([*args, "-oX", str(xml_path), "-iL", str(targets)], observer, self)
+            err = _run([*args, "-oX", str(xml_path), "-iL", str(targets)], observer, self,
+                       (lambda: stream(xml_path)) if on_host else None)
             xml = xml_path.read_text(errors="replace") if xml_path.exists() else ""
-        return _partial_hosts(xml, err) if self.stopped else parse_nmap_xml(xml, err)
+        found = _partial_hosts(xml, err) if self.stopped else parse_nmap_xml(xml, err)
+        return [h for h in found if h.ip not in seen]
 
 
 def stop_all() -> int:
@@ -139,7 +157,8 @@ def close_partial_xml(xml: str) -> str:
             '<hosts up="0" down="0" total="0"/></runstats></nmaprun>\n')
 
 
-def _run(argv: list[str], observer: ScanObserver, owner: NmapRun | None = None) -> str:
+def _run(argv: list[str], observer: ScanObserver, owner: NmapRun | None = None,
+         poll: Callable[[], None] | None = None) -> str:
     # Own session: Ctrl-C reaches praxisscan only, which then stops nmap and keeps its XML.
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             stdin=subprocess.DEVNULL, start_new_session=True)
@@ -158,6 +177,8 @@ def _run(argv: list[str], observer: ScanObserver, owner: NmapRun | None = None) 
                 pct = float(m.group(1))
                 observer.advance(max(0, int(pct - done)))
                 done = max(done, pct)
+            if poll and line.startswith("Stats:"):  # once per --stats-every
+                poll()
         err = proc.stderr.read()
         proc.wait()
     except BaseException:  # Ctrl-C, SIGTERM, an observer error: nmap must not outlive us
