@@ -200,7 +200,7 @@ def _scan_hosts(plan: Plan, st: _State, policy: Policy, vendors: MacVendors,
         run = NmapRun()
         with lock:
             nmap_runs.append(run)  # the deadline timer and Ctrl-C stop it
-        if stop.is_set():
+        if stop.is_set() or _past(deadline):  # the timer has fired already
             run.stop()
         return run
 

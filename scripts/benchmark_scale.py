@@ -9,10 +9,8 @@ IPv4), scans the segment from its scanner namespace with praxisscan quick and st
 times, the policy floor, the ratios, the coverage on the shared port set and the peak RSS.
 
 The floor: max(all packets / the global cap, the busiest host's packets / its cap) plus
-the probes' time. Packets count every port once, twice for the hosts that answer nothing
-(nmap's single retry) and every key UDP port twice; the probes' time is what one host's
-probes take at most when they answer nothing: the 1 s nmap may have used of the host's
-window, then SNMP, SICCT and NetBIOS waiting 1.5 s each.
+the probes' time (see floor()); the probes' time is what one host's probes need after its
+port scan: the second nmap may have used of the host's window, then the UDP probes' 1.5 s.
 """
 
 from __future__ import annotations
@@ -35,11 +33,11 @@ sys.path.insert(0, str(REPO))
 from scanner.lab import scale  # noqa: E402
 from scanner.lab.lab import Lab  # noqa: E402
 from scanner.policy import load_policy  # noqa: E402
-from scanner.portscan.engine import PortClass, floor_seconds  # noqa: E402
+from scanner.probes.registry import jobs_for  # noqa: E402
 from scanner.ports import NEVER_PROBED, Profile, nmap_top_tcp, tcp_ports, udp_ports  # noqa: E402
 
 PY = sys.executable
-PROBE_SECONDS = 1.0 + 3 * 1.5
+PROBE_SECONDS = 1.0 + 1.5  # nmap's last second of the host, then the UDP probes' wait
 
 
 def in_ns(argv: list[str], **kw) -> subprocess.CompletedProcess[str]:
@@ -47,10 +45,22 @@ def in_ns(argv: list[str], **kw) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, cwd=REPO, **kw)
 
 
-def floor(profile: Profile, hosts: int) -> float:
+def floor(profile: Profile, size: int) -> float:
+    """max(all packets / global cap, the busiest host's packets / its cap) + PROBE_SECONDS.
+
+    nmap's packets: every port once, twice to the hosts that answer nothing (nmap's single
+    retry), as the issue counts them; the probes' packets as registry.py counts them for
+    each host's open ports."""
     policy = load_policy()
-    cls = PortClass(policy.default.host_pps, tuple(tcp_ports(profile)), tuple(udp_ports(profile)))
-    return floor_seconds({cls: hosts}, policy.max_pps, 1 / scale.FIREWALLED_EVERY) + PROBE_SECONDS
+    ports = len(tcp_ports(profile)) + len(udp_ports(profile))
+    total, busiest = 0.0, 0.0
+    for h in scale.scale_hosts(size):
+        nmap = ports * (2 if h.firewalled else 1)
+        probes = sum(j.packets for j in jobs_for(h.ip, [] if h.firewalled else list(h.tcp_open),
+                                                 policy.default.probes, scale.SCANNER_IP))
+        total += nmap + probes
+        busiest = max(busiest, (nmap + probes) / policy.default.host_pps)
+    return max(total / policy.max_pps, busiest) + PROBE_SECONDS
 
 
 def busiest_seconds(pcap: Path) -> tuple[int, int]:

@@ -47,50 +47,54 @@ class ScaleHost:
     mac: str
     tcp_open: tuple[int, ...]
     firewalled: bool
+    prefix: str = PREFIX
 
     @property
     def namespace(self) -> str:
-        return f"{PREFIX}s{self.number:04d}"
+        return f"{self.prefix}s{self.number:04d}"
 
     @property
     def port_name(self) -> str:  # its veth's name in the bridge namespace
         return f"s{self.number:04d}"
 
 
-def scale_hosts(size: int) -> list[ScaleHost]:
+def scale_hosts(size: int, prefix: str = PREFIX) -> list[ScaleHost]:
     if not 0 <= size <= MAX_HOSTS:
         raise LabError(f"--size must be from 0 to {MAX_HOSTS} (a bridge takes 1,024 ports)")
     first = int(SUBNET.network_address)
     return [ScaleHost(number=i, ip=str(ipaddress.IPv4Address(first + i)),
                       mac=f"02:5c:00:00:{i >> 8:02x}:{i & 0xff:02x}",
                       tcp_open=PORT_SETS[i % len(PORT_SETS)],
-                      firewalled=i % FIREWALLED_EVERY == 0)
+                      firewalled=i % FIREWALLED_EVERY == 0, prefix=prefix)
             for i in range(1, size + 1)]
 
 
-def build(lab_dir: Path, size: int, progress: Callable[[str], None]) -> None:
-    """Add the segment; the caller removes every pxlab-* namespace if this fails."""
-    hosts = scale_hosts(size)
+def build(lab_dir: Path, size: int, progress: Callable[[str], None],
+          prefix: str = PREFIX) -> None:
+    """Add the segment; the caller removes every namespace named ``prefix``* if this fails
+    (``prefix``: pxlab- in the lab; a test's own pxtest-... elsewhere)."""
+    hosts = scale_hosts(size, prefix)
+    scale_ns, scanner_ns = prefix + "scale", prefix + "sscan"
     if not hosts:
         return
     started = time.monotonic()
     progress(f"scale segment: {size} hosts in {SUBNET}")
-    for ns in (SCALE_NS, SCANNER_NS):
+    for ns in (scale_ns, scanner_ns):
         run(["ip", "netns", "add", ns])
         run(["ip", "-n", ns, "link", "set", "lo", "up"])
-    run(["ip", "-n", SCALE_NS, "link", "add", "br0", "type", "bridge", "stp_state", "0",
+    run(["ip", "-n", scale_ns, "link", "add", "br0", "type", "bridge", "stp_state", "0",
          "forward_delay", "0", "mcast_snooping", "0"])
-    run(["ip", "-n", SCALE_NS, "link", "set", "br0", "up"])
+    run(["ip", "-n", scale_ns, "link", "set", "br0", "up"])
     # Both ends of every veth are created inside lab namespaces: none in the root namespace.
     root_batch = [f"netns add {h.namespace}" for h in hosts]
     root_batch += [f"link add eth0 netns {h.namespace} address {h.mac} type veth peer name "
-                   f"{h.port_name} netns {SCALE_NS}" for h in hosts]
-    root_batch.append(f"link add eth0 netns {SCANNER_NS} address {SCANNER_MAC} type veth "
-                      f"peer name scanner netns {SCALE_NS}")
+                   f"{h.port_name} netns {scale_ns}" for h in hosts]
+    root_batch.append(f"link add eth0 netns {scanner_ns} address {SCANNER_MAC} type veth "
+                      f"peer name scanner netns {scale_ns}")
     _batch(None, root_batch)
-    _batch(SCALE_NS, [f"link set {name} master br0 up"
+    _batch(scale_ns, [f"link set {name} master br0 up"
                       for name in [h.port_name for h in hosts] + ["scanner"]])
-    for ns, ip in [(h.namespace, h.ip) for h in hosts] + [(SCANNER_NS, SCANNER_IP)]:
+    for ns, ip in [(h.namespace, h.ip) for h in hosts] + [(scanner_ns, SCANNER_IP)]:
         _batch(ns, ["link set lo up", "link set eth0 up",
                     f"addr add {ip}/{SUBNET.prefixlen} dev eth0"])
     for h in hosts:
@@ -99,7 +103,7 @@ def build(lab_dir: Path, size: int, progress: Callable[[str], None]) -> None:
     spec = lab_dir / "scale.json"
     spec.write_text(json.dumps([[h.namespace, list(h.tcp_open)] for h in hosts]))
     log = (lab_dir / "scale-listener.log").open("ab")
-    subprocess.Popen(["ip", "netns", "exec", SCALE_NS, sys.executable, "-m",
+    subprocess.Popen(["ip", "netns", "exec", scale_ns, sys.executable, "-m",
                       "scanner.lab.scale_listener", str(spec)], stdin=subprocess.DEVNULL,
                      stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
                      cwd=Path(__file__).resolve().parents[2])

@@ -134,8 +134,10 @@ def scan_class(cls: PortClass, ips: list[str], rate: float, interface: str | Non
     udp: dict[str, NmapHost] = {}
     if cls.udp:  # first, for every host: the SYN scan's results then lead to the probes
         run = new_run()
+        # One group: UDP waits for answers far longer than it sends; let all hosts wait at once.
         udp = {h.ip: h for h in run.scan(ips, (), interface, udp=cls.udp, tcp=False,
-                                          max_retries=1, **common)}
+                                          max_retries=1, **{**common, "hostgroup": len(ips),
+                                          "host_timeout": host_timeout(cls, len(ips), rate)})}
         if run.stopped:
             return
     again: dict[str, NmapHost] = {}

@@ -71,7 +71,9 @@ def tcp_scan_arguments(ports: Sequence[int], interface: str | None, *, host_pps:
             "-p", spec,
             "--exclude-ports", f"{NEVER_PROBED.start}-{NEVER_PROBED.stop - 1}"]
     if udp:
-        args.append("-sU")
+        # Closed UDP ports answer with ICMP, which hosts rate-limit: without this nmap asks
+        # them again and again (6 s instead of 3 s for 40 hosts); open ports answer with data.
+        args += ["-sU", "--defeat-icmp-ratelimit"]
     if hostgroup:  # every host at once: the rate goes to whoever still has ports left
         args += ["--min-hostgroup", str(hostgroup), "--max-hostgroup", str(hostgroup)]
     if version_detection:
