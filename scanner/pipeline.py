@@ -24,8 +24,8 @@ from scanner.discovery.arp import arp_sweep
 from scanner.discovery.passive import Heard, PassiveListener
 from scanner.errors import PrivilegeError
 from scanner.hosts import HostDraft, build_host
-from scanner.model import (Host, NotTested, Observation, Protocol, Role, Scan, Source,
-                           WlanNetwork)
+from scanner.model import (Host, NotTested, Observation, Protocol, Role, Scan, Service,
+                           Source, WlanNetwork)
 from scanner.observer import NullObserver, ScanObserver
 from scanner.oui import MacVendors
 from scanner.plan import ARP_RATE_PPS, Plan
@@ -208,14 +208,23 @@ def _scan_hosts(plan: Plan, st: _State, policy: Policy, vendors: MacVendors,
         d = st.drafts[ip]
         if stop.is_set() or _past(deadline):
             return
-        open_tcp = [s.port for s in st.nmap[ip].services if s.protocol is Protocol.TCP]
+        scanned = st.nmap[ip]
+        window = RateWindow(policy.for_host(d.prescan_role, d.mac, ip).host_pps, budget.probes)
+        # nmap used at most 80 % of the host's last second, the kernel's RSTs a little more.
+        window.sent(int(0.9 * window.pps))
+        if scanned.unanswered_tcp:
+            back = engine.recheck(ip, scanned.unanswered_tcp, window)
+            with lock:
+                st.nmap[ip] = scanned = engine.merge(scanned, NmapHost(ip, None, tuple(
+                    Service(port=p, protocol=Protocol.TCP, name=_service_name(p)) for p in back)))
+        open_tcp = [s.port for s in scanned.services if s.protocol is Protocol.TCP]
         # Ports can reveal a fragile device the MAC vendor did not: re-check before probing.
         if d.prescan_role == "default":
             d.prescan_role = policy.prescan_role(None, set(open_tcp))
         rp = policy.for_host(d.prescan_role, d.mac, ip)
-        # nmap used at most 80 % of the host's last second, the kernel's RSTs a little more.
+        window.pps = min(window.pps, rp.host_pps)  # a medical device by its ports: its cap
         result = probe_host(jobs_for(ip, open_tcp, rp.probes, src_ip), rp.host_pps, d.key,
-                            deadline, stop, preceding_share=0.9, shared=budget.probes)
+                            deadline, stop, window=window)
         st.probed.add(ip)
         st.windows[ip] = result.window
         for r in result.results:
@@ -259,6 +268,16 @@ def _scan_hosts(plan: Plan, st: _State, policy: Policy, vendors: MacVendors,
         finally:
             probes.shutdown(wait=True)
     observer.stage_finished()
+
+
+def _service_name(port: int) -> str:
+    """nmap's name for a TCP port (nmap-services), as its scan would have said."""
+    import socket
+
+    try:
+        return socket.getservbyport(port, "tcp")
+    except OSError:
+        return ""
 
 
 def _fritzbox(ip: str, d: HostDraft, st: _State, lock: threading.Lock,

@@ -16,22 +16,27 @@ near it:
   an nmap has ended, is the probes' (SharedWindow). The kernel's RSTs go in the margin the
   packet estimates of the probes leave.
 - The SYN scan asks every port once. A host that answered no port at all is firewalled: on
-  a wired link asking it again finds nothing, so it is not asked again. Hosts that answered
-  some ports get their unanswered ports asked once more (nmap's own single retry).
+  a wired link asking it again finds nothing, so it is not asked again. A host that left a
+  few ports unanswered lost answers (a busy link): its probe stage asks them once more by
+  connect(); one that left many has a firewall, and nmap asks those once more.
 """
 
 from __future__ import annotations
 
 import math
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 from scanner.portscan.nmap_scan import NmapHost, NmapRun
-from scanner.probes.base import SharedWindow
+from scanner.probes.base import RateWindow, SharedWindow
 
 PROBE_PACKETS = 40  # what our probes send to one host, about (registry.py's counts)
+# At most this many unanswered ports of a host that answered others are lost answers, asked
+# again by recheck() in the host's probe stage; more are a firewall's, asked again by nmap.
+RECHECK_LIMIT = 16
 NMAP_SHARE_OF_HOST = 0.8  # nmap's part of a host's cap (tcp_scan_arguments' scan delay)
 
 
@@ -143,10 +148,12 @@ def scan_class(cls: PortClass, ips: list[str], rate: float, interface: str | Non
     again: dict[str, NmapHost] = {}
 
     def first(h: NmapHost) -> None:
-        if h.answered_tcp and h.unanswered_tcp:
-            again[h.ip] = h
-        else:
+        if h.answered_tcp and len(h.unanswered_tcp) > RECHECK_LIMIT:
+            again[h.ip] = h  # a firewall drops these: nmap asks them again below
+        elif h.answered_tcp:  # a few answers lost: the probe stage re-asks them (recheck)
             finished(merge(h, udp.get(h.ip)))
+        else:  # answered nothing: firewalled, a second ask finds nothing on a wired link
+            finished(replace(merge(h, udp.get(h.ip)), unanswered_tcp=frozenset()))
 
     run = new_run()
     for h in run.scan(ips, cls.tcp, interface, on_host=first, max_retries=0, **common):
@@ -160,7 +167,21 @@ def scan_class(cls: PortClass, ips: list[str], rate: float, interface: str | Non
     second = {h.ip: h for h in run.scan(list(again), ports, interface, max_retries=0,
                                         **{**common, "hostgroup": len(again)})}
     for ip, h in again.items():
-        finished(merge(h, udp.get(ip), second.get(ip)))
+        finished(replace(merge(h, udp.get(ip), second.get(ip)), unanswered_tcp=frozenset()))
+
+
+def recheck(ip: str, ports: frozenset[int], window: RateWindow) -> list[int]:
+    """The ports of ``ports`` that accept a connection, asked once more by the kernel
+    (SYN; on an answer the handshake's ACK and our close: 3 packets), paced in the host's
+    window. The few answers nmap lost under load (a RST, a SYN-ACK) come back here."""
+    found = []
+    for port in sorted(ports):
+        with window.paced(3):
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+                s.settimeout(0.9)  # before the kernel's first SYN retransmission (1 s)
+                if s.connect_ex((ip, port)) == 0:
+                    found.append(port)
+    return found
 
 
 def merge(*parts: NmapHost | None) -> NmapHost:

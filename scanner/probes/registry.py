@@ -91,14 +91,16 @@ class HostRun:
 
 def probe_host(jobs: list[Job], pps: float, key: str, deadline: float | None = None,
                stop: threading.Event | None = None, observer: ScanObserver = NullObserver(),
-               preceding_share: float = 0.9, shared: SharedWindow | None = None) -> HostRun:
+               preceding_share: float = 0.9, shared: SharedWindow | None = None,
+               window: RateWindow | None = None) -> HostRun:
     """One host's jobs, one after another, at most ``pps`` packets in any second.
 
     ``preceding_share``: the part of the rate the stage before (nmap) may have used in the
     last second; the first probe waits for it to leave the window.
     """
-    window = RateWindow(pps, shared)
-    window.sent(int(preceding_share * pps))
+    if window is None:  # else the caller's, with what it has sent already
+        window = RateWindow(pps, shared)
+        window.sent(int(preceding_share * pps))
     run = HostRun(window=window)
     # The UDP questions (one datagram each, then up to 1.5 s of waiting) go out first and
     # together, and wait while the TCP probes run one after another.
