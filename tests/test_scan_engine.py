@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scanner.portscan.engine import PortClass, divide, floor_seconds, host_timeout, merge
+from scanner.portscan.engine import PortClass, divide, host_timeout, merge
 from scanner.portscan.nmap_scan import NmapHost, parse_nmap_xml, tcp_scan_arguments
 from scanner.model import Protocol, Service
 
@@ -37,13 +37,6 @@ def test_the_host_timeout_outlasts_a_group_at_its_rate() -> None:
     assert args[args.index("--min-hostgroup") + 1] == args[args.index("--max-hostgroup") + 1] == "700"
     udp_only = tcp_scan_arguments([], None, udp=[161], tcp=False)
     assert "-sS" not in udp_only and udp_only[udp_only.index("-p") + 1] == "U:161"
-
-
-def test_the_floor_is_the_global_cap_or_the_slowest_host() -> None:
-    # the issue's figure: 200 hosts, 1,058 ports, a fifth silent and asked twice: ~127 s
-    assert floor_seconds({STANDARD: 200}, 2000, 0.2) == pytest.approx(126.96, abs=0.1)
-    # one silent host: its own cap decides, 2 x 1,058 packets at 40/s
-    assert floor_seconds({STANDARD: 1}, 2000, 1.0) == pytest.approx(2 * 1058 / 40)
 
 
 _XML = """<?xml version="1.0"?><nmaprun scanner="nmap" args="nmap" version="7.93">

@@ -4,10 +4,11 @@ The floor: every packet at the global cap, and no host faster than its own cap. 
 near it:
 
 - Hosts that get the same nmap arguments (per-host rate, TCP and UDP ports) form a class,
-  and one nmap scans all hosts of a class in one host group: nmap itself then gives the
-  class's rate to whichever hosts still have ports left, instead of fixed slices that a
-  finished host leaves unused. ``--scan-delay`` holds every host to 80 % of its cap (the
-  kernel's RST to each SYN-ACK takes the rest, see tcp_scan_arguments).
+  and one nmap scans all hosts of a class, in host groups just large enough to fill the
+  class's rate with every host at its own cap: one --max-rate for the class instead of
+  fixed per-host slices that a finished host leaves unused. ``--scan-delay`` holds every
+  host to 80 % of its cap (the kernel's RST to each SYN-ACK takes the rest, see
+  tcp_scan_arguments).
 - nmap writes a host group's results as soon as the group is done; each host's probes
   start then, while nmap scans the next group.
 - The global cap is one budget. nmap's share (its packets' part of all we send) is divided
@@ -191,17 +192,3 @@ def merge(*parts: NmapHost | None) -> NmapHost:
     return replace(found[0], mac=next((p.mac for p in found if p.mac), None),
                    services=tuple(services[k] for k in sorted(services,
                                                               key=lambda k: (k[0].value, k[1]))))
-
-
-def floor_seconds(classes: dict[PortClass, int], max_pps: float,
-                  silent_share: float = 0.0) -> float:
-    """The policy floor of the port scans (probes not included): every port once, twice
-    for the hosts that answer nothing (nmap's single retry), all at the global cap, or the
-    busiest host at its own cap, whichever takes longer."""
-    total, longest = 0.0, 0.0
-    for cls, n in classes.items():
-        ports = len(cls.tcp) + len(cls.udp)
-        silent = math.ceil(n * silent_share)
-        total += (n + silent) * ports
-        longest = max(longest, (2 if silent else 1) * ports / cls.host_pps)
-    return max(total / max_pps, longest)
