@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 import pytest
 
 from scanner.portscan.engine import PortClass, divide, host_timeout, merge
@@ -75,3 +77,18 @@ def test_merge_keeps_every_open_port_of_every_run() -> None:
     assert got.mac == "02:5c:00:00:00:06"
     assert [(s.protocol.value, s.port) for s in got.services] == [("tcp", 80), ("tcp", 443),
                                                                   ("udp", 161)]
+
+
+def test_the_scale_segment_plan() -> None:
+    from scanner.errors import LabError
+    from scanner.lab import scale
+
+    hosts = scale.scale_hosts(1000)
+    assert len({h.ip for h in hosts}) == len({h.mac for h in hosts}) == 1000
+    assert all(ipaddress.IPv4Address(h.ip) in scale.SUBNET for h in hosts)
+    assert scale.SCANNER_IP not in {h.ip for h in hosts}
+    assert sum(h.firewalled for h in hosts) == 200
+    assert all(1 <= len(h.tcp_open) <= 3 for h in hosts)
+    assert all(len(h.namespace) <= 255 and len(h.port_name) <= 15 for h in hosts)
+    with pytest.raises(LabError, match="from 0 to 1000"):
+        scale.scale_hosts(1001)
