@@ -103,6 +103,7 @@ def classify(host: Host, rules: tuple[RuleFile, ...] | None = None) -> Host:
             reasons.append(Reason(rule.id, field, shown[:200], tuple(sorted(attrs.items())),
                                   rule.confidence))
     reasons.extend(nmap_reasons(host.observations))
+    reasons.extend(enterprise_reasons(host.observations))
     if not reasons:
         return host
     attrs = [dict(r.attributes) for r in reasons]
@@ -185,6 +186,34 @@ def nmap_reasons(observations: tuple[Observation, ...]) -> list[Reason]:
         if g("os") and g("os") != "Unix":
             out.append(Reason(rule, NMAP_FIELD, shown[:200], (("os", g("os")),),
                               NMAP_OS_CONFIDENCE))
+    return out
+
+
+# A registered enterprise number names the maker of the SNMP agent: below a device's own
+# words (sysDescr 0.8-0.9), above MAC-vendor guesses; it never decides a role.
+ENTERPRISE_CONFIDENCE = 0.65
+
+
+def enterprise_reasons(observations: tuple[Observation, ...]) -> list[Reason]:
+    """The maker of each sysObjectID's enterprise number (IANA registry), where our
+    vocabulary knows the organisation. A missing registry gives no reason here; the
+    pipeline reports it as not tested."""
+    from scanner import enterprises
+
+    oids = {(o.get("sys_object_id") or "").strip().lstrip(".") for o in observations
+            if o.kind == "snmp" and o.get("sys_object_id")}
+    if not oids:
+        return []
+    registry = enterprises.default()
+    if isinstance(registry, enterprises.Unavailable):
+        return []
+    out = []
+    for oid in sorted(oids):
+        hit = registry.maker(oid[:200])
+        if hit and hit[2]:
+            number, name, maker = hit
+            out.append(Reason(f"iana-pen:{number}", "snmp_sysobjectid", f"{oid[:120]} ({name})",
+                              (("vendor", maker),), ENTERPRISE_CONFIDENCE))
     return out
 
 

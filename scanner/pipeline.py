@@ -120,6 +120,7 @@ def run_scan(plan: Plan, observer: ScanObserver = NullObserver(),
     if cut_short:
         _record_gaps(st, interrupted or "time budget (--max-time) ran out")
     hosts = tuple(_host(st, ip, vendors) for ip in sorted(st.drafts, key=ipaddress.IPv4Address))
+    st.not_tested.extend(_enterprise_numbers_gap(hosts))
     scan = Scan(
         started_at=started_at,
         finished_at=datetime.now(timezone.utc),
@@ -412,6 +413,15 @@ def _nmap_database_gap() -> list[NotTested]:
 
     db = nmapdb.default()
     return [db.not_tested()] if isinstance(db, nmapdb.Unavailable) else []
+
+
+def _enterprise_numbers_gap(hosts: tuple[Host, ...]) -> list[NotTested]:
+    """Once per scan: a host answered with a sysObjectID, but IANA's registry is missing."""
+    from scanner import enterprises
+
+    asked = any(o.kind == "snmp" and o.get("sys_object_id") for h in hosts for o in h.observations)
+    registry = enterprises.default() if asked else None
+    return [registry.not_tested()] if isinstance(registry, enterprises.Unavailable) else []
 
 
 def _past(deadline: float | None) -> bool:

@@ -9,12 +9,13 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 
 # System packages: nmap for the scanner; the real daemons of the lab practice; Chromium,
-# poppler and fonts to render and print the reports in tests; systemd-analyze for the timer.
+# poppler and fonts to render and print the reports in tests; systemd-analyze for the timer;
+# libwireshark-data for IANA's enterprise numbers (the maker behind an SNMP sysObjectID).
 APT_PACKAGES=(
   nmap arp-scan iproute2 iptables procps util-linux tcpdump socat openssl curl ieee-data
   samba openssh-server nginx-light vsftpd busybox-static snmpd snmp cups xrdp
   miniupnpd miniupnpd-iptables miniupnpc postgresql tigervnc-standalone-server
-  chromium poppler-utils fonts-dejavu-core systemd
+  chromium poppler-utils fonts-dejavu-core systemd libwireshark-data
 )
 # Services whose Debian packages enable a system unit: none of them may run on the host.
 HOST_UNITS=(smbd nmbd samba-ad-dc ssh nginx vsftpd snmpd cups cups-browsed xrdp xrdp-sesman

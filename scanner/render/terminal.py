@@ -12,7 +12,7 @@ from scanner.model import Scan
 from scanner.render import summary
 from scanner.render.labels import labels
 from scanner.render.summary import device_names
-from scanner.render.text import clean, device_line, host_name, wlan_cells
+from scanner.render.text import clean, host_device_line, host_name, wlan_cells
 from scanner.rules.evidence import text as evidence_text
 
 
@@ -75,5 +75,5 @@ def _hosts_table(scan: Scan, L: dict[str, str]) -> Table:
             for s in h.services) or "-"
         table.add_row(Text(clean(h.ip)), Text(host_name(h, 40)),
                       Text(clean(h.mac or "")), Text(vendor),
-                      Text(clean(h.role.value)), Text(device_line(h.vendor, h.product, h.os)), Text(svc))
+                      Text(clean(h.role.value)), Text(host_device_line(h)), Text(svc))
     return table

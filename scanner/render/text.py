@@ -47,12 +47,52 @@ def host_name(h: Host, limit: int = 60) -> str:
     return clean(h.site_name, limit)
 
 
-def device_line(vendor: str | None, product: str | None, os: str | None) -> str:
-    """'Brother HL-L2350DW (Linux)' from what classification found, '' when nothing."""
+def device_line(vendor: str | None, product: str | None, os: str | None,
+                version: str | None = None) -> str:
+    """'Brother HL-L2350DW 1.10 (Linux)' from what classification found, '' when nothing."""
     name = " ".join(x for x in (vendor, product) if x)
     if product and vendor and product.lower().startswith(vendor.lower()):
         name = product
-    return clean(f"{name} ({os})" if name and os else name or os or "", 80)
+    if version and version.lower() not in name.lower():
+        name = f"{name} {version}".strip()
+    return clean(f"{name} ({os})" if name and os else name or os or "", 100)
+
+
+# Where a device states its own maker, model and firmware (key names of the observations).
+_OWN_WORDS = (("tr064-device", "manufacturer", "model", "firmware"),
+              ("upnp-device", "manufacturer", "model_name", ""),
+              ("connector-sds", "vendor_name", "product_name", "fw_version"))
+
+
+def device_identity(h: Host) -> tuple[str | None, str | None, str | None]:
+    """Maker, model and version of a host from every source: the classification first
+    (rules, nmap's database, enterprise numbers), then the device's own descriptions
+    (TR-064, UPnP, connector.sds) and nmap's product version where nmap's line names the
+    device. Untrusted text: callers show it through :func:`clean` or the HTML escaper."""
+    maker = h.vendor
+    model = (h.classification.model if h.classification else None) or h.product
+    version = None
+    for kind, maker_key, model_key, version_key in _OWN_WORDS:
+        for o in h.observations:
+            if o.kind != kind:
+                continue
+            maker = maker or (o.get(maker_key) or None)
+            model = model or (o.get(model_key) or None)
+            version = version or ((o.get(version_key) or None) if version_key else None)
+    if not version:
+        for o in h.observations:
+            if o.kind == "nmap-service" and o.get("names_device") == "product" and o.get("version") \
+                    and o.get("soft") == "no":
+                version = o.get("version")
+                break
+    return (clean(maker, 60) or None if maker else None, clean(model, 60) or None if model else None,
+            clean(version, 40) or None if version else None)
+
+
+def host_device_line(h: Host) -> str:
+    """The inventory's device column: maker, model, version and operating system."""
+    maker, model, version = device_identity(h)
+    return device_line(maker, model, h.os, version)
 
 
 def wlan_cells(w: WlanNetwork, L: dict[str, str]) -> dict[str, str]:

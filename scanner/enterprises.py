@@ -1,0 +1,133 @@
+"""IANA Private Enterprise Numbers: the maker behind an SNMP sysObjectID.
+
+A sysObjectID ``1.3.6.1.4.1.<n>....`` names the organisation that registered ``n`` with
+IANA. Debian ships the registry with Wireshark's data files (package libwireshark-data,
+``/usr/share/wireshark/enterprises.tsv``, "number<TAB>organisation" lines). The registry is
+read on first use; a missing or unreadable file makes the check "not tested" and never
+fails a scan.
+
+Only organisations that our maker vocabulary (fingerprints/vendors.txt) knows become a
+vendor: a registry name such as "Frogfoot Networks" (the number Ubiquiti's airOS answers
+with) or "net-snmp" (the agent of countless Linux boxes) names no device maker, and a
+maker's number decides no role (brand alone decides nothing).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
+from scanner.model import NotTested
+
+CHECK = "enterprise-numbers"
+PATHS = (Path("/usr/share/wireshark/enterprises.tsv"),
+         Path("/usr/share/snmp/enterprises.tsv"))
+_PREFIX = re.compile(r"^\.?1\.3\.6\.1\.4\.1\.(\d{1,9})(?:\.|$)")
+
+# Registry spellings that differ from our vocabulary's; matched as lower-case prefixes
+# of the registry name. Numbers whose holder writes software (agents, operating systems)
+# map to nothing on purpose.
+_ALIASES = {
+    "hewlett-packard": "HP", "hewlett packard": "HP", "hp enterprise": "HP",
+    "american power conversion": "APC", "ciscosystems": "Cisco", "seiko epson": "Epson",
+    "zyxel": "Zyxel", "huawei": "Huawei", "brother industries": "Brother",
+    "canon inc": "Canon", "kyocera": "Kyocera", "ricoh": "Ricoh", "xerox": "Xerox",
+    "konica minolta": "Konica Minolta", "lexmark": "Lexmark", "dell": "Dell",
+    "eaton": "Eaton", "fortinet": "Fortinet", "mikrotik": "MikroTik",
+    "ubiquiti": "Ubiquiti", "tp-link": "TP-Link", "netgear": "Netgear",
+    "d-link": "D-Link", "qnap": "QNAP", "synology": "Synology", "lancom": "LANCOM",
+    "draytek": "DrayTek", "juniper": "Juniper", "extreme networks": "Extreme Networks",
+    "brocade": "Brocade", "palo alto": "Palo Alto Networks", "sonicwall": "SonicWall",
+    "check point": "Check Point", "avaya": "Avaya", "3com": "3Com", "axis communications": "Axis",
+    "hangzhou hikvision": "Hikvision", "zhejiang dahua": "Dahua", "sharp": "Sharp",
+    "toshiba": "Toshiba", "oki electric": "OKI", "samsung": "Samsung", "apple": "Apple",
+    "yealink": "Yealink", "snom": "Snom", "grandstream": "Grandstream", "gigaset": "Gigaset",
+    "supermicro": "Supermicro", "super micro": "Supermicro", "fujitsu": "Fujitsu",
+    "lenovo": "Lenovo", "sophos": "Sophos", "securepoint": "Securepoint", "avm": "AVM",
+    "bintec": "bintec", "riello": "Riello", "generex": "Generex", "panasonic": "Panasonic",
+    "nokia": "Nokia", "zte": "ZTE", "moxa": "Moxa", "netapp": "NetApp", "polycom": "Polycom",
+    "arris": "Arris", "sagemcom": "Sagemcom", "emc": "EMC", "ciena": "Ciena",
+}
+_SOFTWARE = {"net-snmp", "u.c. davis", "microsoft", "vmware", "freebsd", "openbsd", "sun microsystems"}
+
+
+class Registry:
+    def __init__(self, names: dict[int, str], source: Path) -> None:
+        self.names = names
+        self.source = source
+
+    def organisation(self, oid: str) -> tuple[int, str] | None:
+        m = _PREFIX.match(oid.strip())
+        if not m:
+            return None
+        number = int(m.group(1))
+        name = self.names.get(number)
+        return (number, name) if name else None
+
+    def maker(self, oid: str) -> tuple[int, str, str | None] | None:
+        """(number, registry name, our maker or None) for an enterprise OID."""
+        hit = self.organisation(oid)
+        if hit is None:
+            return None
+        number, name = hit
+        return number, name, maker_for(name)
+
+
+class Unavailable:
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def not_tested(self) -> NotTested:
+        return NotTested(CHECK, self.reason)
+
+
+def maker_for(organisation: str) -> str | None:
+    low = organisation.lower().strip()
+    if any(low.startswith(s) for s in _SOFTWARE):
+        return None
+    for prefix, maker in _ALIASES.items():
+        if low.startswith(prefix):
+            return maker
+    return None
+
+
+def parse(lines: Iterable[str]) -> dict[int, str]:
+    """``number<TAB>organisation`` lines; comments and malformed lines are skipped."""
+    names: dict[int, str] = {}
+    for line in lines:
+        if not line or line.startswith("#"):
+            continue
+        number, _, rest = line.partition("\t")
+        if not number.isdigit() or not rest.strip():
+            continue
+        names[int(number)] = rest.split("\t")[0].split("#")[0].strip()[:120]
+    return names
+
+
+def load(paths: Iterable[Path] = PATHS) -> Registry | Unavailable:
+    tried = []
+    for path in paths:
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError as e:
+            tried.append(f"{path}: {e.strerror or type(e).__name__}")
+            continue
+        names = parse(text.splitlines())
+        if names:
+            return Registry(names, path)
+        tried.append(f"{path}: no entries")
+    return Unavailable("IANA enterprise numbers not found (Debian package libwireshark-data): "
+                       + "; ".join(tried))
+
+
+_lock = threading.Lock()
+_default: list[Registry | Unavailable] = []
+
+
+def default() -> Registry | Unavailable:
+    with _lock:
+        if not _default:
+            _default.append(load())
+        return _default[0]
