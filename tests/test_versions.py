@@ -100,7 +100,7 @@ def test_every_entry_passes_its_examples_and_has_both_sides() -> None:
         matches = {ex["match"] for ex in e["examples"]}
         assert True in matches and False in matches, f"{e['id']}: needs a match and a non-match"
         assert e["source"].strip(), e["id"]
-        if e["kind"] == "exploited":
+        if e["kind"] in ("exploited", "exploit-public"):
             assert e["cve"].startswith("CVE-") and e["fixed"], e["id"]
 
 
@@ -213,6 +213,55 @@ def test_windows_10_is_reported_once_by_outdated_os_not_twice() -> None:
                  os="Windows 10", observations=(_obs("smb", port="445", os_version="10.0 build 19045"),))
     findings, _ = evaluate(_scan(win10), None, date(2026, 12, 1))
     assert [f.rule for f in findings if f.host == win10.key] == ["outdated-os"]
+
+
+def test_windows_is_judged_by_its_build_with_the_entry_and_source_as_evidence() -> None:
+    """outdated-os reads the knowledge file: the build decides before the name, and the
+    finding names the entry, Microsoft's date and the update path."""
+    ltsc = Host(ip="192.168.178.25", mac="3c:52:82:00:00:25", role=Role.WORKSTATION,
+                os="Windows 10", observations=(_obs("smb", port="445", os_version="10.0 build 19044"),))
+    w23h2 = Host(ip="192.168.178.26", mac="3c:52:82:00:00:26", role=Role.WORKSTATION,
+                 observations=(_obs("smb", port="445", os_version="10.0 build 22631"),))
+    findings, _ = evaluate(_scan(ltsc, w23h2), None, date(2026, 12, 1))
+    assert [(f.host, f.port) for f in findings if f.rule == "outdated-os"] == [(w23h2.key, 445)]
+    (f,) = [f for f in findings if f.rule == "outdated-os"]
+    text = " ".join(evidence_text(e, "en") for e in f.evidence)
+    assert "windows-11-23h2" in text and "learn.microsoft.com/en-us/lifecycle" in text
+    assert "version knowledge of 2026-12-01" in text
+    later, _ = evaluate(_scan(ltsc, w23h2), None, date(2027, 1, 13))  # LTSC 2021's end passed
+    assert {f.host for f in later if f.rule == "outdated-os"} == {ltsc.key, w23h2.key}
+
+
+def test_a_windows_name_without_a_build_or_entry_is_not_tested() -> None:
+    w11 = Host(ip="192.168.178.27", mac="3c:52:82:00:00:27", role=Role.WORKSTATION, os="Windows 11")
+    findings, gaps = evaluate(_scan(w11), None, date(2026, 12, 1))
+    assert not [f for f in findings if f.rule == "outdated-os"]
+    (g,) = [g for g in gaps if g.check == "outdated-os" and g.host == w11.key]
+    assert "Windows 11: build not read" in g.reason
+
+
+def test_known_exploited_needs_a_kev_listing_or_a_vendor_advisory(tmp_path: Path) -> None:
+    """regreSSHion has a public exploit but no CISA KEV listing: filed as exploit-public.
+    A file that files such an entry as 'exploited' is refused."""
+    k = knowledge.current()
+    (r,) = [e for e in k.entries if e.id == "openssh-regresshion"]
+    assert r.kind == "exploit-public" and "not in CISA KEV" in r.exploitation
+    assert all("Known Exploited Vulnerabilities" in e.exploitation
+               or "vendor advisory" in e.exploitation for e in k.entries if e.kind == "exploited")
+    bad = tmp_path / "versions.toml"
+    bad.write_text(knowledge.PACKAGED.read_text(encoding="utf-8").replace(
+        'kind = "exploit-public"', 'kind = "exploited"', 1), encoding="utf-8")
+    with pytest.raises(knowledge.KnowledgeError, match="must name the CISA KEV listing"):
+        knowledge.load(bad)
+
+
+def test_regresshion_is_a_public_exploit_finding_not_a_known_exploited_one() -> None:
+    box = Host(ip="192.168.178.12", mac="00:19:99:00:00:12", role=Role.SERVER,
+               observations=(_obs("banner", port="22", protocol="ssh", text="SSH-2.0-OpenSSH_9.7p1"),))
+    findings, _ = evaluate(_scan(box), None, date(2026, 12, 1))
+    assert [f.rule for f in findings] == ["public-exploit-version"]
+    text = " ".join(evidence_text(e, "en") for e in findings[0].evidence)
+    assert "CVE-2024-6387" in text and "public exploit, not in CISA KEV" in text
 
 
 def test_the_scan_records_the_knowledge_date_and_the_reports_show_its_age() -> None:
