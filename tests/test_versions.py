@@ -321,3 +321,48 @@ def test_the_lab_diskstation_announces_dsm_as_real_diskstations_do() -> None:
     note = ssdp.parse(ssdp_notify(url, "73796E6F-6473-6D00-0000-0011320a6060"))
     assert note is not None and note.kind == "notify" and note.get("location") == url
     assert versions.parse("dsm", desc.model_number) == versions.parse("dsm", "DSM 6.2-25556")
+
+
+@pytest.mark.parametrize("version, entry, last_day", [("8.5", "iis-8", date(2023, 10, 10)),
+                                                      ("7.5", "iis-7", date(2020, 1, 14))])
+def test_the_lab_iis_stand_in_announces_its_version_over_http(version: str, entry: str,
+                                                              last_day: date) -> None:
+    """The lab's IIS stand-in (PVS server: 8.5, ECG PC: 7.5) over loopback, read by the real
+    HTTP probe: its Server header is judged against the knowledge's IIS entry, silent on
+    Microsoft's last day and a finding the day after."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    from scanner.probes import web
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "scanner.lab.emulators.iis", "--bind",
+                             "127.0.0.1", "--port", str(port), "--version", version], cwd=REPO)
+    try:
+        for _ in range(100):
+            got = web.fetch("127.0.0.1", port, "/")
+            if got is not None:
+                break
+            time.sleep(0.05)
+        assert got is not None and got[0] == 200 and len(got[2]) == {"8.5": 701, "7.5": 689}[version]
+        seen = web.http("127.0.0.1", port, False).observations  # with nmap's reading
+    finally:
+        proc.terminate()
+        proc.wait(timeout=5)
+    (obs,) = [o for o in seen if o.kind == "http"]
+    assert dict(obs.data)["server"] == f"Microsoft-IIS/{version}"
+    host = Host(ip="192.168.178.10", mac="00:19:99:00:00:10", role=Role.PVS_SERVER,
+                services=(Service(port, Protocol.TCP, "http"),), observations=seen)
+
+    def eol(today: date) -> list[str]:
+        findings, _ = evaluate(_scan(host), None, today)
+        return [" ".join(evidence_text(e, "en") for e in f.evidence)
+                for f in findings if f.rule == "end-of-life"]
+
+    assert eol(last_day) == []
+    (text,) = eol(last_day.replace(day=last_day.day + 1))
+    assert f"matches {entry}" in text and f"Microsoft-IIS/{version}" in text
