@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import ipaddress
-import re
 from collections.abc import Callable, Iterator
 
 from scanner.model import Evidence, Host, NotTested, Observation, Role, Severity, WlanSecurity
