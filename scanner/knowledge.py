@@ -30,7 +30,13 @@ from scanner.versions import Version
 PACKAGED = Path(__file__).parent / "rules" / "versions.toml"
 INSTALLED_NAME = "versions.toml"
 SCHEMA = 1
-KINDS = ("eol", "exploited")
+# "exploited": known to be exploited (a CISA KEV listing or the vendor's advisory says so);
+# "exploit-public": a working exploit is published, but no such listing exists. The two are
+# separate findings, so "known exploited" never claims more than its source says.
+KINDS = ("eol", "exploited", "exploit-public")
+_KNOWN_EXPLOITED = re.compile(r"CISA KEV|Known Exploited Vulnerabilities|vendor advisory",
+                              re.IGNORECASE)
+_DENIED = re.compile(r"\bnot (?:in|a|listed)\b[^.;]*KEV", re.IGNORECASE)
 
 
 class KnowledgeError(PraxisscanError):
@@ -66,6 +72,9 @@ class Entry:
     update: str = ""  # the update path, for the finding's evidence
     require: str = ""  # regex the raw announcement must match (e.g. a portable OpenSSH)
     backports: tuple[Backport, ...] = ()
+    # regexes on the OS name praxisscan reports (Host.os) when no build was announced,
+    # e.g. "Windows 7 / Server 2008 R2" from an IIS 7.5 Server header
+    os_names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -128,8 +137,19 @@ def _entry(path: Path, products: dict[str, Product], e: dict) -> Entry:
         raise KnowledgeError(f"{where}: unknown product {e['product']!r}")
     if e["kind"] not in KINDS:
         raise KnowledgeError(f"{where}: kind must be one of {', '.join(KINDS)}")
-    if e["kind"] == "exploited" and not (e.get("cve") and e.get("fixed") and e.get("exploitation")):
-        raise KnowledgeError(f"{where}: an 'exploited' entry needs cve, fixed and exploitation")
+    if e["kind"] in ("exploited", "exploit-public") and not (
+            e.get("cve") and e.get("fixed") and e.get("exploitation")):
+        raise KnowledgeError(f"{where}: an '{e['kind']}' entry needs cve, fixed and exploitation")
+    if e["kind"] == "exploited" and (not _KNOWN_EXPLOITED.search(e["exploitation"])
+                                     or _DENIED.search(e["exploitation"])):
+        raise KnowledgeError(f"{where}: 'exploited' promises known exploitation: its exploitation "
+                             "must name the CISA KEV listing or the vendor advisory (a published "
+                             "exploit alone is kind 'exploit-public')")
+    for pattern in e.get("os_names", ()):
+        try:
+            re.compile(pattern)
+        except re.error as err:
+            raise KnowledgeError(f"{where}: os_names {pattern!r} is not a regex ({err})") from None
     if e["kind"] == "eol" and not (e.get("since") or e.get("models") or e.get("affected")):
         raise KnowledgeError(f"{where}: an 'eol' entry needs since, models or affected")
     scheme = products[e["product"]].scheme
@@ -150,7 +170,7 @@ def _entry(path: Path, products: dict[str, Product], e: dict) -> Entry:
     return Entry(e["id"], e["product"], e["kind"], e["title"], e["source"], ranges,
                  tuple(e.get("models", ())), e.get("since"), e.get("cve", ""),
                  e.get("fixed", ""), e.get("exploitation", ""), e.get("update", ""),
-                 e.get("require", ""), backports)
+                 e.get("require", ""), backports, tuple(e.get("os_names", ())))
 
 
 @dataclass(frozen=True)
@@ -197,6 +217,15 @@ def judge(k: Knowledge, entry: Entry, announced: str, model: str = "",
     return Verdict(entry, True, f"{v} is affected")
 
 
+def judge_os_name(entry: Entry, os_name: str, today: date | None = None) -> Verdict:
+    """An OS name without a build ("Windows 7 / Server 2008 R2") against an entry's os_names."""
+    if not any(re.search(p, os_name) for p in entry.os_names):
+        return Verdict(entry, False, f"{os_name!r} is not named by the entry")
+    if entry.since and today and today <= entry.since:
+        return Verdict(entry, False, f"supported until {entry.since.isoformat()}")
+    return Verdict(entry, True, f"{os_name!r} is named by the entry")
+
+
 def _backported(entry: Entry, v: Version) -> Verdict:
     """A distribution package keeps the upstream number and backports fixes: only a known
     fixed revision of that distribution decides; anything else is not decidable."""
@@ -221,11 +250,14 @@ def check_examples(k: Knowledge) -> list[str]:
         entry = next(e for e in k.entries if e.id == raw["id"])
         for ex in raw.get("examples", []):
             today = ex.get("today")
-            got = judge(k, entry, ex.get("value", ""), ex.get("model", ""), today)
+            if "os" in ex:  # an OS name without a build
+                got = judge_os_name(entry, ex["os"], today)
+            else:
+                got = judge(k, entry, ex.get("value", ""), ex.get("model", ""), today)
             want = ex.get("match")
             want = None if want == "undecidable" else want
             if got.applies != want:
-                failures.append(f"{entry.id}: {ex.get('value')!r} (model {ex.get('model', '')!r}) "
+                failures.append(f"{entry.id}: {ex.get('value', ex.get('os'))!r} (model {ex.get('model', '')!r}) "
                                 f"gave {got.applies} ({got.why}), expected {want}")
     return failures
 

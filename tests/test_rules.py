@@ -35,12 +35,19 @@ def _wlan(w: dict) -> WlanNetwork:
     return WlanNetwork(**fields)
 
 
+def _service(s: str | dict) -> Service:
+    at = s if isinstance(s, str) else s["at"]
+    extra = {} if isinstance(s, str) else {"product": s.get("product", ""),
+                                            "version": s.get("version", "")}
+    return Service(int(at.split("/")[1]), Protocol(at.split("/")[0]), **extra)
+
+
 def load_case(path: Path) -> tuple[Scan, object, date, set[tuple[str, int | None, str]]]:
     doc = tomllib.loads(path.read_text())
     hosts = []
     for h in doc.get("host", []):
-        services = tuple(Service(int(s.split("/")[1]), Protocol(s.split("/")[0]))
-                         for s in h.get("services", []))
+        # "tcp/445", or { at = "tcp/445", product = "Samba smbd", version = "4.5.9" }
+        services = tuple(_service(s) for s in h.get("services", []))
         observations = tuple(
             Observation(Source.PROBE, o["kind"],
                         tuple((k, str(v)) for k, v in o.items() if k != "kind"), T0)

@@ -100,7 +100,7 @@ def test_every_entry_passes_its_examples_and_has_both_sides() -> None:
         matches = {ex["match"] for ex in e["examples"]}
         assert True in matches and False in matches, f"{e['id']}: needs a match and a non-match"
         assert e["source"].strip(), e["id"]
-        if e["kind"] == "exploited":
+        if e["kind"] in ("exploited", "exploit-public"):
             assert e["cve"].startswith("CVE-") and e["fixed"], e["id"]
 
 
@@ -215,6 +215,55 @@ def test_windows_10_is_reported_once_by_outdated_os_not_twice() -> None:
     assert [f.rule for f in findings if f.host == win10.key] == ["outdated-os"]
 
 
+def test_windows_is_judged_by_its_build_with_the_entry_and_source_as_evidence() -> None:
+    """outdated-os reads the knowledge file: the build decides before the name, and the
+    finding names the entry, Microsoft's date and the update path."""
+    ltsc = Host(ip="192.168.178.25", mac="3c:52:82:00:00:25", role=Role.WORKSTATION,
+                os="Windows 10", observations=(_obs("smb", port="445", os_version="10.0 build 19044"),))
+    w23h2 = Host(ip="192.168.178.26", mac="3c:52:82:00:00:26", role=Role.WORKSTATION,
+                 observations=(_obs("smb", port="445", os_version="10.0 build 22631"),))
+    findings, _ = evaluate(_scan(ltsc, w23h2), None, date(2026, 12, 1))
+    assert [(f.host, f.port) for f in findings if f.rule == "outdated-os"] == [(w23h2.key, 445)]
+    (f,) = [f for f in findings if f.rule == "outdated-os"]
+    text = " ".join(evidence_text(e, "en") for e in f.evidence)
+    assert "windows-11-23h2" in text and "learn.microsoft.com/en-us/lifecycle" in text
+    assert "version knowledge of 2026-12-01" in text
+    later, _ = evaluate(_scan(ltsc, w23h2), None, date(2027, 1, 13))  # LTSC 2021's end passed
+    assert {f.host for f in later if f.rule == "outdated-os"} == {ltsc.key, w23h2.key}
+
+
+def test_a_windows_name_without_a_build_or_entry_is_not_tested() -> None:
+    w11 = Host(ip="192.168.178.27", mac="3c:52:82:00:00:27", role=Role.WORKSTATION, os="Windows 11")
+    findings, gaps = evaluate(_scan(w11), None, date(2026, 12, 1))
+    assert not [f for f in findings if f.rule == "outdated-os"]
+    (g,) = [g for g in gaps if g.check == "outdated-os" and g.host == w11.key]
+    assert "Windows 11: build not read" in g.reason
+
+
+def test_known_exploited_needs_a_kev_listing_or_a_vendor_advisory(tmp_path: Path) -> None:
+    """regreSSHion has a public exploit but no CISA KEV listing: filed as exploit-public.
+    A file that files such an entry as 'exploited' is refused."""
+    k = knowledge.current()
+    (r,) = [e for e in k.entries if e.id == "openssh-regresshion"]
+    assert r.kind == "exploit-public" and "not in CISA KEV" in r.exploitation
+    assert all("Known Exploited Vulnerabilities" in e.exploitation
+               or "vendor advisory" in e.exploitation for e in k.entries if e.kind == "exploited")
+    bad = tmp_path / "versions.toml"
+    bad.write_text(knowledge.PACKAGED.read_text(encoding="utf-8").replace(
+        'kind = "exploit-public"', 'kind = "exploited"', 1), encoding="utf-8")
+    with pytest.raises(knowledge.KnowledgeError, match="must name the CISA KEV listing"):
+        knowledge.load(bad)
+
+
+def test_regresshion_is_a_public_exploit_finding_not_a_known_exploited_one() -> None:
+    box = Host(ip="192.168.178.12", mac="00:19:99:00:00:12", role=Role.SERVER,
+               observations=(_obs("banner", port="22", protocol="ssh", text="SSH-2.0-OpenSSH_9.7p1"),))
+    findings, _ = evaluate(_scan(box), None, date(2026, 12, 1))
+    assert [f.rule for f in findings] == ["public-exploit-version"]
+    text = " ".join(evidence_text(e, "en") for e in findings[0].evidence)
+    assert "CVE-2024-6387" in text and "public exploit, not in CISA KEV" in text
+
+
 def test_the_scan_records_the_knowledge_date_and_the_reports_show_its_age() -> None:
     import json
 
@@ -272,3 +321,48 @@ def test_the_lab_diskstation_announces_dsm_as_real_diskstations_do() -> None:
     note = ssdp.parse(ssdp_notify(url, "73796E6F-6473-6D00-0000-0011320a6060"))
     assert note is not None and note.kind == "notify" and note.get("location") == url
     assert versions.parse("dsm", desc.model_number) == versions.parse("dsm", "DSM 6.2-25556")
+
+
+@pytest.mark.parametrize("version, entry, last_day", [("8.5", "iis-8", date(2023, 10, 10)),
+                                                      ("7.5", "iis-7", date(2020, 1, 14))])
+def test_the_lab_iis_stand_in_announces_its_version_over_http(version: str, entry: str,
+                                                              last_day: date) -> None:
+    """The lab's IIS stand-in (PVS server: 8.5, ECG PC: 7.5) over loopback, read by the real
+    HTTP probe: its Server header is judged against the knowledge's IIS entry, silent on
+    Microsoft's last day and a finding the day after."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    from scanner.probes import web
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "scanner.lab.emulators.iis", "--bind",
+                             "127.0.0.1", "--port", str(port), "--version", version], cwd=REPO)
+    try:
+        for _ in range(100):
+            got = web.fetch("127.0.0.1", port, "/")
+            if got is not None:
+                break
+            time.sleep(0.05)
+        assert got is not None and got[0] == 200 and len(got[2]) == {"8.5": 701, "7.5": 689}[version]
+        seen = web.http("127.0.0.1", port, False).observations  # with nmap's reading
+    finally:
+        proc.terminate()
+        proc.wait(timeout=5)
+    (obs,) = [o for o in seen if o.kind == "http"]
+    assert dict(obs.data)["server"] == f"Microsoft-IIS/{version}"
+    host = Host(ip="192.168.178.10", mac="00:19:99:00:00:10", role=Role.PVS_SERVER,
+                services=(Service(port, Protocol.TCP, "http"),), observations=seen)
+
+    def eol(today: date) -> list[str]:
+        findings, _ = evaluate(_scan(host), None, today)
+        return [" ".join(evidence_text(e, "en") for e in f.evidence)
+                for f in findings if f.rule == "end-of-life"]
+
+    assert eol(last_day) == []
+    (text,) = eol(last_day.replace(day=last_day.day + 1))
+    assert f"matches {entry}" in text and f"Microsoft-IIS/{version}" in text

@@ -469,8 +469,10 @@ def _tr064(hd: HostDir, p: dict[str, Any]) -> list[Proc]:
 
 @recipe("iis")
 def _iis(hd: HostDir, p: dict[str, Any]) -> list[Proc]:
-    # IIS exists only on Windows: the emulator answers with IIS 7.5's recorded headers/page
-    return [Proc("iis", _emulator("iis", "--bind", hd.host.ip, "--port", str(p.get("port", 80))))]
+    # IIS exists only on Windows: the emulator answers with IIS 7.5's or 8.5's recorded
+    # headers and default page
+    return [Proc("iis", _emulator("iis", "--bind", hd.host.ip, "--port", str(p.get("port", 80)),
+                                  "--version", str(p.get("version", "7.5"))))]
 
 
 @recipe("vnc")

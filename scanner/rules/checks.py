@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
-import re
 from collections.abc import Callable, Iterator
-from datetime import date
 
 from scanner.model import Evidence, Host, NotTested, Observation, Role, Severity, WlanSecurity
 from scanner.rules import admin_ui
@@ -21,7 +19,6 @@ DATABASES = {1433: "MS SQL", 3050: "Firebird", 5432: "PostgreSQL", 3306: "MySQL/
 REMOTE_TOOLS = {5938: "TeamViewer", 5939: "TeamViewer", 5940: "TeamViewer", 7070: "AnyDesk",
                 6568: "AnyDesk", 4899: "Radmin", 2112: "UltraViewer"}
 VNC = range(5900, 5904)
-WINDOWS_10_END = date(2025, 10, 14)
 TI_RANGE = ipaddress.IPv4Network("100.64.0.0/10")
 
 
@@ -234,32 +231,6 @@ def expired(ctx: Context) -> Out:
             port = _port(o, default=443)
             yield Hit(h.key, port, (make("cert-expired", port=port, subject=o.get("subject", ""),
                                          not_after=o.get("not_after", "")), _who(h)))
-
-
-_EOL = re.compile(r"^Windows (XP|Vista|7|8|8\.1)\b|Server (2003|2008|2012)\b")
-
-
-@rule("outdated-os")
-def outdated_os(ctx: Context) -> Out:
-    for h in ctx.scan.hosts:
-        os_name = h.os or ""
-        eol = bool(_EOL.search(os_name))
-        if not eol and re.match(r"^Windows 10\b(?!.*Server)", os_name) and ctx.today > WINDOWS_10_END:
-            eol = True
-        if eol:
-            sev = Severity.MEDIUM if ctx.zone(h) == "medical" else None
-            os_reason = _os_reason(h)
-            yield Hit(h.key, None, (make("os-reported", os=os_name,
-                                         field=os_reason.field if os_reason else "",
-                                         value=os_reason.value if os_reason else ""), _who(h)), sev,
-                      os_reason.confidence if os_reason else 1.0)
-
-
-def _os_reason(h: Host):  # noqa: ANN202
-    """The evidence that named the OS's version (else its name): what the device said."""
-    reasons = h.classification.reasons if h.classification else ()
-    return next((r for r in reasons if r.get("os_version") and h.os and h.os.endswith(
-        r.get("os_version") or "")), None) or next((r for r in reasons if r.get("os")), None)
 
 
 @rule("medical-device-not-segmented")

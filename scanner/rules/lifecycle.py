@@ -1,5 +1,6 @@
-"""Rules on what devices announce about their software: end-of-life, known-exploited
-versions (both judged against the dated version knowledge) and certificates that end soon.
+"""Rules on what devices announce about their software: end-of-life, Windows end-of-life
+(outdated-os), known-exploited and public-exploit versions (all judged against the dated
+version knowledge) and certificates that end soon.
 
 A device's announcement is read from the evidence the probes already record: FRITZ!OS from
 the TR-064 description, Windows builds from the NTLMSSP challenge, OpenSSH from its banner,
@@ -17,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
-from scanner import knowledge
+from scanner import knowledge, versions
 from scanner.model import Evidence, Host, NotTested, Role, Severity
 from scanner.rules.engine import Context, Hit, rule
 from scanner.rules.evidence import make
@@ -104,8 +105,6 @@ def unread(ctx: Context, h: Host, announced: set[str]) -> str | None:
                 "(Control Panel > Update & Restore)")
     if h.vendor == "QNAP":
         return "QNAP NAS: the QTS version is not announced to the network; read it in QTS"
-    if (h.os or "").startswith("Windows") and "windows" not in announced:
-        return "Windows: build not read (no NTLMSSP answer on tcp/445)"
     if (h.os or "") == "Samba" and not announced & {"samba", "windows"}:
         return ("Samba: version not read (its NTLMSSP answer says build 0, which is Samba's, "
                 "not a Windows build; nmap reported no Samba version)")
@@ -154,8 +153,9 @@ def _judge(ctx: Context, kind: str, rule_id: str) -> Out:
         found = announcements(ctx, h)
         by_port: dict[int | None, list[tuple[Announcement, knowledge.Verdict]]] = {}
         for a in found:
-            # IIS ships with Windows and ends with it: outdated-os reports both at once
-            if a.product in ("windows", "iis") and h.key in skip:
+            # Windows' end of life is outdated-os's finding; IIS ships with Windows and ends
+            # with it, so where outdated-os reports the host, it reports both at once.
+            if (kind == "eol" and a.product == "windows") or (a.product == "iis" and h.key in skip):
                 continue
             for entry in k.for_product(a.product):
                 if entry.kind != kind:
@@ -177,9 +177,10 @@ def _judge(ctx: Context, kind: str, rule_id: str) -> Out:
             yield NotTested(rule_id, why, h.key)
 
 
-def _hit(ctx: Context, h: Host, port: int | None, hits: list, k: knowledge.Knowledge) -> Hit:
-    a = hits[0][0]
-    ev = [a.evidence()]
+def _hit(ctx: Context, h: Host, port: int | None, hits: list, k: knowledge.Knowledge,
+         severity: Severity | None = None, first: Evidence | None = None,
+         confidence: float = 1.0) -> Hit:
+    ev = [first or hits[0][0].evidence()]
     for _, v in hits:
         e = v.entry
         if e.kind == "eol":
@@ -195,14 +196,66 @@ def _hit(ctx: Context, h: Host, port: int | None, hits: list, k: knowledge.Knowl
     if reach:
         ev.append(reach)
     ev.append(_who(h))
-    return Hit(h.key, port, tuple(ev), Severity.CRITICAL if reach else None)
+    return Hit(h.key, port, tuple(ev), Severity.CRITICAL if reach else severity, confidence)
 
 
 def _covered_by_outdated_os(ctx: Context) -> set[str]:
-    """Hosts the older outdated-os rule already reports: their Windows is not reported twice."""
-    from scanner.rules.checks import outdated_os
-
+    """Hosts outdated-os reports: their IIS is not reported a second time."""
     return {item.host for item in outdated_os(ctx) if isinstance(item, Hit) and item.host}
+
+
+@rule("outdated-os")
+def outdated_os(ctx: Context) -> Out:
+    """Windows without security updates, judged by the knowledge's Windows entries: by the
+    build the host announced (NTLMSSP; with the update revision where one is announced),
+    else by the OS name praxisscan reports. A build decides before the name."""
+    k = knowledge.current()
+    entries = [e for e in k.for_product("windows") if e.kind == "eol"]
+    for h in ctx.scan.hosts:
+        yield from _windows(ctx, h, k, entries)
+
+
+def _windows(ctx: Context, h: Host, k: knowledge.Knowledge, entries: list) -> Out:
+    # A medical device's PC often cannot be upgraded: its segment is the fix, so medium.
+    base = Severity.MEDIUM if ctx.zone(h) == "medical" else None
+    builds = [a for a in announcements(ctx, h)
+              if a.product == "windows" and versions.parse("windows", a.text)]
+    for a in builds:
+        hits, open_ = [], []
+        for e in entries:
+            v = knowledge.judge(k, e, a.text, "", ctx.today)
+            if v.applies is True:
+                hits.append((a, v))
+            elif v.applies is None:
+                open_.append(v)
+        if hits:
+            yield _hit(ctx, h, a.port, hits, k, base)
+            return
+        for v in open_:
+            yield NotTested("outdated-os", f"{a.where}: '{a.text}' not decidable against "
+                            f"{v.entry.id} ({v.why})", h.key)
+    if builds:
+        return
+    os_name = h.os or ""
+    if not os_name.startswith("Windows"):
+        return
+    named = [(None, v) for e in entries
+             if (v := knowledge.judge_os_name(e, os_name, ctx.today)).applies]
+    if named:
+        reason = _os_reason(h)
+        first = make("os-reported", os=os_name, field=reason.field if reason else "",
+                     value=reason.value if reason else "")
+        yield _hit(ctx, h, None, named, k, base, first, reason.confidence if reason else 1.0)
+    elif not any(re.search(p, os_name) for e in entries for p in e.os_names):
+        yield NotTested("outdated-os", f"{os_name}: build not read (no NTLMSSP answer on "
+                        "tcp/445), so its release cannot be judged", h.key)
+
+
+def _os_reason(h: Host):  # noqa: ANN202
+    """The evidence that named the OS's version (else its name): what the device said."""
+    reasons = h.classification.reasons if h.classification else ()
+    return next((r for r in reasons if r.get("os_version") and h.os and h.os.endswith(
+        r.get("os_version") or "")), None) or next((r for r in reasons if r.get("os")), None)
 
 
 @rule("end-of-life")
@@ -215,6 +268,13 @@ def end_of_life(ctx: Context) -> Out:
 @rule("known-exploited-version")
 def known_exploited(ctx: Context) -> Out:
     yield from _judge(ctx, "exploited", "known-exploited-version")
+
+
+@rule("public-exploit-version")
+def public_exploit(ctx: Context) -> Out:
+    # A working exploit is published, but neither CISA KEV nor the vendor reports attacks:
+    # a finding of its own, so known-exploited-version keeps its promise.
+    yield from _judge(ctx, "exploit-public", "public-exploit-version")
 
 
 @rule("certificate-expires-soon")

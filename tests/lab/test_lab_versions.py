@@ -3,13 +3,16 @@
 Trigger side: the lab's FRITZ!Box is a 7580 (AVM end of maintenance 02.01.2021) and its NAS
 announces DSM 6.2 in its UPnP description (Extended Life Phase ended 30.09.2024): both are
 end-of-life, critical because the router's remote access is on and the NAS's DSM port is
-mapped by UPnP. The same real evidence judged on the vendors' last days is silent, the day
-after it fires: the boundary on what the devices really said.
+mapped by UPnP. The PVS server is a Windows Server 2012 R2 by its IIS 8.5 Server header
+(Microsoft's last update 10.10.2023): outdated-os, judged against the knowledge file's
+Windows entry, critical because its RDP is forwarded from the Internet. The same real
+evidence judged on the vendors' last days is silent, the day after it fires: the boundary
+on what the devices really said.
 
 Silent side, from real daemons: Debian 12's OpenSSH 9.2p1 with the regreSSHion backport,
-Samba's NTLMSSP answer on the PVS server (build 0: not a Windows 7; with no Samba version
-from nmap it is listed as not tested), the Konnektor's firmware (no sourced end dates: not
-tested), certificates made for a year.
+Samba's NTLMSSP answer on the PVS server (build 0: not taken for a Windows build), the PVS
+server's IIS (reported once, with its Windows, by outdated-os), the Konnektor's firmware (no
+sourced end dates: not tested), certificates made for a year.
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ from tests.conftest import praxisscan
 
 pytestmark = pytest.mark.lab
 PRACTICE = load_practice()
-VERSION_RULES = {"end-of-life", "known-exploited-version", "certificate-expires-soon"}
+VERSION_RULES = {"end-of-life", "known-exploited-version", "public-exploit-version",
+                 "certificate-expires-soon"}
 
 
 @pytest.fixture(scope="module")
@@ -52,11 +56,11 @@ def _obs(scan, name: str, kind: str) -> list[dict[str, str]]:  # noqa: ANN001
     return [dict(o.data) for o in _host(scan, name).observations if o.kind == kind]
 
 
-def _eol(scan, today: date) -> dict[str, str]:  # noqa: ANN001
+def _eol(scan, today: date, rule: str = "end-of-life") -> dict[str, str]:  # noqa: ANN001
     """Host name -> severity of its end-of-life finding, judged on ``today``."""
     findings, _ = evaluate(scan, load_site(LAB_SITE_FILE), today)
     name = {_host(scan, t.name).key: t.name for t in PRACTICE.hosts}
-    return {name[f.host]: f.severity.value for f in findings if f.rule == "end-of-life"}
+    return {name[f.host]: f.severity.value for f in findings if f.rule == rule}
 
 
 def test_the_labs_versions_were_read(scan) -> None:
@@ -67,6 +71,29 @@ def test_the_labs_versions_were_read(scan) -> None:
     ssh = [o["text"] for o in _obs(scan, "nas", "banner") if o.get("protocol") == "ssh"]
     assert ssh and "OpenSSH_9.2p1 Debian-2+deb12u" in ssh[0]  # the backport decision ran
     assert [o["os_version"] for o in _obs(scan, "pvs-server", "smb")] == ["6.1 build 0"]
+    (iis,) = _obs(scan, "pvs-server", "http")
+    assert (iis["port"], iis["server"], iis["title"]) == ("80", "Microsoft-IIS/8.5",
+                                                          "IIS Windows Server")
+    assert _host(scan, "pvs-server").os == "Windows 8.1 / Server 2012 R2"
+
+
+def test_the_pvs_servers_windows_is_end_of_life_by_the_knowledge_file(scan) -> None:
+    pvs = _host(scan, "pvs-server")
+    (f,) = [f for f in scan.findings if f.rule == "outdated-os" and f.host == pvs.key]
+    assert (f.port, f.severity.value) == (None, "critical")
+    text = " ".join(evidence_text(e, "en") for e in f.evidence)
+    assert "Windows 8.1 / Server 2012 R2" in text and "Microsoft-IIS/8.5" in text
+    assert "matches windows-8-2012" in text and "learn.microsoft.com/en-us/lifecycle" in text
+    assert "version knowledge of 2026-12-01" in text and "3389" in text  # why critical
+    # IIS 8.5 ends with its Windows: one finding, not a second end-of-life for the IIS
+    assert not [f for f in scan.findings if f.host == pvs.key and f.rule in VERSION_RULES]
+
+
+def test_the_pvs_server_is_silent_on_microsofts_last_day(scan) -> None:
+    assert "pvs-server" not in _eol(scan, date(2023, 10, 10), "outdated-os")
+    assert _eol(scan, date(2023, 10, 11), "outdated-os")["pvs-server"] == "critical"
+    # the ECG PC (IIS 7.5: Windows 7) ended earlier; it is not in a medical zone: high
+    assert _eol(scan, date(2023, 10, 10), "outdated-os")["ekg-pc"] == "high"
 
 
 def test_the_router_and_the_nas_are_end_of_life_and_nothing_else_is(scan) -> None:
@@ -95,10 +122,9 @@ def test_what_cannot_be_judged_is_listed_as_not_tested(scan) -> None:
     why = {(n.check, n.host): n.reason for n in scan.not_tested if n.host}
     konnektor = why[("end-of-life", _host(scan, "konnektor").key)]
     assert "firmware 5.1.8" in konnektor and "no Konnektor entries" in konnektor
-    # the PVS server's only version evidence is Samba's NTLMSSP answer: not a Windows 7
+    # Samba's NTLMSSP answer on the PVS server (build 0) is not a Windows build to judge
     pvs = _host(scan, "pvs-server")
-    assert "Samba: version not read" in why[("end-of-life", pvs.key)]
-    assert not [f for f in scan.findings if f.host == pvs.key and f.rule in VERSION_RULES]
+    assert not [n for n in scan.not_tested if n.host == pvs.key and "6.1 build 0" in n.reason]
     assert ("end-of-life", _host(scan, "nas").key) not in why  # its DSM version was read
 
 
