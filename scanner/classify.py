@@ -105,14 +105,14 @@ def classify(host: Host, rules: tuple[RuleFile, ...] | None = None) -> Host:
     reasons.extend(nmap_reasons(host.observations))
     if not reasons:
         return host
-    attrs = [dict(r.attributes) for r in reasons]
+    attr_dicts = [dict(r.attributes) for r in reasons]
     chosen: dict[str, tuple[str, Reason]] = {}
     for attr in ATTRIBUTES:
-        best = max(((r, a) for r, a in zip(reasons, attrs) if a.get(attr)),
+        best = max(((r, a) for r, a in zip(reasons, attr_dicts, strict=True) if a.get(attr)),
                    key=lambda ra: (ra[0].confidence, len(ra[1])), default=None)
         if best:
             chosen[attr] = (best[1][attr], best[0])
-    alternatives = tuple(r for r, a in zip(reasons, attrs)
+    alternatives = tuple(r for r, a in zip(reasons, attr_dicts, strict=True)
                          if any(a.get(k) and k in chosen and a[k] != chosen[k][0] for k in a))
     role = Role(chosen["role"][0]) if "role" in chosen else Role.UNKNOWN
     os_name = " ".join(x for x in (_val(chosen, "os"), _val(chosen, "os_version")) if x) or None
@@ -159,7 +159,7 @@ def nmap_reasons(observations: tuple[Observation, ...]) -> list[Reason]:
         if o.kind != "nmap-service" or o.get("soft") != "no" or not o.get("line"):
             continue
         rule = f"nmap-service-probes:{o.get('line')}"
-        g = lambda k: o.get(k) or ""  # noqa: E731
+        g = lambda k: o.get(k) or ""  # noqa: E731, B023 (called in this iteration only)
         shown = " ".join(x for x in (g("service"), g("product"), g("version"), g("info")) if x)
         if rule in seen:
             continue

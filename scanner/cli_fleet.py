@@ -126,18 +126,16 @@ def cmd_push(args: argparse.Namespace) -> int:
         lines, remaining = push_queue(t, history)
         print("\n".join(lines) or "praxisscan push: nothing queued")
         return EXIT_ERROR if remaining else EXIT_OK
-    if args.scan.isdigit():
-        history = History()
-        scan_id = int(args.scan)
-        scan = history.get(scan_id)
+    stored = History() if args.scan.isdigit() else None
+    if stored is not None:
+        scan = stored.get(int(args.scan))
     else:
         from scanner.jsonio import load_file
 
-        history, scan_id = None, None
         scan = load_file(Path(args.scan))
     outcome = push(t, scan)
-    if outcome.delivered and history is not None:
-        history.mark_pushed(scan_id)
+    if outcome.delivered and stored is not None:
+        stored.mark_pushed(int(args.scan))
     print(f"praxisscan push: {args.scan}: {outcome.detail}",
           file=sys.stdout if outcome.delivered else sys.stderr)
     return EXIT_OK if outcome.delivered else EXIT_ERROR

@@ -10,6 +10,7 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import overload
 
 SCHEMA_VERSION = 1
 
@@ -230,6 +231,12 @@ class Observation:
             kept.append(("malformed", ", ".join(bad)))
         return cls(source, kind, tuple(kept), seen_at)
 
+    @overload
+    def get(self, key: str) -> str | None: ...
+    @overload
+    def get(self, key: str, default: str) -> str: ...
+    @overload
+    def get(self, key: str, default: str | None) -> str | None: ...
     def get(self, key: str, default: str | None = None) -> str | None:
         for k, v in self.data:
             if k == key:

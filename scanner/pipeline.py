@@ -151,7 +151,7 @@ def apply_rules(scan: Scan, site: Site | None) -> Scan:
 def _discover(plan: Plan, st: _State, listeners: list[PassiveListener],
               observer: ScanObserver, nmap_runs: list[NmapRun]) -> None:
     st.stage = "discovery"
-    for task, listener in zip(plan.arp, listeners):
+    for task, listener in zip(plan.arp, listeners, strict=True):
         listener.query()  # answers arrive while ARP runs
         observer.stage_started(f"ARP discovery on {task.interface.name}", len(task.targets))
         replies = arp_sweep(task.interface, (ipaddress.IPv4Address(a) for a in task.targets),
@@ -292,9 +292,9 @@ def _upnp(st: _State, listeners: list[PassiveListener], policy: Policy,
                 continue  # heard from a host outside the scan
             url = upnp.http_url(location)
             refusal = _location_refusal(url, guard, st.drafts)
-            if refusal or url is None:
+            if refusal is not None or url is None:
                 refused += 1
-                if refused <= MAX_UPNP_NOTES:
+                if refused <= MAX_UPNP_NOTES and refusal is not None:
                     what, why = refusal
                     reason = f"{what}: not contacted ({clean(location, 200)}: {why})"
                     st.not_tested.append(NotTested("upnp", reason, a.key))
@@ -421,8 +421,12 @@ def _past(deadline: float | None) -> bool:
 def _deadline_timer(deadline: float | None, runs: list[NmapRun]) -> threading.Timer | None:
     if deadline is None:
         return None
-    timer = threading.Timer(max(0.0, deadline - time.monotonic()),
-                            lambda: [r.stop() for r in list(runs)])
+
+    def stop_all() -> None:
+        for r in list(runs):
+            r.stop()
+
+    timer = threading.Timer(max(0.0, deadline - time.monotonic()), stop_all)
     timer.daemon = True
     timer.start()
     return timer

@@ -84,7 +84,7 @@ class Policy:
         hosts = {k.lower(): v for k, v in overrides.get("host", {}).items()}
         return replace(self, roles=roles, hosts={**self.hosts, **hosts})
 
-    def prescan_role(self, mac_vendor: str | None, open_ports: set[int] = frozenset()) -> str:
+    def prescan_role(self, mac_vendor: str | None, open_ports: frozenset[int] | set[int] = frozenset()) -> str:
         """The role a host is treated as before classification: the cautious guess."""
         for role, pattern in self.vendor_hints:
             if mac_vendor and pattern.search(mac_vendor):

@@ -60,7 +60,8 @@ def udp_ports(profile: Profile) -> list[int]:
 
 def port_spec(ports: list[int]) -> str:
     """Compact nmap port list: ``1-3,5,7-9``."""
-    parts, run = [], []
+    parts: list[str] = []
+    run: list[int] = []
     for p in sorted(ports):
         if run and p == run[-1] + 1:
             run.append(p)

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 from scanner.errors import UsageError
 from scanner.model import Host, Role
@@ -181,6 +181,12 @@ class _Parser:
             raise self.fail(f"{label}: unknown key {_one_line(key)!r} (known: "
                             f"{', '.join(sorted(_KEYS[table]))})", table, i, key)
 
+    @overload
+    def _text(self, table: str, i: int, d: dict[str, Any], key: str, label: str,
+              required: Literal[True]) -> str: ...
+    @overload
+    def _text(self, table: str, i: int, d: dict[str, Any], key: str, label: str,
+              required: bool = False) -> str | None: ...
     def _text(self, table: str, i: int, d: dict[str, Any], key: str, label: str,
               required: bool = False) -> str | None:
         """A non-empty string value, or None when the key is absent and not required."""

@@ -203,7 +203,7 @@ def _reports(conn, user: auth.User, slug: str, ids: list[str]) -> list[dict] | N
     if p is None:
         return None
     found = [queries.scan_report(conn, p["id"], i) for i in ids]
-    return None if any(r is None for r in found) else found
+    return None if any(r is None for r in found) else [r for r in found if r is not None]
 
 
 @_signed_in

@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from scanner.model import NotTested
 from scanner.observer import NullObserver, ScanObserver
@@ -52,29 +53,29 @@ def jobs_for(ip: str, open_tcp: list[int], allowed: frozenset[str], source_ip: s
         if banners.greets_first(port) and (full is None or full not in allowed):
             # the listen-only grade: the greeting without a command (roles whose policy
             # forbids the protocol probe, and VNC, which has none)
-            add("greeting", port, lambda p=port: banners.greeting(ip, p), GREETING_PACKETS)
+            add("greeting", port, partial(banners.greeting, ip, port), GREETING_PACKETS)
         elif port == 22:
-            add("ssh", port, lambda p=port: banners.ssh(ip, p))
+            add("ssh", port, partial(banners.ssh, ip, port))
         elif port == 21:
-            add("ftp", port, lambda p=port: banners.ftp(ip, p), 18)
+            add("ftp", port, partial(banners.ftp, ip, port), 18)
         elif port == 23:
-            add("telnet", port, lambda p=port: banners.telnet(ip, p))
+            add("telnet", port, partial(banners.telnet, ip, port))
         elif port in SMTP:
-            add("smtp", port, lambda p=port: banners.smtp(ip, p), 16)
+            add("smtp", port, partial(banners.smtp, ip, port), 16)
         elif port in POP3:
-            add("pop3", port, lambda p=port: banners.pop3(ip, p), 16)
+            add("pop3", port, partial(banners.pop3, ip, port), 16)
         elif port == 3389:
-            add("rdp", port, lambda p=port: rdp.rdp(ip, p), 16)
+            add("rdp", port, partial(rdp.rdp, ip, port), 16)
         elif port in DICOM:
-            add("dicom", port, lambda p=port: dicom.c_echo(ip, p), 16)
+            add("dicom", port, partial(dicom.c_echo, ip, port), 16)
         elif port in PLAIN_HTTP:
-            add("http", port, lambda p=port: web.http(ip, p, False))
+            add("http", port, partial(web.http, ip, port, False))
         elif port in HTTPS:
-            add("http", port, lambda p=port: web.http(ip, p, True), 18)
+            add("http", port, partial(web.http, ip, port, True), 18)
         elif port not in TLS_PORTS and port not in SILENT:
-            add("banner", port, lambda p=port: banners.generic(ip, p), 6)
+            add("banner", port, partial(banners.generic, ip, port), 6)
         if port in TLS_PORTS:
-            add("tls", port, lambda p=port: tls.tls(ip, p), 38)
+            add("tls", port, partial(tls.tls, ip, port), 38)
     if 443 in ports:
         add("connector-sds", 443, lambda: web.connector_directory(ip, 443, True), 20)
     elif 80 in ports:

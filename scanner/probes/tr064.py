@@ -80,11 +80,11 @@ def paced_requests(window: RateWindow, box: str | None = None) -> Iterator[None]
             with window.paced(SOAP_EXCHANGE_PACKETS):
                 return original(self, request, **kw)
 
-        HTTPAdapter.send = send
+        HTTPAdapter.send = send  # type: ignore[method-assign,assignment]
         try:
             yield
         finally:
-            HTTPAdapter.send = original
+            HTTPAdapter.send = original  # type: ignore[method-assign]
 
 
 _PACING = threading.Lock()

@@ -170,8 +170,8 @@ def rdp(ctx: Context) -> Out:
         if 3389 not in ctx.open_tcp(h):
             continue
         probe = next(iter(ctx.observations(h, "rdp")), None)
-        key = {True: "rdp-open-nla", False: "rdp-open-no-nla"}.get(
-            probe.flag("nla") if probe else None, "rdp-open")
+        key = {True: "rdp-open-nla", False: "rdp-open-no-nla", None: "rdp-open"}[
+            probe.flag("nla") if probe else None]
         yield Hit(h.key, 3389, (make(key), _who(h)))
 
 
@@ -499,7 +499,7 @@ def rogue(ctx: Context) -> Out:
     if not ctx.site or not ctx.site.wlans:
         yield NotTested("rogue-access-point", "the site file lists no expected WLANs")
         return
-    for w in ctx.scan.wlans:
+    for w in ctx.scan.wlans or ():
         expected = _practice_wlan(ctx, w.ssid)
         if expected is None:
             continue
