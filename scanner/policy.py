@@ -107,13 +107,25 @@ class Policy:
         return lines
 
 
-def role_values_problem(d: Any, *, max_pps: float, max_profile: Profile,
+def role_values_problem(d: Any, label: str, *, max_pps: float, max_profile: Profile,
                         probes: frozenset[str] = KNOWN_PROBES) -> tuple[str | None, str] | None:
-    """(key, problem) for the first unusable value of a role's table, None if all are fine.
+    """(key, problem) for the first unusable value of the role's table ``label``, None if all
+    are fine. An unknown probe name leads its message (the typo a reader looks for first).
 
     The ceilings are what the table may ask for at most: the global rate and the deep profile
     in the policy file; the policy file's own values for a site file's override.
     """
+    problem = _role_problem(d, max_pps=max_pps, max_profile=max_profile, probes=probes)
+    if problem is None:
+        return None
+    key, message = problem
+    if message.startswith("unknown probe"):
+        return key, message.replace(" (known:", f" in {label} (known:", 1)
+    return key, f"{label}: {message}"
+
+
+def _role_problem(d: Any, *, max_pps: float, max_profile: Profile,
+                  probes: frozenset[str]) -> tuple[str | None, str] | None:
     if not isinstance(d, dict):
         return None, "must be a table"
     unknown = sorted(set(d) - set(ROLE_KEYS))
@@ -136,7 +148,7 @@ def role_values_problem(d: Any, *, max_pps: float, max_profile: Profile,
             return "probes", "probes must be a list of probe names like [\"dicom\", \"smb\"]"
         for p in v:
             if p not in KNOWN_PROBES:
-                return "probes", (f"probe {p!r} is unknown (known: "
+                return "probes", (f"unknown probe {p!r} (known: "
                                   f"{', '.join(sorted(KNOWN_PROBES))})")
             if p not in probes:
                 return "probes", (f"probe {p!r} is more than scanner/policy.toml allows here "
@@ -202,10 +214,10 @@ def _table(doc: dict[str, Any], key: str, fail: Any, name: str | None = None,
 
 
 def _role_values(d: Any, label: str, table: str, max_pps: float, fail: Any) -> None:
-    problem = role_values_problem(d, max_pps=max_pps, max_profile=Profile.DEEP)
+    problem = role_values_problem(d, label, max_pps=max_pps, max_profile=Profile.DEEP)
     if problem:
         key, message = problem
-        raise fail(f"{label}: {message}", table, key)
+        raise fail(message, table, key)
 
 
 def _vendor_hints(d: dict[str, Any], fail: Any):

@@ -346,10 +346,11 @@ class _Parser:
 
     def _role_values(self, label: str, table: str, d: Any, max_pps: float, max_profile: Profile,
                      probes: frozenset[str]) -> None:
-        problem = role_values_problem(d, max_pps=max_pps, max_profile=max_profile, probes=probes)
+        problem = role_values_problem(d, label, max_pps=max_pps, max_profile=max_profile,
+                                      probes=probes)
         if problem:
             key, message = problem
-            raise self.fail(f"{label}: {message}", table, 0, key)
+            raise self.fail(message, table, 0, key)
 
 
 def _host_key(name: str) -> str | None:
