@@ -52,10 +52,11 @@ def cmd_wlan(args: argparse.Namespace) -> int:
     scan = audit.as_scan(result, load_file(args.into) if args.into else None)
     scan = apply_rules(scan, site)
     if not args.into:  # a WLAN-only audit: the host rules' gaps are not news here
-        from scanner.rules.checks import WLAN_RULES
+        from scanner.rules.engine import rules_in
 
+        wlan_rules = rules_in("wlan")
         scan = dataclasses.replace(scan, not_tested=tuple(
-            n for n in scan.not_tested if n.check in WLAN_RULES))
+            n for n in scan.not_tested if n.check in wlan_rules))
     color = args.output is None and args.format == "terminal" and sys.stdout.isatty()
     emit(render(scan, Format(args.format), args.lang, color=color, site=site), args.output)
     return exit_for(scan, args.fail_on)

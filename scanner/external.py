@@ -24,8 +24,6 @@ from scanner.probes import banners, rdp, tls, web
 from scanner.probes.base import ProbeResult, is_tls
 from scanner.render.text import clean
 
-CRITICAL_INTERNAL = {3389, 445, 139, 1433, 3050, 5432, 3306, 5900, 5901, 23}
-
 
 @dataclass(frozen=True)
 class Reachable:

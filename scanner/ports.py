@@ -38,6 +38,12 @@ KEY_UDP: dict[int, str] = {
 }
 
 
+# Services whose reach from the Internet is critical, whatever the catalog's default says:
+# remote control (RDP, VNC), file shares (SMB, NetBIOS), databases of practice software
+# (MSSQL, Firebird, PostgreSQL, MySQL) and Telnet.
+CRITICAL_EXPOSED = frozenset({3389, 5900, 5901, 445, 139, 1433, 3050, 5432, 3306, 23})
+
+
 class Profile(str, enum.Enum):
     QUICK = "quick"
     STANDARD = "standard"

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from scanner.model import Finding, Scan, Severity
+from scanner.rules.engine import rules_in
 
-INBOUND_RULES = ("inbound-service", "upnp-port-mapping", "upnp-enabled", "router-remote-access")
+INBOUND_RULES = rules_in("inbound")  # catalog.toml's category
 
 
 @dataclass(frozen=True)

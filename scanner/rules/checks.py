@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from datetime import date
 
 from scanner.model import Evidence, Host, NotTested, Observation, Role, Severity, WlanSecurity
+from scanner.ports import CRITICAL_EXPOSED
 from scanner.rules import admin_ui
 from scanner.rules.engine import Check, Context, Hit, role_confidence, rule
 from scanner.rules.evidence import make
@@ -361,12 +362,11 @@ def upnp_enabled(ctx: Context) -> Out:
 
 @rule("upnp-port-mapping")
 def upnp_mapping(ctx: Context) -> Out:
-    critical = {3389, 445, 139, 1433, 3050, 5432, 3306, 5900, 5901, 23}
     for h in ctx.scan.hosts:
         maps = ctx.observations(h, "upnp-mapping")
         for m in maps:
             port, external = m.number("internal_port"), m.number("external_port")
-            sev = Severity.CRITICAL if port in critical else None
+            sev = Severity.CRITICAL if port in CRITICAL_EXPOSED else None
             target = ctx.host_at(m.get("internal_client"))
             yield Hit(h.key, external or None,
                       (make("upnp-mapping", protocol=m.get("protocol", "TCP"),
@@ -382,7 +382,6 @@ def upnp_mapping(ctx: Context) -> Out:
 @rule("inbound-service")
 def inbound(ctx: Context) -> Out:
     """What the Internet reaches: seen from outside, or configured as a port share."""
-    critical = {3389, 445, 139, 1433, 3050, 5432, 3306, 5900, 5901, 23}
     evidence: dict[tuple[str, int | None], list[Evidence]] = {}
     for h in ctx.scan.hosts:
         for o in ctx.observations(h, "inbound"):
@@ -402,7 +401,7 @@ def inbound(ctx: Context) -> Out:
     by_key = {h.key: h for h in ctx.scan.hosts}
     for (key, port), ev in sorted(evidence.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0)):
         who = [_who(by_key[key])] if key in by_key else []
-        yield Hit(key, port, (*ev, *who), Severity.CRITICAL if port in critical else None)
+        yield Hit(key, port, (*ev, *who), Severity.CRITICAL if port in CRITICAL_EXPOSED else None)
     if not evidence:
         yield NotTested("inbound-service", "no outside-in check and no router port-share list "
                         "in this scan (praxisscan external; --fritzbox-user)")
@@ -424,13 +423,15 @@ def router_remote_access(ctx: Context) -> Out:
                             "(--fritzbox-user with $PRAXISSCAN_FRITZBOX_PASSWORD)", h.key)
 
 
-WLAN_RULES: list[str] = []  # what a WLAN-only audit reports on (praxisscan wlan)
+# The rules registered as WLAN rules; the catalog's "wlan" category must name the same
+# (tests/test_house.py), and is what praxisscan wlan reports on.
+WLAN_REGISTERED: list[str] = []
 
 
 def wlan_rule(rule_id: str, needs_audit: bool = True) -> Callable[[Check], Check]:
     """A WLAN rule: without a WLAN audit in the scan it is "not tested", never silent."""
     def register(fn: Check) -> Check:
-        WLAN_RULES.append(rule_id)
+        WLAN_REGISTERED.append(rule_id)
         if not needs_audit:
             return rule(rule_id)(fn)
 

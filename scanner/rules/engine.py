@@ -25,6 +25,7 @@ from scanner.model import (Evidence, Finding, Host, Localized, NotTested, Observ
 from scanner.site import Acknowledgement, Device, Site
 
 CATALOG_FILE = Path(__file__).with_name("catalog.toml")
+CATEGORIES = ("inbound", "wlan")  # what catalog.toml's `categories` may name
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class Entry:
     fix: Localized
     references: tuple[str, ...]  # as shown: the guideline's requirements first, then others
     guideline: tuple[str, ...] = ()  # requirement ids of guideline.toml ("A1-11")
+    categories: tuple[str, ...] = ()  # of CATEGORIES: the groups a report or a command shows
 
 
 @dataclass
@@ -227,11 +229,20 @@ def catalog() -> dict[str, Entry]:
         if unknown:
             raise ValueError(f"{CATALOG_FILE}: rule {rid}: unknown guideline requirement(s) "
                              f"{', '.join(unknown)}")
+        categories = tuple(d.get("categories", ()))
+        if any(c not in CATEGORIES for c in categories):
+            raise ValueError(f"{CATALOG_FILE}: rule {rid}: categories must be among "
+                             f"{', '.join(CATEGORIES)}")
         out[rid] = Entry(rid, Severity(d["severity"]), Localized(**d["title"]),
                          Localized(**d["explanation"]), Localized(**d["fix"]),
                          tuple(known[g].citation() for g in cited) + tuple(d["references"]),
-                         cited)
+                         cited, categories)
     return out
+
+
+def rules_in(category: str) -> tuple[str, ...]:
+    """The ids of the rules of one catalog category, in catalog order."""
+    return tuple(rid for rid, e in catalog().items() if category in e.categories)
 
 
 def guideline_rules() -> dict[str, tuple[str, ...]]:
