@@ -15,6 +15,17 @@ from typing import overload
 SCHEMA_VERSION = 1
 
 
+class Zone(enum.StrEnum):
+    """The network zones a site file places networks, devices and WLANs in. A StrEnum:
+    compared with and shown as its value (evidence texts, the network plan)."""
+
+    PRAXIS = "praxis"
+    MEDICAL = "medical"
+    TI = "ti"
+    GUEST = "guest"
+    SERVER = "server"
+
+
 class Role(str, enum.Enum):
     ROUTER = "router"
     ACCESS_POINT = "access-point"
@@ -88,6 +99,13 @@ class Source(str, enum.Enum):
     SICCT = "sicct"
     PROBE = "probe"
     SITE = "site"
+
+
+class Lang(enum.StrEnum):
+    """The report languages."""
+
+    DE = "de"
+    EN = "en"
 
 
 @dataclass(frozen=True)

@@ -461,7 +461,7 @@ def open_wlan(ctx: Context) -> Out:
     for w in _judged(ctx):
         expected = _practice_wlan(ctx, w.ssid)
         if w.security is WlanSecurity.OPEN and not (expected and expected.zone == "guest"
-                                                    and expected.min_security == "open"):
+                                                    and expected.min_security is WlanSecurity.OPEN):
             yield Hit(f"wlan:{w.bssid}", None, (make("wlan-open", ssid=w.ssid, bssid=w.bssid),))
 
 
@@ -470,7 +470,7 @@ def weak_wlan(ctx: Context) -> Out:
     for w in _judged(ctx):
         expected = _practice_wlan(ctx, w.ssid)
         # OWE encrypts but lets anyone in: weak only where the site file asks for more
-        floor = (WlanSecurity(expected.min_security) if expected
+        floor = (expected.min_security if expected
                  else WlanSecurity.OWE if w.security is WlanSecurity.OWE else WlanSecurity.WPA2)
         weak = w.security in (WlanSecurity.WEP, WlanSecurity.WPA) or "TKIP" in w.ciphers
         below = w.security is not WlanSecurity.OPEN and w.security.rank < floor.rank
@@ -507,7 +507,7 @@ def rogue(ctx: Context) -> Out:
         unknown = bool(expected.bssids) and w.bssid.lower() not in {b.lower() for b in expected.bssids}
         maker = bool(expected.vendors) and not any(
             v.lower() in (w.vendor or "").lower() for v in expected.vendors)
-        weaker = w.security.rank < WlanSecurity(expected.min_security).rank
+        weaker = w.security.rank < expected.min_security.rank
         if unknown or maker or weaker:
             if unknown:
                 why = make("rogue-bssid", ssid=w.ssid, bssid=w.bssid)

@@ -21,7 +21,7 @@ from functools import cache
 from pathlib import Path
 
 from scanner.model import (Evidence, Finding, Host, Localized, NotTested, Observation, Protocol,
-                           Role, Scan, Severity)
+                           Role, Scan, Severity, Zone)
 from scanner.site import Acknowledgement, Device, Site
 
 CATALOG_FILE = Path(__file__).with_name("catalog.toml")
@@ -59,7 +59,7 @@ class Context:
     site: Site | None
     today: date
     reading: Host | None = None  # the host whose evidence a rule read last: named if it fails
-    _zones: dict[str, str | None] = field(default_factory=dict)
+    _zones: dict[str, Zone | None] = field(default_factory=dict)
     _nets: list[ipaddress.IPv4Network] | None = None
     _net_of: dict[str, frozenset[int]] = field(default_factory=dict)
     _devices: dict[int, Device | None] | None = None
@@ -78,7 +78,7 @@ class Context:
             return self._devices[id(host)]
         return self.site.device_for(host)
 
-    def zone(self, host: Host) -> str | None:
+    def zone(self, host: Host) -> Zone | None:
         """The host's zone from the site file; None when no site file says."""
         self.reading = host
         if host.ip not in self._zones:
