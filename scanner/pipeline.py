@@ -33,9 +33,10 @@ from scanner.policy import Policy, load_policy
 from scanner.errors import Terminated
 from scanner.portscan.nmap_scan import NmapHost, NmapRun, nmap_binary, ping_scan, stop_all
 from scanner.ports import tcp_ports, udp_ports
-from scanner.probes import tr064, web
+from scanner.probes import web
 from scanner.probes.base import RateWindow
 from scanner.probes.registry import jobs_for, probe_host
+from scanner.probes.table import Trigger, only
 from scanner.protocols import upnp
 from scanner.render.text import clean
 from scanner.rules.engine import apply_site, catalog, evaluate
@@ -214,8 +215,10 @@ def _scan_hosts(plan: Plan, st: _State, policy: Policy, vendors: MacVendors,
         if d.prescan_role == "default":
             d.prescan_role = policy.prescan_role(None, set(open_tcp))
             rp = policy.for_host(d.prescan_role, d.mac, ip)
-        result = probe_host(jobs_for(ip, open_tcp, rp.probes, src_ip), rp.host_pps, d.key,
-                            deadline, stop)
+        window = RateWindow(rp.host_pps)  # shared by the probes that pace themselves
+        window.sent(int(0.9 * rp.host_pps))  # what nmap may have used of the last second
+        jobs = jobs_for(ip, open_tcp, rp.probes, src_ip, fritzbox_login, window)
+        result = probe_host(jobs, rp.host_pps, d.key, deadline, stop, window=window)
         st.probed.add(ip)
         st.windows[ip] = result.window
         for r in result.results:
@@ -224,8 +227,10 @@ def _scan_hosts(plan: Plan, st: _State, policy: Policy, vendors: MacVendors,
                 d.probed_services.append(r.service)
         with lock:
             st.not_tested.extend(result.not_tested)
-        if fritzbox_login and tr064.PORT in open_tcp and "tr064" in rp.probes:
-            _fritzbox(ip, d, st, lock, fritzbox_login, result.window)
+            for r in result.results:
+                st.not_tested.extend(dataclasses.replace(n, host=d.key) for n in r.gaps)
+                if r.wlans is not None:
+                    st.wlans = (st.wlans or []) + list(r.wlans)
         observer.advance()
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="host") as pool:
@@ -242,39 +247,15 @@ def _scan_hosts(plan: Plan, st: _State, policy: Policy, vendors: MacVendors,
     observer.stage_finished()
 
 
-def _fritzbox(ip: str, d: HostDraft, st: _State, lock: threading.Lock,
-              login: tuple[str, str], window: RateWindow) -> None:
-    """FRITZ!Box settings over TR-064 with the operator's credentials."""
-    import requests
-
-    try:
-        found, wlans, unreadable = tr064.audit(ip, *login, window)
-    except tr064.LoginRefused as e:
-        with lock:
-            st.not_tested.append(NotTested("tr064", f"{e}: check user and password", d.key))
-        return
-    except (OSError, requests.RequestException, ValueError) as e:
-        with lock:
-            st.not_tested.append(NotTested("tr064", f"TR-064 not readable: {type(e).__name__}", d.key))
-        return
-    except Exception as e:  # noqa: BLE001 - whatever the router sends must not end the scan
-        with lock:
-            st.not_tested.append(NotTested("tr064", f"TR-064 answer not understood: "
-                                                    f"{type(e).__name__}", d.key))
-        return
-    d.observations.extend(found)
-    with lock:
-        st.wlans = (st.wlans or []) + wlans
-        st.not_tested.extend(NotTested("tr064", gap, d.key) for gap in unreadable)
-
-
 MAX_UPNP_LOCATIONS = 16  # descriptions fetched per scan
 MAX_UPNP_NOTES = 16  # locations refused, each said; beyond that, counted
 
 
 def _upnp(st: _State, listeners: list[PassiveListener], policy: Policy,
           guard: ScopeGuard) -> None:
-    """Fetch the descriptions scanned hosts announce by SSDP, where the scope allows.
+    """Fetch the descriptions scanned hosts announce by SSDP, where the scope allows: the
+    probe table's ANNOUNCED entry (upnp), a stage of its own because an announcement on
+    one host can name another.
 
     The LOCATION is the network's word: it passes the scope guard like a target, else it is
     a note and nothing is sent. A location on another scanned host (a proxy, a second
@@ -304,7 +285,7 @@ def _upnp(st: _State, listeners: list[PassiveListener], policy: Policy,
             fetched.add(str(url))
             d = st.drafts[url.host]
             rules = policy.for_host(d.prescan_role or "default", d.mac, url.host)
-            if "upnp" not in rules.probes:
+            if not any(p.name in rules.probes for p in only(Trigger.ANNOUNCED)):
                 continue
             window = st.windows.get(url.host)
             if window is None:  # heard only: nothing known of its last second

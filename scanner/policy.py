@@ -19,6 +19,7 @@ from typing import Any
 from scanner.errors import UsageError
 from scanner.model import Role
 from scanner.ports import Profile
+from scanner.probes.table import NAMES
 from scanner.tomlfile import line_of, load_toml
 
 POLICY_FILE = Path(__file__).with_name("policy.toml")
@@ -26,10 +27,7 @@ MAX_POLICY_BYTES = 2**20
 _ORDER = [Profile.QUICK, Profile.STANDARD, Profile.DEEP]
 MIN_HOST_PPS = 1.0  # slower makes a port scan of one host take hours
 MAX_GLOBAL_PPS = 10_000.0  # nmap --max-rate over all hosts; a practice LAN needs far less
-# The probes scanner/probes/registry.py runs, plus the UPnP audit of the pipeline.
-KNOWN_PROBES = frozenset({"ssh", "ftp", "telnet", "smtp", "pop3", "http", "tls",
-                          "connector-sds", "smb", "snmp", "sicct", "netbios", "dicom", "banner",
-                          "upnp", "rdp", "tr064", "greeting"})
+KNOWN_PROBES = NAMES  # the probe table's names (scanner/probes/table.py)
 ROLE_KEYS = ("host_pps", "max_profile", "probes")
 
 

@@ -157,6 +157,10 @@ def greets_first(port: int) -> bool:
     return port in _GREETINGS
 
 
+def server_first_ports() -> tuple[int, ...]:
+    return tuple(sorted(_GREETINGS))
+
+
 def greeting(ip: str, port: int) -> ProbeResult:
     """Listen-only: connect, read the greeting, close. Sends nothing at all: the server
     speaks first in FTP (RFC 959), SSH (RFC 4253 4.2), Telnet, SMTP (RFC 5321 3.1), POP3
