@@ -435,7 +435,7 @@ def cmd_fingerprints(args: argparse.Namespace) -> int:
               + (f"{len(problems)} problems" if problems else "all hold"))
         return EXIT_FINDINGS if problems else EXIT_OK
     from scanner.classify import match_value
-    from scanner.render.text import clean
+    from scanner.text import clean
 
     fields = sorted({f.field for f in files})
     if args.field not in fields:
@@ -537,7 +537,7 @@ def cmd_history(args: argparse.Namespace) -> int:
     entries = h.entries()
     if not entries:
         print(f"no scans stored yet ({h.path})")
-    from scanner.render.text import clean
+    from scanner.text import clean
 
     for e in entries:
         state = "" if e.complete else "  UNVOLLSTÄNDIG/incomplete"

@@ -22,7 +22,7 @@ from scanner.portscan.nmap_scan import NmapRun, nmap_binary
 from scanner.ports import Profile, port_spec, tcp_ports
 from scanner.probes.base import Target, is_tls
 from scanner.probes.table import outside_in
-from scanner.render.text import clean
+from scanner.text import clean
 
 
 @dataclass(frozen=True)

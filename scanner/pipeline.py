@@ -38,7 +38,7 @@ from scanner.probes.base import RateWindow
 from scanner.probes.registry import jobs_for, probe_host
 from scanner.probes.table import Trigger, only
 from scanner.protocols import upnp
-from scanner.render.text import clean
+from scanner.text import clean
 from scanner.rules.engine import apply_site, catalog, evaluate
 from scanner.scope import ScopeGuard
 from scanner.site import Site

@@ -12,7 +12,7 @@ from scanner.model import Scan
 from scanner.notify import Message
 from scanner.render.diff_text import (diff_sections, render_diff_html, render_diff_json,
                                       render_diff_text, scan_label)
-from scanner.render.text import clean
+from scanner.text import clean
 
 
 @dataclass(frozen=True)

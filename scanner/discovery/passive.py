@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from scanner.model import Observation, Source
 from scanner.netinfo import Interface
 from scanner.protocols import dhcp, mdns, netbios, sicct, ssdp
-from scanner.render.text import clean
+from scanner.text import clean
 
 
 def quiet_scapy() -> None:

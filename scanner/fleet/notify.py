@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from html import escape
 
 from scanner.notify import Message, SmtpTarget, deliver
-from scanner.render.text import clean
+from scanner.text import clean
 
 MAX_ATTEMPTS = 10
 

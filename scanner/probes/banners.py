@@ -18,7 +18,7 @@ import socket
 from scanner.model import Protocol, Service
 from scanner.probes.base import Budget, ProbeResult, connect, observation, read_until
 from scanner.probes.nmap_match import with_nmap
-from scanner.render.text import clean
+from scanner.text import clean
 
 _SSH = re.compile(r"^SSH-([\d.]+)-([A-Za-z][\w]*?)[_-]([\w.+~-]+)(?:\s+(.*))?$")
 _VSFTPD = re.compile(r"\(vsFTPd ([\d.]+)\)")

@@ -6,7 +6,7 @@ import json
 
 from scanner.diff import Diff
 from scanner.model import Scan
-from scanner.render.text import clean, host_name
+from scanner.text import clean, host_name
 
 
 def _host(d: Diff, key: str) -> str:

@@ -58,7 +58,7 @@ def rating(scan: Scan, lang: str) -> Rating:
 def device_names(scan: Scan) -> dict[str, str]:
     """Host key -> 'Switch Flur (GS1900-24E), 192.168.178.3' or 'PVS-SERVER (192.168.178.10)':
     what a reader recognises, the practice's own name first."""
-    from scanner.render.text import clean, host_name
+    from scanner.text import clean, host_name
 
     out = {}
     for h in scan.hosts:
