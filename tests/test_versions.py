@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from scanner import knowledge, versions
-from scanner.cli import main
+from scanner.cli.commands import main
 from scanner.model import Host, Observation, Protocol, Role, Scan, Scope, Service, Source
 from scanner.rules.engine import evaluate
 from scanner.rules.evidence import text as evidence_text

@@ -8,8 +8,8 @@ import os
 import sys
 from pathlib import Path
 
-from scanner import cli_fleet
-from scanner.cli_output import (EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, emit, exit_for,
+from scanner.cli import fleet as cli_fleet
+from scanner.cli.output import (EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, emit, exit_for,
                                 fritzbox_login, read_text, write_private)
 from scanner.errors import UsageError
 

@@ -15,11 +15,12 @@ import threading
 from pathlib import Path
 from typing import NoReturn
 
-from scanner import __version__, cli_fleet, cli_knowledge
-from scanner.cli_output import (EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, crash_log, emit,
+from scanner import __version__
+from scanner.cli import fleet as cli_fleet, knowledge as cli_knowledge
+from scanner.cli.output import (EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, crash_log, emit,
                                 exit_for, fritzbox_login, output_file,
                                 store_in_history, write_private)
-from scanner.cli_watch import cmd_schedule, cmd_watch, cmd_wlan, notify_arguments
+from scanner.cli.watch import cmd_schedule, cmd_watch, cmd_wlan, notify_arguments
 from scanner.errors import PraxisscanError, Terminated, UsageError
 from scanner.model import Lang, Severity
 from scanner.ports import Profile
@@ -352,7 +353,7 @@ def _confirm(plan_lines: list[str]) -> None:
 
 
 def _rich_observer():
-    from scanner.progress import RichObserver
+    from scanner.cli.progress import RichObserver
 
     return RichObserver()
 

@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from scanner.cli_output import EXIT_ERROR, EXIT_OK
+from scanner.cli.output import EXIT_ERROR, EXIT_OK
 from scanner.errors import UsageError
 
 DATABASE_ENV = "PRAXISSCAN_FLEET_DATABASE"
@@ -53,7 +53,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                     help="largest scan accepted (default 20 MiB)")
     se.add_argument("--forwarded-allow-ips", default="127.0.0.1",
                     help="proxies whose X-Forwarded-For is trusted (default 127.0.0.1)")
-    from scanner.cli_watch import notify_arguments
+    from scanner.cli.watch import notify_arguments
 
     notify_arguments(se)
     db(fl_sub.add_parser("migrate", help="create or update the database schema"))
@@ -108,7 +108,7 @@ def _server_deps() -> None:
 
 
 def _notify_settings(args: argparse.Namespace):  # noqa: ANN202
-    from scanner.cli_watch import _check_webhooks, _smtp_target
+    from scanner.cli.watch import _check_webhooks, _smtp_target
     from scanner.fleet.notify import NotifySettings
 
     smtp = _smtp_target(args)
@@ -190,7 +190,7 @@ def cmd_fleet(args: argparse.Namespace) -> int:
                 return EXIT_OK
             token = tokens.create(conn, args.practice, args.name)
         if args.output:
-            from scanner.cli_output import write_private
+            from scanner.cli.output import write_private
 
             write_private(args.output, token + "\n")
             print(f"token for {args.practice} written to {args.output} (copy it to the box, "
