@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from scanner.model import Host, Observation, Protocol, SeenBy, Service, Source, host_key
-from scanner.oui import MacVendors, is_randomized
+from scanner.classification.oui import MacVendors, is_randomized
 from scanner.portscan.nmap_scan import NmapHost
 from scanner.text import clean
 

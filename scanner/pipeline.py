@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from scanner import __version__
-from scanner.classify import classify
+from scanner.classification.classify import classify
 from scanner.discovery.arp import arp_sweep
 from scanner.discovery.passive import Heard, PassiveListener
 from scanner.errors import PrivilegeError
@@ -27,7 +27,7 @@ from scanner.hosts import HostDraft, build_host
 from scanner.model import (Host, NotTested, Observation, Protocol, Role, Scan, Source,
                            WlanNetwork)
 from scanner.observer import NullObserver, ScanObserver
-from scanner.oui import MacVendors
+from scanner.classification.oui import MacVendors
 from scanner.plan import ARP_RATE_PPS, Plan
 from scanner.policy import Policy, load_policy
 from scanner.errors import Terminated

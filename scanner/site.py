@@ -15,7 +15,7 @@ from typing import Any, Literal, overload
 
 from scanner.errors import UsageError
 from scanner.model import Host, Role, WlanSecurity, Zone
-from scanner.oui import normalize_mac
+from scanner.classification.oui import normalize_mac
 from scanner.policy import load_policy, role_values_problem
 from scanner.ports import Profile
 from scanner.tomlfile import line_of, load_toml

@@ -130,7 +130,7 @@ def test_oui_update_installs_a_fresh_registry(tmp_path: Path) -> None:
     r = praxisscan("oui", "update", str(csv_file), env={"PRAXISSCAN_STATE_DIR": str(state)})
     assert r.returncode == 0, r.stderr
     assert (state / "oui" / "mam.csv").read_text() == csv_file.read_text()
-    code = ("from scanner.oui import MacVendors; "
+    code = ("from scanner.classification.oui import MacVendors; "
             "print(MacVendors().lookup('8c:1f:64:5a:bc:de'))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env={**os.environ, "PRAXISSCAN_STATE_DIR": str(state)})

@@ -243,7 +243,7 @@ def test_a_host_whose_evidence_breaks_classification_is_kept(monkeypatch: pytest
     from scanner import pipeline
     from scanner.hosts import HostDraft
     from scanner.model import Protocol, Service
-    from scanner.oui import MacVendors
+    from scanner.classification.oui import MacVendors
     from scanner.portscan.nmap_scan import NmapHost
 
     st = pipeline._State()

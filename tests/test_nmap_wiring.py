@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from scanner import nmapdb
-from scanner.classify import NMAP_CONFIDENCE, classify, nmap_reasons
+from scanner.classification.classify import NMAP_CONFIDENCE, classify, nmap_reasons
 from scanner.model import Host, Observation, Protocol, Role, Service, Source
 from scanner.probes.base import ProbeResult
 from scanner.probes.nmap_match import as_observation, fill_service, names_device, with_nmap

@@ -17,7 +17,7 @@ import pytest
 from scanner.model import (Classification, Host, Observation, Protocol, Role, Scan, Scope,
                            Service, Severity,
                            Source, WlanNetwork, WlanSecurity)
-from scanner.oui import is_randomized
+from scanner.classification.oui import is_randomized
 from scanner.rules.engine import catalog, evaluate, fingerprint
 from scanner.site import load_site
 
@@ -130,7 +130,7 @@ def test_evaluating_again_replaces_the_rules_own_gaps(tmp_path: Path) -> None:
 def test_findings_resting_on_a_classified_role_carry_its_confidence() -> None:
     import dataclasses
 
-    from scanner.classify import classify
+    from scanner.classification.classify import classify
     from scanner.model import Host, Protocol, Service
 
     pvs = classify(Host(ip="192.168.178.10", mac="00:19:99:00:00:10",

@@ -420,7 +420,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_fingerprints(args: argparse.Namespace) -> int:
     import json
 
-    from scanner.fingerprints import RuleError, check_examples, load_rules
+    from scanner.classification.fingerprints import RuleError, check_examples, load_rules
 
     try:
         files = load_rules()
@@ -435,7 +435,7 @@ def cmd_fingerprints(args: argparse.Namespace) -> int:
         print(f"{rules} rules in {len(files)} files, {examples} examples: "
               + (f"{len(problems)} problems" if problems else "all hold"))
         return EXIT_FINDINGS if problems else EXIT_OK
-    from scanner.classify import match_value
+    from scanner.classification.classify import match_value
     from scanner.text import clean
 
     fields = sorted({f.field for f in files})
@@ -454,7 +454,7 @@ def cmd_fingerprints(args: argparse.Namespace) -> int:
 
 
 def cmd_oui(args: argparse.Namespace) -> int:
-    from scanner.oui import install_ieee_csv
+    from scanner.classification.oui import install_ieee_csv
 
     try:
         registry, count, target = install_ieee_csv(args.file)

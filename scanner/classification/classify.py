@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterator
 
 from scanner.errors import UsageError
-from scanner.fingerprints import ATTRIBUTES, RuleFile, fingerprint_dir, load_rules
+from scanner.classification.fingerprints import ATTRIBUTES, RuleFile, fingerprint_dir, load_rules
 from scanner.model import Classification, Host, Observation, Reason, Role
 
 Evidence = tuple[str, "str | frozenset[int]"]
