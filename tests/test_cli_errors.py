@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from scanner.cli import commands as cli
-from scanner.history import History
+from scanner.monitor.history import History
 from scanner.jsonio import dumps
 from tests.conftest import praxisscan
 from tests.test_cli import error_line

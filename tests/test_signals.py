@@ -158,7 +158,7 @@ def test_watch_cut_short_by_sigterm_is_stored_as_incomplete_and_exits_2(
     assert proc.returncode == 2, err  # before: 0, "stored as the first of this network"
     assert "cut short" in err and "Traceback" not in err
     assert netns_pids(scanner) == []
-    from scanner.history import History
+    from scanner.monitor.history import History
 
     entries = History.reader(state / "history.sqlite").entries()
     assert len(entries) == 1 and not entries[0].complete

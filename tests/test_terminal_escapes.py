@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from scanner.history import History
+from scanner.monitor.history import History
 from scanner.jsonio import dumps
 from scanner.model import Host, Scope, Service, Protocol
 from scanner.text import clean

@@ -532,7 +532,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    from scanner.history import History
+    from scanner.monitor.history import History
 
     h = History.reader()
     entries = h.entries()
@@ -549,7 +549,7 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from scanner.history import History
+    from scanner.monitor.history import History
     from scanner.render import Format, render
 
     scan = History.reader().get(args.id)
@@ -559,7 +559,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def _load_scan(ref: str):  # noqa: ANN202
-    from scanner.history import History
+    from scanner.monitor.history import History
     from scanner.jsonio import load_file
 
     if ref.isascii() and ref.isdigit() and not Path(ref).exists():
@@ -568,12 +568,12 @@ def _load_scan(ref: str):  # noqa: ANN202
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from scanner.diff import diff
+    from scanner.monitor.diff import diff
     from scanner.render.diff_text import (render_diff_html, render_diff_json, render_diff_text,
                                           scan_label)
 
     if args.last:
-        from scanner.history import History
+        from scanner.monitor.history import History
 
         old, new = History.reader().last(2)
     elif args.old and args.new:

@@ -118,7 +118,7 @@ def _notify_settings(args: argparse.Namespace):  # noqa: ANN202
 
 def cmd_push(args: argparse.Namespace) -> int:
     from scanner.fleet.push import push, push_queue, target
-    from scanner.history import History
+    from scanner.monitor.history import History
 
     t = target(args.url, args.token_file, args.cafile)
     if args.scan is None:

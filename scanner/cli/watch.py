@@ -64,7 +64,7 @@ def cmd_wlan(args: argparse.Namespace) -> int:
 
 def _smtp_target(args: argparse.Namespace, need_password: bool = True):  # noqa: ANN202
     """The SMTP settings checked; the password is only needed at send time (the env file)."""
-    from scanner.notify import SmtpTarget
+    from scanner.monitor.notify import SmtpTarget
 
     if not args.notify_email:
         return None
@@ -83,22 +83,22 @@ def _smtp_target(args: argparse.Namespace, need_password: bool = True):  # noqa:
 
 
 def _check_webhooks(urls: list[str]) -> None:
-    from scanner.notify import check_webhook
+    from scanner.monitor.notify import check_webhook
 
     for url in urls:
         check_webhook(url)
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
-    from scanner.history import History
-    from scanner.notify import deliver
+    from scanner.monitor.history import History
+    from scanner.monitor.notify import deliver
     from scanner.observer import NullObserver
     from scanner.pipeline import ScanOptions, require_root, run_scan
     from scanner.plan import make_plan
     from scanner.ports import Profile
     from scanner.render.html import render_html
     from scanner.site import load_site
-    from scanner.watch import message, record
+    from scanner.monitor.watch import message, record
 
     site = load_site(args.site)
     smtp = _smtp_target(args)  # fail on bad notification settings before scanning
@@ -139,7 +139,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
-    from scanner import schedule
+    from scanner.monitor import schedule
 
     unit_dir = args.unit_dir or schedule.UNIT_DIR
     if args.schedule_command == "remove":

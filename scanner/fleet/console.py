@@ -234,7 +234,7 @@ async def report(request: Request, session: auth.Session) -> Response:
 async def diff_page(request: Request, session: auth.Session) -> Response:
     from markupsafe import Markup
 
-    from scanner.diff import diff
+    from scanner.monitor.diff import diff
     from scanner.jsonio import scan_from_dict
     from scanner.render.diff_text import render_diff_html, scan_label
 

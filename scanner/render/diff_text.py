@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from scanner.diff import Diff
+from scanner.monitor.diff import Diff
 from scanner.model import Scan
 from scanner.text import clean, host_name
 
