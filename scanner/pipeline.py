@@ -39,7 +39,7 @@ from scanner.probes.registry import jobs_for, probe_host
 from scanner.probes.table import Trigger, only
 from scanner.protocols import upnp
 from scanner.text import clean
-from scanner.rules.engine import apply_site, catalog, evaluate
+from scanner.rules.engine import apply_rules
 from scanner.scope import ScopeGuard
 from scanner.site import Site
 
@@ -132,18 +132,6 @@ def run_scan(plan: Plan, observer: ScanObserver = NullObserver(),
         wlans=tuple(st.wlans) if st.wlans is not None else None,
     )
     return apply_rules(scan, site)
-
-
-def apply_rules(scan: Scan, site: Site | None) -> Scan:
-    """The exposure rules over a finished scan: findings, and what they could not test."""
-    scan = apply_site(scan, site)  # the practice's names and roles, stored in the scan
-    findings, gaps = evaluate(scan, site)
-    # Evaluating again (a stored scan, a new site file) replaces the rules' own gaps.
-    kept = tuple(n for n in scan.not_tested if n.check not in catalog())
-    from scanner import knowledge  # the version knowledge the rules just judged with
-
-    return dataclasses.replace(scan, findings=findings, not_tested=kept + gaps,
-                               knowledge=knowledge.current().stamp())
 
 
 # -- stages ---------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from scanner.classification.classify import classify  # noqa: E402
 from scanner.monitor.diff import diff  # noqa: E402
-from scanner.pipeline import apply_rules  # noqa: E402
+from scanner.rules.engine import apply_rules  # noqa: E402
 from scripts.benchmark_classify import make_hosts  # noqa: E402
 from scanner.model import Scan, Scope  # noqa: E402
 from scanner.render import Format, render  # noqa: E402

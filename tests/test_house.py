@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from scanner.rules.engine import RULES, catalog, rules_in
+from scanner.rules.base import RULES, catalog, rules_in
 from tests.conftest import REPO
 
 SOURCES = ("scanner", "fingerprints", "reports", "scripts", "tests")

@@ -18,7 +18,8 @@ from scanner.model import (Classification, Host, Observation, Protocol, Role, Sc
                            Service, Severity,
                            Source, WlanNetwork, WlanSecurity)
 from scanner.classification.oui import is_randomized
-from scanner.rules.engine import catalog, evaluate, fingerprint
+from scanner.rules.base import catalog
+from scanner.rules.engine import evaluate, fingerprint
 from scanner.site import load_site
 
 CASES = sorted(Path(__file__).with_name("rules").glob("*/*/case.toml"))
@@ -116,7 +117,7 @@ def test_catalog_entries_are_complete_in_both_languages() -> None:
 def test_evaluating_again_replaces_the_rules_own_gaps(tmp_path: Path) -> None:
     import dataclasses
 
-    from scanner.pipeline import apply_rules
+    from scanner.rules.engine import apply_rules
 
     case = Path(__file__).with_name("rules") / "unknown-device" / "fires" / "case.toml"
     scan, site, _, _ = load_case(case)

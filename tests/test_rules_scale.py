@@ -11,7 +11,8 @@ import ipaddress
 import random
 from datetime import date, datetime, timezone
 from scanner.model import Host, Role, Scan, Scope
-from scanner.rules.engine import Context, evaluate
+from scanner.rules.base import Context
+from scanner.rules.engine import evaluate
 from scanner.rules.evidence import text as evidence_text
 from scanner.site import Device, Network, Site
 

@@ -18,7 +18,7 @@ from scanner.monitor.diff import diff
 from scanner.monitor.history import History
 from scanner.jsonio import dumps, loads
 from scanner.model import Classification, Host, Protocol, Role, Scan, Scope, Service
-from scanner.pipeline import apply_rules
+from scanner.rules.engine import apply_rules
 from scanner.render.csv_inventory import render_csv
 from scanner.render.diff_text import render_diff_html, render_diff_text
 from scanner.render.html import render_html

@@ -221,7 +221,7 @@ def test_the_scan_records_the_knowledge_date_and_the_reports_show_its_age() -> N
     import jsonschema
 
     from scanner.jsonio import dumps, loads
-    from scanner.pipeline import apply_rules
+    from scanner.rules.engine import apply_rules
     from scanner.render.html import render_html
     from scanner.render.terminal import render_terminal
 

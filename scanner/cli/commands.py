@@ -494,7 +494,8 @@ def cmd_rules(args: argparse.Namespace) -> int:
 def cmd_external(args: argparse.Namespace) -> int:
     from scanner import external
     from scanner.jsonio import load_file
-    from scanner.pipeline import apply_rules, require_root
+    from scanner.pipeline import require_root
+    from scanner.rules.engine import apply_rules
     from scanner.render import Format, render
     from scanner.site import load_site
 
@@ -520,7 +521,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     scan = load_file(args.scan)
     site = load_site(args.site) if args.site else None
     if site:
-        from scanner.pipeline import apply_rules
+        from scanner.rules.engine import apply_rules
 
         scan = apply_rules(scan, site)
     color = args.output is None and args.format == "terminal" and sys.stdout.isatty()

@@ -29,7 +29,7 @@ def notify_arguments(p: argparse.ArgumentParser) -> None:
 
 def cmd_wlan(args: argparse.Namespace) -> int:
     from scanner.jsonio import load_file
-    from scanner.pipeline import apply_rules
+    from scanner.rules.engine import apply_rules
     from scanner.render import Format, render
     from scanner.site import load_site
     from scanner.wlan import ToolOutputError, audit
@@ -52,7 +52,7 @@ def cmd_wlan(args: argparse.Namespace) -> int:
     scan = audit.as_scan(result, load_file(args.into) if args.into else None)
     scan = apply_rules(scan, site)
     if not args.into:  # a WLAN-only audit: the host rules' gaps are not news here
-        from scanner.rules.engine import rules_in
+        from scanner.rules.base import rules_in
 
         wlan_rules = rules_in("wlan")
         scan = dataclasses.replace(scan, not_tested=tuple(

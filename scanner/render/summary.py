@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from scanner.model import Finding, Scan, Severity
-from scanner.rules.engine import rules_in
+from scanner.rules.base import rules_in
 
 INBOUND_RULES = rules_in("inbound")  # catalog.toml's category
 

@@ -11,7 +11,7 @@ from datetime import date
 from scanner.model import Evidence, Host, NotTested, Observation, Role, Severity, WlanSecurity
 from scanner.ports import CRITICAL_EXPOSED
 from scanner.rules import admin_ui
-from scanner.rules.engine import Check, Context, Hit, role_confidence, rule
+from scanner.rules.base import Check, Context, Hit, role_confidence, rule
 from scanner.rules.evidence import make
 
 Out = Iterator["Hit | NotTested"]

@@ -19,7 +19,7 @@ from datetime import date, datetime, timezone
 
 from scanner import knowledge
 from scanner.model import Evidence, Host, NotTested, Role, Severity
-from scanner.rules.engine import Context, Hit, rule
+from scanner.rules.base import Context, Hit, rule
 from scanner.rules.evidence import make
 
 Out = Iterator["Hit | NotTested"]
