@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING
 
 from scanner.model import Scan
-
-if TYPE_CHECKING:  # the probes import render.text: the site (and its policy) only for types
-    from scanner.site import Site
+from scanner.site import Site
 
 
 class Format(str, enum.Enum):
