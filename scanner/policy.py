@@ -176,7 +176,9 @@ def load_policy(path: Path = POLICY_FILE) -> Policy:
         raise fail(f"max_pps {max_pps!r} must be a number from {MIN_HOST_PPS:g} to "
                    f"{MAX_GLOBAL_PPS:g}", "global", "max_pps")
     raw_default = _table(doc, "default", fail, required=True)
-    missing = [k for k in ROLE_KEYS if k not in raw_default]
+    # without probes, the default role may run every probe of the table (a new probe's
+    # entry there is enough), the roles below list what they allow
+    missing = [k for k in ROLE_KEYS if k not in raw_default and k != "probes"]
     if missing:
         raise fail(f"[default] needs {', '.join(missing)}", "default")
     _role_values(raw_default, "default", "default", max_pps, fail)
@@ -247,5 +249,5 @@ def _role(name: str, d: dict, base: RolePolicy | None) -> RolePolicy:
         role=name,
         host_pps=float(d.get("host_pps", base.host_pps if base else 40)),
         max_profile=Profile(d.get("max_profile", base.max_profile.value if base else "deep")),
-        probes=frozenset(d.get("probes", base.probes if base else ())),
+        probes=frozenset(d.get("probes", base.probes if base else KNOWN_PROBES)),
     )

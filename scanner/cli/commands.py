@@ -33,6 +33,7 @@ LANGS = tuple(lang.value for lang in Lang)
 PROFILES = tuple(p.value for p in Profile)
 FORMATS = tuple(f.value for f in Format)
 FORMATS_NO_CSV = tuple(f.value for f in Format if f is not Format.CSV)  # no host inventory
+DIFF_FORMATS = ("terminal", "json", "html")  # what cmd_diff renders (its own renderers)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -196,7 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     df.add_argument("old", nargs="?", help="scan file or history id")
     df.add_argument("new", nargs="?", help="scan file or history id")
     df.add_argument("--last", action="store_true", help="the last two scans in the history")
-    df.add_argument("--format", "-f", choices=FORMATS_NO_CSV, default="terminal")
+    df.add_argument("--format", "-f", choices=DIFF_FORMATS, default="terminal")
     df.add_argument("--output", "-o", type=output_file, help="write the diff here instead of stdout")
     df.add_argument("--lang", choices=LANGS, default="de")
     df.add_argument("--quiet", "-q", action="store_true", help="print nothing when nothing changed")
