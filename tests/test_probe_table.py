@@ -49,3 +49,9 @@ def test_plan_lists_every_probe_of_the_table_by_grade() -> None:
 def test_every_probe_but_the_announced_stage_has_a_function() -> None:
     assert {p.name for p in PROBES if p.run is None} == {
         p.name for p in PROBES if p.trigger is Trigger.ANNOUNCED} == {"upnp"}
+
+
+def test_the_fritzbox_password_is_in_no_jobs_repr() -> None:
+    jobs = jobs_for("10.0.0.1", [49000], NAMES, "10.0.0.9", ("admin", "geheim-123"),
+                    RateWindow(40))
+    assert jobs and not any("geheim-123" in repr(j) for j in jobs)

@@ -143,5 +143,6 @@ class Target:
     ip: str
     port: int = 0  # 0: the host, not a port (the UDP questions)
     source_ip: str = ""  # the scanner's own address on the host's network
-    login: tuple[str, str] | None = None  # (user, password) for TR-064
+    # (user, password) for TR-064; never in a repr (a job's, a traceback's)
+    login: tuple[str, str] | None = field(default=None, repr=False)
     window: RateWindow | None = None  # the host's rate window, for probes that pace themselves
