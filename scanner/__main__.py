@@ -1,3 +1,3 @@
-from scanner.cli import main
+from scanner.cli.commands import main
 
 raise SystemExit(main())

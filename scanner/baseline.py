@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 from scanner.model import Host, Role, Scan
-from scanner.render.text import clean, device_line
+from scanner.text import clean, device_line
 
 UNTRUSTED = (Role.SMARTPHONE, Role.TABLET, Role.UNKNOWN)
 

@@ -20,11 +20,9 @@ from scanner.model import Host, Observation, Scan, Scope, Source
 from scanner.observer import NullObserver, ScanObserver
 from scanner.portscan.nmap_scan import NmapRun, nmap_binary
 from scanner.ports import Profile, port_spec, tcp_ports
-from scanner.probes import banners, rdp, tls, web
-from scanner.probes.base import ProbeResult, is_tls
-from scanner.render.text import clean
-
-CRITICAL_INTERNAL = {3389, 445, 139, 1433, 3050, 5432, 3306, 5900, 5901, 23}
+from scanner.probes.base import Target, is_tls
+from scanner.probes.table import outside_in
+from scanner.text import clean
 
 
 @dataclass(frozen=True)
@@ -97,20 +95,16 @@ def _identify(address: str, port: int, inside: Scan | None) -> Reachable:
 
 
 def _probe(address: str, port: int) -> list[Observation]:
-    result = ProbeResult()
-    try:
-        if port == 3389:
-            result = rdp.rdp(address, port)
-        elif port == 22:
-            result = banners.ssh(address, port)
-        elif is_tls(address, port):
-            t, h = tls.tls(address, port), web.http(address, port, True)
-            result = ProbeResult(t.observations + h.observations)
-        else:
-            result = web.http(address, port, False)
-    except OSError:
-        pass
-    return list(result.observations)
+    """The probe table's outside-in entries for the port (scanner/probes/table.py)."""
+    out: list[Observation] = []
+    for probe in outside_in(port, lambda: is_tls(address, port)):
+        if probe.run is None:
+            continue
+        try:
+            out.extend(probe.run(Target(address, port)).observations)
+        except OSError:
+            pass
+    return out
 
 
 def _label(port: int, obs: list[Observation]) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from scanner.model import Host, Observation, Protocol, SeenBy, Service, Source, host_key
-from scanner.oui import MacVendors, is_randomized
+from scanner.classification.oui import MacVendors, is_randomized
 from scanner.portscan.nmap_scan import NmapHost
-from scanner.render.text import clean
+from scanner.text import clean
 
 # Where a host's name comes from, most trusted first.
 _NAME_SOURCES = (("netbios", "computer"), ("smb", "netbios_computer"), ("smb", "dns_computer"),

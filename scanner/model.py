@@ -10,8 +10,20 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import overload
 
 SCHEMA_VERSION = 1
+
+
+class Zone(enum.StrEnum):
+    """The network zones a site file places networks, devices and WLANs in. A StrEnum:
+    compared with and shown as its value (evidence texts, the network plan)."""
+
+    PRAXIS = "praxis"
+    MEDICAL = "medical"
+    TI = "ti"
+    GUEST = "guest"
+    SERVER = "server"
 
 
 class Role(str, enum.Enum):
@@ -87,6 +99,13 @@ class Source(str, enum.Enum):
     SICCT = "sicct"
     PROBE = "probe"
     SITE = "site"
+
+
+class Lang(enum.StrEnum):
+    """The report languages."""
+
+    DE = "de"
+    EN = "en"
 
 
 @dataclass(frozen=True)
@@ -230,6 +249,12 @@ class Observation:
             kept.append(("malformed", ", ".join(bad)))
         return cls(source, kind, tuple(kept), seen_at)
 
+    @overload
+    def get(self, key: str) -> str | None: ...
+    @overload
+    def get(self, key: str, default: str) -> str: ...
+    @overload
+    def get(self, key: str, default: str | None) -> str | None: ...
     def get(self, key: str, default: str | None = None) -> str | None:
         for k, v in self.data:
             if k == key:

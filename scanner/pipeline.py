@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from scanner import __version__
-from scanner.classify import classify
+from scanner.classification.classify import classify
 from scanner.discovery.arp import arp_sweep
 from scanner.discovery.passive import Heard, PassiveListener
 from scanner.errors import PrivilegeError
@@ -27,18 +27,19 @@ from scanner.hosts import HostDraft, build_host
 from scanner.model import (Host, NotTested, Observation, Protocol, Role, Scan, Source,
                            WlanNetwork)
 from scanner.observer import NullObserver, ScanObserver
-from scanner.oui import MacVendors
+from scanner.classification.oui import MacVendors
 from scanner.plan import ARP_RATE_PPS, Plan
 from scanner.policy import Policy, load_policy
 from scanner.errors import Terminated
 from scanner.portscan.nmap_scan import NmapHost, NmapRun, nmap_binary, ping_scan, stop_all
 from scanner.ports import tcp_ports, udp_ports
-from scanner.probes import tr064, web
+from scanner.probes import web
 from scanner.probes.base import RateWindow
 from scanner.probes.registry import jobs_for, probe_host
+from scanner.probes.table import Trigger, only
 from scanner.protocols import upnp
-from scanner.render.text import clean
-from scanner.rules.engine import apply_site, catalog, evaluate
+from scanner.text import clean
+from scanner.rules.engine import apply_rules
 from scanner.scope import ScopeGuard
 from scanner.site import Site
 
@@ -134,25 +135,13 @@ def run_scan(plan: Plan, observer: ScanObserver = NullObserver(),
     return apply_rules(scan, site)
 
 
-def apply_rules(scan: Scan, site: Site | None) -> Scan:
-    """The exposure rules over a finished scan: findings, and what they could not test."""
-    scan = apply_site(scan, site)  # the practice's names and roles, stored in the scan
-    findings, gaps = evaluate(scan, site)
-    # Evaluating again (a stored scan, a new site file) replaces the rules' own gaps.
-    kept = tuple(n for n in scan.not_tested if n.check not in catalog())
-    from scanner import knowledge  # the version knowledge the rules just judged with
-
-    return dataclasses.replace(scan, findings=findings, not_tested=kept + gaps,
-                               knowledge=knowledge.current().stamp())
-
-
 # -- stages ---------------------------------------------------------------------------------
 
 
 def _discover(plan: Plan, st: _State, listeners: list[PassiveListener],
               observer: ScanObserver, nmap_runs: list[NmapRun]) -> None:
     st.stage = "discovery"
-    for task, listener in zip(plan.arp, listeners):
+    for task, listener in zip(plan.arp, listeners, strict=True):
         listener.query()  # answers arrive while ARP runs
         observer.stage_started(f"ARP discovery on {task.interface.name}", len(task.targets))
         replies = arp_sweep(task.interface, (ipaddress.IPv4Address(a) for a in task.targets),
@@ -215,8 +204,10 @@ def _scan_hosts(plan: Plan, st: _State, policy: Policy, vendors: MacVendors,
         if d.prescan_role == "default":
             d.prescan_role = policy.prescan_role(None, set(open_tcp))
             rp = policy.for_host(d.prescan_role, d.mac, ip)
-        result = probe_host(jobs_for(ip, open_tcp, rp.probes, src_ip), rp.host_pps, d.key,
-                            deadline, stop)
+        window = RateWindow(rp.host_pps)  # shared by the probes that pace themselves
+        window.sent(int(0.9 * rp.host_pps))  # what nmap may have used of the last second
+        jobs = jobs_for(ip, open_tcp, rp.probes, src_ip, fritzbox_login, window)
+        result = probe_host(jobs, rp.host_pps, d.key, deadline, stop, window=window)
         st.probed.add(ip)
         st.windows[ip] = result.window
         for r in result.results:
@@ -225,8 +216,10 @@ def _scan_hosts(plan: Plan, st: _State, policy: Policy, vendors: MacVendors,
                 d.probed_services.append(r.service)
         with lock:
             st.not_tested.extend(result.not_tested)
-        if fritzbox_login and tr064.PORT in open_tcp and "tr064" in rp.probes:
-            _fritzbox(ip, d, st, lock, fritzbox_login, result.window)
+            for r in result.results:
+                st.not_tested.extend(dataclasses.replace(n, host=d.key) for n in r.gaps)
+                if r.wlans is not None:
+                    st.wlans = (st.wlans or []) + list(r.wlans)
         observer.advance()
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="host") as pool:
@@ -243,39 +236,15 @@ def _scan_hosts(plan: Plan, st: _State, policy: Policy, vendors: MacVendors,
     observer.stage_finished()
 
 
-def _fritzbox(ip: str, d: HostDraft, st: _State, lock: threading.Lock,
-              login: tuple[str, str], window: RateWindow) -> None:
-    """FRITZ!Box settings over TR-064 with the operator's credentials."""
-    import requests
-
-    try:
-        found, wlans, unreadable = tr064.audit(ip, *login, window)
-    except tr064.LoginRefused as e:
-        with lock:
-            st.not_tested.append(NotTested("tr064", f"{e}: check user and password", d.key))
-        return
-    except (OSError, requests.RequestException, ValueError) as e:
-        with lock:
-            st.not_tested.append(NotTested("tr064", f"TR-064 not readable: {type(e).__name__}", d.key))
-        return
-    except Exception as e:  # noqa: BLE001 - whatever the router sends must not end the scan
-        with lock:
-            st.not_tested.append(NotTested("tr064", f"TR-064 answer not understood: "
-                                                    f"{type(e).__name__}", d.key))
-        return
-    d.observations.extend(found)
-    with lock:
-        st.wlans = (st.wlans or []) + wlans
-        st.not_tested.extend(NotTested("tr064", gap, d.key) for gap in unreadable)
-
-
 MAX_UPNP_LOCATIONS = 16  # descriptions fetched per scan
 MAX_UPNP_NOTES = 16  # locations refused, each said; beyond that, counted
 
 
 def _upnp(st: _State, listeners: list[PassiveListener], policy: Policy,
           guard: ScopeGuard) -> None:
-    """Fetch the descriptions scanned hosts announce by SSDP, where the scope allows.
+    """Fetch the descriptions scanned hosts announce by SSDP, where the scope allows: the
+    probe table's ANNOUNCED entry (upnp), a stage of its own because an announcement on
+    one host can name another.
 
     The LOCATION is the network's word: it passes the scope guard like a target, else it is
     a note and nothing is sent. A location on another scanned host (a proxy, a second
@@ -293,9 +262,9 @@ def _upnp(st: _State, listeners: list[PassiveListener], policy: Policy,
                 continue  # heard from a host outside the scan
             url = upnp.http_url(location)
             refusal = _location_refusal(url, guard, st.drafts)
-            if refusal or url is None:
+            if refusal is not None or url is None:
                 refused += 1
-                if refused <= MAX_UPNP_NOTES:
+                if refused <= MAX_UPNP_NOTES and refusal is not None:
                     what, why = refusal
                     reason = f"{what}: not contacted ({clean(location, 200)}: {why})"
                     st.not_tested.append(NotTested("upnp", reason, a.key))
@@ -305,7 +274,7 @@ def _upnp(st: _State, listeners: list[PassiveListener], policy: Policy,
             fetched.add(str(url))
             d = st.drafts[url.host]
             rules = policy.for_host(d.prescan_role or "default", d.mac, url.host)
-            if "upnp" not in rules.probes:
+            if not any(p.name in rules.probes for p in only(Trigger.ANNOUNCED)):
                 continue
             window = st.windows.get(url.host)
             if window is None:  # heard only: nothing known of its last second
@@ -417,7 +386,7 @@ def _nmap_database_gap() -> list[NotTested]:
 
 def _enterprise_numbers_gap(hosts: tuple[Host, ...]) -> list[NotTested]:
     """Once per scan: a host answered with a sysObjectID, but IANA's registry is missing."""
-    from scanner import enterprises
+    from scanner.classification import enterprises
 
     asked = any(o.kind == "snmp" and o.get("sys_object_id") for h in hosts for o in h.observations)
     registry = enterprises.default() if asked else None
@@ -431,8 +400,12 @@ def _past(deadline: float | None) -> bool:
 def _deadline_timer(deadline: float | None, runs: list[NmapRun]) -> threading.Timer | None:
     if deadline is None:
         return None
-    timer = threading.Timer(max(0.0, deadline - time.monotonic()),
-                            lambda: [r.stop() for r in list(runs)])
+
+    def stop_all() -> None:
+        for r in list(runs):
+            r.stop()
+
+    timer = threading.Timer(max(0.0, deadline - time.monotonic()), stop_all)
     timer.daemon = True
     timer.start()
     return timer

@@ -15,6 +15,7 @@ from scanner.errors import TargetError
 from scanner.model import Scope
 from scanner.policy import Policy, load_policy
 from scanner.ports import NEVER_PROBED, Profile, port_spec, tcp_ports, udp_ports
+from scanner.probes.table import PROBES, Grade
 from scanner.scope import ScopeGuard, guard, host_addresses, parse_target
 
 ARP_RATE_PPS = 1000.0
@@ -84,10 +85,11 @@ class Plan:
                      "for DHCP, mDNS, SSDP, NetBIOS, LLMNR and SICCT during the scan")
         lines.append("Per host, by the role guessed from MAC vendor and open ports:")
         lines.extend((policy or load_policy()).describe())
-        lines.append("Probes are read-only: banners (greeting: the greeting of FTP, SSH, Telnet, "
-                     "SMTP, POP3, VNC read with nothing sent), one HTTP GET (/ and /connector.sds), TLS "
-                     "handshakes, one SMB negotiate, SNMP GET (community public), SICCT and "
-                     "NetBIOS name queries, DICOM C-ECHO, UPnP description")
+        lines.append("Probes are read-only; by grade, what each sends (a host gets those its "
+                     "role allows):")
+        for grade in Grade:
+            sends = dict.fromkeys(f"{p.name} ({p.sends})" for p in PROBES if p.grade is grade)
+            lines.append(f"  {grade.value}: {'; '.join(sends)}")
         lines.append(f"Never probed: TCP {NEVER_PROBED.start}-{NEVER_PROBED.stop - 1} (raw "
                      "printing); no OS detection, no NSE scripts")
         lines.append("Addresses the network names (SSDP locations, UPnP and TR-064 URLs, "

@@ -19,6 +19,7 @@ from typing import Any
 from scanner.errors import UsageError
 from scanner.model import Role
 from scanner.ports import Profile
+from scanner.probes.table import NAMES
 from scanner.tomlfile import line_of, load_toml
 
 POLICY_FILE = Path(__file__).with_name("policy.toml")
@@ -26,10 +27,7 @@ MAX_POLICY_BYTES = 2**20
 _ORDER = [Profile.QUICK, Profile.STANDARD, Profile.DEEP]
 MIN_HOST_PPS = 1.0  # slower makes a port scan of one host take hours
 MAX_GLOBAL_PPS = 10_000.0  # nmap --max-rate over all hosts; a practice LAN needs far less
-# The probes scanner/probes/registry.py runs, plus the UPnP audit of the pipeline.
-KNOWN_PROBES = frozenset({"ssh", "ftp", "telnet", "smtp", "pop3", "http", "tls",
-                          "connector-sds", "smb", "snmp", "sicct", "netbios", "dicom", "banner",
-                          "upnp", "rdp", "tr064", "greeting"})
+KNOWN_PROBES = NAMES  # the probe table's names (scanner/probes/table.py)
 ROLE_KEYS = ("host_pps", "max_profile", "probes")
 
 
@@ -84,7 +82,7 @@ class Policy:
         hosts = {k.lower(): v for k, v in overrides.get("host", {}).items()}
         return replace(self, roles=roles, hosts={**self.hosts, **hosts})
 
-    def prescan_role(self, mac_vendor: str | None, open_ports: set[int] = frozenset()) -> str:
+    def prescan_role(self, mac_vendor: str | None, open_ports: frozenset[int] | set[int] = frozenset()) -> str:
         """The role a host is treated as before classification: the cautious guess."""
         for role, pattern in self.vendor_hints:
             if mac_vendor and pattern.search(mac_vendor):
@@ -107,13 +105,25 @@ class Policy:
         return lines
 
 
-def role_values_problem(d: Any, *, max_pps: float, max_profile: Profile,
+def role_values_problem(d: Any, label: str, *, max_pps: float, max_profile: Profile,
                         probes: frozenset[str] = KNOWN_PROBES) -> tuple[str | None, str] | None:
-    """(key, problem) for the first unusable value of a role's table, None if all are fine.
+    """(key, problem) for the first unusable value of the role's table ``label``, None if all
+    are fine. An unknown probe name leads its message (the typo a reader looks for first).
 
     The ceilings are what the table may ask for at most: the global rate and the deep profile
     in the policy file; the policy file's own values for a site file's override.
     """
+    problem = _role_problem(d, max_pps=max_pps, max_profile=max_profile, probes=probes)
+    if problem is None:
+        return None
+    key, message = problem
+    if message.startswith("unknown probe"):
+        return key, message.replace(" (known:", f" in {label} (known:", 1)
+    return key, f"{label}: {message}"
+
+
+def _role_problem(d: Any, *, max_pps: float, max_profile: Profile,
+                  probes: frozenset[str]) -> tuple[str | None, str] | None:
     if not isinstance(d, dict):
         return None, "must be a table"
     unknown = sorted(set(d) - set(ROLE_KEYS))
@@ -136,7 +146,7 @@ def role_values_problem(d: Any, *, max_pps: float, max_profile: Profile,
             return "probes", "probes must be a list of probe names like [\"dicom\", \"smb\"]"
         for p in v:
             if p not in KNOWN_PROBES:
-                return "probes", (f"probe {p!r} is unknown (known: "
+                return "probes", (f"unknown probe {p!r} (known: "
                                   f"{', '.join(sorted(KNOWN_PROBES))})")
             if p not in probes:
                 return "probes", (f"probe {p!r} is more than scanner/policy.toml allows here "
@@ -166,7 +176,9 @@ def load_policy(path: Path = POLICY_FILE) -> Policy:
         raise fail(f"max_pps {max_pps!r} must be a number from {MIN_HOST_PPS:g} to "
                    f"{MAX_GLOBAL_PPS:g}", "global", "max_pps")
     raw_default = _table(doc, "default", fail, required=True)
-    missing = [k for k in ROLE_KEYS if k not in raw_default]
+    # without probes, the default role may run every probe of the table (a new probe's
+    # entry there is enough), the roles below list what they allow
+    missing = [k for k in ROLE_KEYS if k not in raw_default and k != "probes"]
     if missing:
         raise fail(f"[default] needs {', '.join(missing)}", "default")
     _role_values(raw_default, "default", "default", max_pps, fail)
@@ -202,10 +214,10 @@ def _table(doc: dict[str, Any], key: str, fail: Any, name: str | None = None,
 
 
 def _role_values(d: Any, label: str, table: str, max_pps: float, fail: Any) -> None:
-    problem = role_values_problem(d, max_pps=max_pps, max_profile=Profile.DEEP)
+    problem = role_values_problem(d, label, max_pps=max_pps, max_profile=Profile.DEEP)
     if problem:
         key, message = problem
-        raise fail(f"{label}: {message}", table, key)
+        raise fail(message, table, key)
 
 
 def _vendor_hints(d: dict[str, Any], fail: Any):
@@ -237,5 +249,5 @@ def _role(name: str, d: dict, base: RolePolicy | None) -> RolePolicy:
         role=name,
         host_pps=float(d.get("host_pps", base.host_pps if base else 40)),
         max_profile=Profile(d.get("max_profile", base.max_profile.value if base else "deep")),
-        probes=frozenset(d.get("probes", base.probes if base else ())),
+        probes=frozenset(d.get("probes", base.probes if base else KNOWN_PROBES)),
     )

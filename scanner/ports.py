@@ -38,6 +38,12 @@ KEY_UDP: dict[int, str] = {
 }
 
 
+# Services whose reach from the Internet is critical, whatever the catalog's default says:
+# remote control (RDP, VNC), file shares (SMB, NetBIOS), databases of practice software
+# (MSSQL, Firebird, PostgreSQL, MySQL) and Telnet.
+CRITICAL_EXPOSED = frozenset({3389, 5900, 5901, 445, 139, 1433, 3050, 5432, 3306, 23})
+
+
 class Profile(str, enum.Enum):
     QUICK = "quick"
     STANDARD = "standard"
@@ -60,7 +66,8 @@ def udp_ports(profile: Profile) -> list[int]:
 
 def port_spec(ports: list[int]) -> str:
     """Compact nmap port list: ``1-3,5,7-9``."""
-    parts, run = [], []
+    parts: list[str] = []
+    run: list[int] = []
     for p in sorted(ports):
         if run and p == run[-1] + 1:
             run.append(p)

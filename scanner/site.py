@@ -11,23 +11,23 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 from scanner.errors import UsageError
-from scanner.model import Host, Role
-from scanner.oui import normalize_mac
+from scanner.model import Host, Role, WlanSecurity, Zone
+from scanner.classification.oui import normalize_mac
 from scanner.policy import load_policy, role_values_problem
 from scanner.ports import Profile
 from scanner.tomlfile import line_of, load_toml
 
-ZONES = ("praxis", "medical", "ti", "guest", "server")
+ZONES = tuple(z.value for z in Zone)  # as the error messages list them
 SIZES = {  # KBV/KZBV IT-Sicherheitsrichtlinie: which Anlagen apply (docs/domain.md §1.1)
     "praxis": ("Anlage 1",),
     "mittlere-praxis": ("Anlage 1", "Anlage 2"),
     "grosspraxis": ("Anlage 1", "Anlage 2", "Anlage 3"),
 }
 MAX_SITE_BYTES = 2**20  # a large practice's file is a few KiB
-SECURITY = ("open", "wep", "wpa", "owe", "wpa2", "wpa3")
+SECURITY = tuple(s.value for s in sorted(WlanSecurity, key=lambda s: s.rank))  # weakest first
 
 
 class SiteError(UsageError):
@@ -37,7 +37,7 @@ class SiteError(UsageError):
 @dataclass(frozen=True)
 class Network:
     cidr: ipaddress.IPv4Network
-    zone: str
+    zone: Zone
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class Device:
     ip: str | None = None
     hostname: str | None = None
     services: frozenset[str] | None = None  # "tcp/445", "udp/161"; None: not listed
-    zones: tuple[str, ...] = ()
+    zones: tuple[Zone, ...] = ()
 
     def matches(self, host: Host) -> bool:
         if self.mac:
@@ -61,8 +61,8 @@ class Device:
 @dataclass(frozen=True)
 class Wlan:
     ssid: str
-    zone: str
-    min_security: str
+    zone: Zone
+    min_security: WlanSecurity
     bssids: tuple[str, ...] = ()
     vendors: tuple[str, ...] = ()  # access-point makers, e.g. "AVM": another maker is a rogue
 
@@ -95,7 +95,7 @@ class Site:
     def device_for(self, host: Host) -> Device | None:
         return next((d for d in self.devices if d.matches(host)), None)
 
-    def zone_of(self, ip: str) -> str | None:
+    def zone_of(self, ip: str) -> Zone | None:
         addr = ipaddress.IPv4Address(ip)
         hits = [n for n in self.networks if addr in n.cidr]
         return max(hits, key=lambda n: n.cidr.prefixlen).zone if hits else None
@@ -181,6 +181,12 @@ class _Parser:
             raise self.fail(f"{label}: unknown key {_one_line(key)!r} (known: "
                             f"{', '.join(sorted(_KEYS[table]))})", table, i, key)
 
+    @overload
+    def _text(self, table: str, i: int, d: dict[str, Any], key: str, label: str,
+              required: Literal[True]) -> str: ...
+    @overload
+    def _text(self, table: str, i: int, d: dict[str, Any], key: str, label: str,
+              required: bool = False) -> str | None: ...
     def _text(self, table: str, i: int, d: dict[str, Any], key: str, label: str,
               required: bool = False) -> str | None:
         """A non-empty string value, or None when the key is absent and not required."""
@@ -214,7 +220,7 @@ class _Parser:
         if not isinstance(zone, str) or zone not in ZONES:
             raise self.fail(f"{label}: zone {zone!r} is not one of {', '.join(ZONES)}",
                             "network", i, "zone")
-        return Network(cidr, zone)
+        return Network(cidr, Zone(zone))
 
     def _device(self, i: int, d: dict[str, Any]) -> Device:
         named = isinstance(d.get("name"), str) and d["name"].strip()
@@ -254,7 +260,7 @@ class _Parser:
             raise self.fail(f"{label}: note must be a string", "device", i, "note")
         return Device(name=name, role=Role(role), mac=mac, ip=ip, hostname=hostname,
                       services=frozenset(services) if "services" in d else None,
-                      zones=tuple(zones))
+                      zones=tuple(Zone(z) for z in zones))
 
     def _no_duplicates(self, devices: tuple[Device, ...]) -> None:
         seen: dict[str, int] = {}
@@ -284,7 +290,7 @@ class _Parser:
             raise self.fail(f"{label}: bssids: {bad[0]!r} is not a MAC address", "wlan", i,
                             "bssids")
         vendors = self._strings("wlan", i, w, "vendors", label, "non-empty strings")
-        return Wlan(ssid, zone, sec, tuple(b.lower().replace("-", ":") for b in bssids),
+        return Wlan(ssid, Zone(zone), WlanSecurity(sec), tuple(b.lower().replace("-", ":") for b in bssids),
                     tuple(vendors))
 
     def _ack(self, i: int, a: dict[str, Any]) -> Acknowledgement:
@@ -340,10 +346,11 @@ class _Parser:
 
     def _role_values(self, label: str, table: str, d: Any, max_pps: float, max_profile: Profile,
                      probes: frozenset[str]) -> None:
-        problem = role_values_problem(d, max_pps=max_pps, max_profile=max_profile, probes=probes)
+        problem = role_values_problem(d, label, max_pps=max_pps, max_profile=max_profile,
+                                      probes=probes)
         if problem:
             key, message = problem
-            raise self.fail(f"{label}: {message}", table, 0, key)
+            raise self.fail(message, table, 0, key)
 
 
 def _host_key(name: str) -> str | None:

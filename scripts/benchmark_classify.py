@@ -18,8 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scanner.classify import classify  # noqa: E402
-from scanner.fingerprints import load_file, load_rules  # noqa: E402
+from scanner.classification.classify import classify  # noqa: E402
+from scanner.classification.fingerprints import load_file, load_rules  # noqa: E402
 from scanner.model import Host, Observation, Protocol, Service, Source  # noqa: E402
 
 T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)

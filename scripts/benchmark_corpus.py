@@ -39,7 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scanner.classify import classify  # noqa: E402
+from scanner.classification.classify import classify  # noqa: E402
 from scanner.model import Host, Observation, Source  # noqa: E402
 
 CORPUS = ROOT / "tests" / "data" / "corpus"

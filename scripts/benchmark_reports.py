@@ -15,9 +15,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scanner.classify import classify  # noqa: E402
-from scanner.diff import diff  # noqa: E402
-from scanner.pipeline import apply_rules  # noqa: E402
+from scanner.classification.classify import classify  # noqa: E402
+from scanner.monitor.diff import diff  # noqa: E402
+from scanner.rules.engine import apply_rules  # noqa: E402
 from scripts.benchmark_classify import make_hosts  # noqa: E402
 from scanner.model import Scan, Scope  # noqa: E402
 from scanner.render import Format, render  # noqa: E402
@@ -45,7 +45,7 @@ def main() -> None:
     later = dataclasses.replace(scan, hosts=tuple(changed[25:]))
     for fmt in (Format.HTML, Format.TERMINAL, Format.JSON, Format.CSV):
         print(f"render {fmt.value} of 1,000 hosts ({len(scan.findings)} findings): "
-              f"{median_time(lambda: render(scan, fmt)):.3f} s (median of 5)")
+              f"{median_time(lambda: render(scan, fmt)):.3f} s (median of 5)")  # noqa: B023
     print(f"diff of two 1,000-host scans: {median_time(lambda: diff(scan, later)) * 1000:.1f} ms "
           "(median of 5; budget 200 ms)")
 

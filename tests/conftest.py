@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -91,6 +93,46 @@ def scratch_ns():
         yield name
     finally:
         subprocess.run(["ip", "netns", "del", name], capture_output=True)
+
+
+def netns_pids(ns: str) -> list[int]:
+    out = subprocess.run(["ip", "netns", "pids", ns], capture_output=True, text=True).stdout
+    return [int(p) for p in out.split()]
+
+
+@pytest.fixture
+def ns_pair() -> Iterator[Callable[[str, str], tuple[str, str]]]:
+    """``ns_pair(tag, "10.97.0")``: two namespaces of the test's own, a scanner (.1) and a
+    target (.2) on eth0, joined by one veth pair and to nothing else (never the root
+    namespace). After the test every process left in them is killed and both are deleted,
+    even on failure."""
+    made: list[str] = []
+
+    def run(*argv: str) -> None:
+        subprocess.run(argv, check=True, capture_output=True)
+
+    def make(tag: str, subnet: str) -> tuple[str, str]:
+        if os.geteuid() != 0:
+            unavailable("needs root to create network namespaces")
+        scanner, target = f"pxtest-{tag}{os.getpid()}-a", f"pxtest-{tag}{os.getpid()}-b"
+        for ns in (scanner, target):
+            run("ip", "netns", "add", ns)
+            made.append(ns)
+            run("ip", "-n", ns, "link", "set", "lo", "up")
+        run("ip", "-n", scanner, "link", "add", "eth0", "type", "veth", "peer", "name", "eth0",
+            "netns", target)
+        for ns, ip in ((scanner, f"{subnet}.1/24"), (target, f"{subnet}.2/24")):
+            run("ip", "-n", ns, "addr", "add", ip, "dev", "eth0")
+            run("ip", "-n", ns, "link", "set", "eth0", "up")
+        return scanner, target
+
+    try:
+        yield make
+    finally:
+        for ns in made:
+            for pid in netns_pids(ns):
+                os.kill(pid, signal.SIGKILL)
+            subprocess.run(["ip", "netns", "del", ns], capture_output=True)
 
 
 def root_links() -> set[str]:

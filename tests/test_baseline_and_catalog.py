@@ -7,7 +7,7 @@ import tomllib
 from pathlib import Path
 
 from scanner.baseline import draft_site
-from scanner.classify import classify
+from scanner.classification.classify import classify
 from scanner.jsonio import dumps
 from scanner.model import Host, Observation, Protocol, Role, Service, Source
 from scanner.rules.catalog_doc import catalog_markdown

@@ -8,11 +8,11 @@ from datetime import datetime, timezone
 
 import pytest
 
-from scanner.classify import classify, match_value
+from scanner.classification.classify import classify, match_value
 from scanner.discovery.passive import parse_datagram
 from scanner.hosts import hostnames, unique
 from scanner.model import Host, Observation, Role, Source
-from scanner.oui import MacVendors, is_randomized
+from scanner.classification.oui import MacVendors, is_randomized
 from tests.conftest import captures_dir
 
 VENDORS = MacVendors()

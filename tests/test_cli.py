@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from scanner.cli_output import exit_for, write_private
+from scanner.cli.output import exit_for, write_private
 from tests.conftest import praxisscan
 from tests.test_model_json import sample_scan
 
@@ -100,7 +100,7 @@ def test_reports_are_written_private_and_atomic(tmp_path: Path) -> None:
 
 def test_help_starts_fast() -> None:
     # Not a timing assertion: the heavy libraries must simply not load for --help.
-    code = ("import sys; from scanner import cli; "
+    code = ("import sys; from scanner.cli import commands; "
             "assert not {'scapy', 'nmap', 'jinja2', 'rich', 'netifaces'} & set(sys.modules), "
             "sorted(m for m in sys.modules if m.split('.')[0] in "
             "{'scapy','nmap','jinja2','rich','netifaces'}); "
@@ -130,7 +130,7 @@ def test_oui_update_installs_a_fresh_registry(tmp_path: Path) -> None:
     r = praxisscan("oui", "update", str(csv_file), env={"PRAXISSCAN_STATE_DIR": str(state)})
     assert r.returncode == 0, r.stderr
     assert (state / "oui" / "mam.csv").read_text() == csv_file.read_text()
-    code = ("from scanner.oui import MacVendors; "
+    code = ("from scanner.classification.oui import MacVendors; "
             "print(MacVendors().lookup('8c:1f:64:5a:bc:de'))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env={**os.environ, "PRAXISSCAN_STATE_DIR": str(state)})

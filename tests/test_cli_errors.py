@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from scanner import cli
-from scanner.history import History
+from scanner.cli import commands as cli
+from scanner.monitor.history import History
 from scanner.jsonio import dumps
 from tests.conftest import praxisscan
 from tests.test_cli import error_line
@@ -173,7 +173,7 @@ def test_damaged_history_is_one_line_for_reading_commands(state: dict[str, str])
 
 
 def test_damaged_history_does_not_lose_the_scan(state: dict[str, str], capsys) -> None:
-    from scanner.cli_output import store_in_history
+    from scanner.cli.output import store_in_history
 
     _damaged(state)
     os.environ["PRAXISSCAN_STATE_DIR"], old = state["PRAXISSCAN_STATE_DIR"], os.environ.get(
@@ -243,7 +243,7 @@ def test_a_host_whose_evidence_breaks_classification_is_kept(monkeypatch: pytest
     from scanner import pipeline
     from scanner.hosts import HostDraft
     from scanner.model import Protocol, Service
-    from scanner.oui import MacVendors
+    from scanner.classification.oui import MacVendors
     from scanner.portscan.nmap_scan import NmapHost
 
     st = pipeline._State()

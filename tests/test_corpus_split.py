@@ -11,7 +11,7 @@ import importlib.util
 import sys
 from pathlib import Path
 
-from scanner.fingerprints import load_rules
+from scanner.classification.fingerprints import load_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("benchmark_corpus",

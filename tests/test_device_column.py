@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from scanner.model import Classification, Host, Observation, Role, Source
 from scanner.render.html import render_html
 from scanner.render.terminal import render_terminal
-from scanner.render.text import device_identity, host_device_line
+from scanner.text import device_identity, host_device_line
 from tests.test_model_json import sample_scan
 
 T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)

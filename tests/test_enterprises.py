@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from scanner import enterprises
-from scanner.classify import classify
+from scanner.classification import enterprises
+from scanner.classification.classify import classify
 from scanner.model import Host, Observation, Source
 
 T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)

@@ -17,7 +17,8 @@ from scanner.model import Evidence, Finding, Localized, Scan, Severity
 from scanner.render.html import render_html
 from scanner.render.terminal import render_terminal
 from scanner.rules import evidence
-from scanner.rules.engine import catalog, evaluate
+from scanner.rules.base import catalog
+from scanner.rules.engine import evaluate
 from tests.test_rules import CASES, T0, load_case
 
 

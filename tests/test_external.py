@@ -7,7 +7,7 @@ import struct
 import pytest
 
 from scanner.external import Reachable, merge
-from scanner.pipeline import apply_rules
+from scanner.rules.engine import apply_rules
 from scanner.probes.rdp import parse_negotiation
 from tests.conftest import praxisscan
 from tests.test_model_json import sample_scan

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from scanner.classify import match_value
-from scanner.fingerprints import load_rules
+from scanner.classification.classify import match_value
+from scanner.classification.fingerprints import load_rules
 
 NEW_ROLES = {"voip-phone", "pbx", "ups", "camera", "media", "management-controller"}
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from scanner.fingerprints import (ATTRIBUTES, RuleError, check_examples, fingerprint_dir,
+from scanner.classification.fingerprints import (ATTRIBUTES, RuleError, check_examples, fingerprint_dir,
                                   load_file, load_rules)
 
 VOCABULARY = {line.strip() for line in (fingerprint_dir() / "vendors.txt").read_text().splitlines()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from scanner.history import MIGRATIONS, History
+from scanner.monitor.history import MIGRATIONS, History
 from scripts.benchmark_fleet import make_scan
 
 

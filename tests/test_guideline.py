@@ -12,7 +12,7 @@ import pytest
 from scanner.model import NotTested
 from scanner.render.html import render_html
 from scanner.rules import guideline
-from scanner.rules.engine import catalog, guideline_rules
+from scanner.rules.base import catalog, guideline_rules
 from scanner.rules.guideline import Status
 from scanner.site import load_site
 from tests.test_model_json import sample_scan

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from scanner.diff import diff
+from scanner.monitor.diff import diff
 from scanner.errors import ScanFileError
-from scanner.history import History
+from scanner.monitor.history import History
 from scanner.jsonio import dumps
 from scanner.model import Finding, Host, Localized, Protocol, Role, Scan, Service, Severity
 from scanner.rules.engine import fingerprint

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from scanner.rules.engine import RULES, catalog
+from scanner.rules.base import RULES, catalog, rules_in
 from tests.conftest import REPO
 
 SOURCES = ("scanner", "fingerprints", "reports", "scripts", "tests")
@@ -36,3 +36,10 @@ def test_every_catalog_entry_has_a_rule_function_and_every_function_an_entry() -
     from scanner.rules import checks, lifecycle  # noqa: F401 - registration by import
 
     assert set(catalog()) == set(RULES)
+
+
+def test_the_catalogs_wlan_category_is_the_set_of_registered_wlan_rules() -> None:
+    from scanner.rules.checks import WLAN_REGISTERED
+
+    assert set(rules_in("wlan")) == set(WLAN_REGISTERED) and WLAN_REGISTERED
+    assert rules_in("inbound")  # the report's inbound section is not empty by accident

@@ -11,18 +11,17 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
 from scanner import nmapdb
-from scanner.classify import NMAP_CONFIDENCE, classify, nmap_reasons
+from scanner.classification.classify import NMAP_CONFIDENCE, classify, nmap_reasons
 from scanner.model import Host, Observation, Protocol, Role, Service, Source
 from scanner.probes.base import ProbeResult
 from scanner.probes.nmap_match import as_observation, fill_service, names_device, with_nmap
@@ -199,38 +198,20 @@ while True:
 
 
 @pytest.fixture
-def pair() -> Iterator[tuple[str, str]]:
+def pair(ns_pair: Callable[[str, str], tuple[str, str]]) -> Iterator[tuple[str, str]]:
     """A scanner (10.97.0.1) and a target (10.97.0.2) whose port 22 says the lab's SSH
     greeting, linked by one veth pair and to nothing else."""
-    if os.geteuid() != 0:
-        unavailable("needs root to create network namespaces")
     if not shutil.which("unshare"):
         unavailable("unshare (util-linux) is not installed")
-    scanner, target = f"pxtest-nw{os.getpid()}-a", f"pxtest-nw{os.getpid()}-b"
-    run = lambda *a: subprocess.run(a, check=True, capture_output=True)  # noqa: E731
-    server = None
+    scanner, target = ns_pair("nw", "10.97.0")
+    server = subprocess.Popen(["ip", "netns", "exec", target, sys.executable, "-c", SERVER,
+                               _lab(22, "NULL").hex()], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
     try:
-        for ns in (scanner, target):
-            run("ip", "netns", "add", ns)
-            run("ip", "-n", ns, "link", "set", "lo", "up")
-        run("ip", "-n", scanner, "link", "add", "eth0", "type", "veth", "peer", "name", "eth0",
-            "netns", target)
-        for ns, ip in ((scanner, "10.97.0.1/24"), (target, "10.97.0.2/24")):
-            run("ip", "-n", ns, "addr", "add", ip, "dev", "eth0")
-            run("ip", "-n", ns, "link", "set", "eth0", "up")
-        server = subprocess.Popen(["ip", "netns", "exec", target, sys.executable, "-c", SERVER,
-                                   _lab(22, "NULL").hex()], stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL)
         yield scanner, target
     finally:
-        if server is not None:
-            server.kill()
-            server.wait(10)
-        for ns in (scanner, target):
-            out = subprocess.run(["ip", "netns", "pids", ns], capture_output=True, text=True).stdout
-            for pid in out.split():
-                os.kill(int(pid), signal.SIGKILL)
-            subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+        server.kill()
+        server.wait(10)
 
 
 def _scan(ns: str, out: Path, hide_database: bool, tmp_path: Path) -> dict:

@@ -339,7 +339,7 @@ def test_we_agree_with_real_nmap_on_every_captured_response(db) -> None:
             s.close()
     assert out.returncode == 0, out.stderr
     verdicts = {int(p.get("portid")): p.find("service") for p in ET.fromstring(out.stdout).iter("port")}
-    for (probe, response), server in zip(cases, servers):
+    for (probe, response), server in zip(cases, servers, strict=True):
         nmap = verdicts[server.port]
         ours = db.match_response(probe, response)
         assert nmap is not None and nmap.get("method") == "probed", response[:60]

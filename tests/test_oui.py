@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from scanner.oui import SYSTEM_IEEE_DIR, MacVendors, is_randomized, normalize_mac, read_ieee_csv
+from scanner.classification.oui import SYSTEM_IEEE_DIR, MacVendors, is_randomized, normalize_mac, read_ieee_csv
 
 needs_ieee = pytest.mark.skipif(not (SYSTEM_IEEE_DIR / "oui36.csv").exists(),
                                 reason="Debian ieee-data not installed")

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from scanner.render import Format, render
-from scanner.render.text import clean
+from scanner.text import clean
 from tests.test_model_json import HOSTILE, sample_scan
 
 

@@ -17,8 +17,9 @@ import pytest
 from scanner.model import (Classification, Host, Observation, Protocol, Role, Scan, Scope,
                            Service, Severity,
                            Source, WlanNetwork, WlanSecurity)
-from scanner.oui import is_randomized
-from scanner.rules.engine import catalog, evaluate, fingerprint
+from scanner.classification.oui import is_randomized
+from scanner.rules.base import catalog
+from scanner.rules.engine import evaluate, fingerprint
 from scanner.site import load_site
 
 CASES = sorted(Path(__file__).with_name("rules").glob("*/*/case.toml"))
@@ -123,7 +124,7 @@ def test_catalog_entries_are_complete_in_both_languages() -> None:
 def test_evaluating_again_replaces_the_rules_own_gaps(tmp_path: Path) -> None:
     import dataclasses
 
-    from scanner.pipeline import apply_rules
+    from scanner.rules.engine import apply_rules
 
     case = Path(__file__).with_name("rules") / "unknown-device" / "fires" / "case.toml"
     scan, site, _, _ = load_case(case)
@@ -137,7 +138,7 @@ def test_evaluating_again_replaces_the_rules_own_gaps(tmp_path: Path) -> None:
 def test_findings_resting_on_a_classified_role_carry_its_confidence() -> None:
     import dataclasses
 
-    from scanner.classify import classify
+    from scanner.classification.classify import classify
     from scanner.model import Host, Protocol, Service
 
     pvs = classify(Host(ip="192.168.178.10", mac="00:19:99:00:00:10",

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from scanner.model import Host, Observation, Protocol, Role, Scan, Scope, Service, Source
-from scanner.rules.engine import RULES, catalog, evaluate, fingerprint
+from scanner.rules.base import RULES, catalog
+from scanner.rules.engine import evaluate, fingerprint
 from scanner.rules.evidence import text as evidence_text
 from scanner.site import Acknowledgement, Site, load_site
 
@@ -166,7 +167,7 @@ def test_a_rule_failing_on_one_hosts_evidence_names_that_host(monkeypatch) -> No
 
 
 def test_every_rule_in_the_catalog_raising_still_yields_a_scan_that_says_so(monkeypatch) -> None:
-    from scanner.pipeline import apply_rules
+    from scanner.rules.engine import apply_rules
 
     def broken(ctx):  # noqa: ANN001, ANN202
         raise KeyError("boom")

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from scanner.model import (TYPED, Host, Observation, Protocol, Role, Scan, Scope, Service,
-                           Source, WlanNetwork, WlanSecurity, typed)
+                           Source, WlanNetwork, WlanSecurity, Zone, typed)
 from scanner.rules.engine import evaluate
 from scanner.rules.evidence import text as evidence_text
 from scanner.site import Acknowledgement, Device, Network, Site, Wlan
@@ -125,12 +125,13 @@ def _site(rng: random.Random, hosts: tuple[Host, ...]) -> Site | None:
                                  until)  # type: ignore[arg-type]
                  for h in hosts)
     return Site(path="praxis.toml", name="x", size="praxis",
-                networks=(Network(ipaddress.IPv4Network("192.168.178.0/24"), "praxis"),
-                          Network(ipaddress.IPv4Network("192.168.178.0/28"), "medical")),
+                networks=(Network(ipaddress.IPv4Network("192.168.178.0/24"), Zone.PRAXIS),
+                          Network(ipaddress.IPv4Network("192.168.178.0/28"), Zone.MEDICAL)),
                 devices=devices, acknowledged=acks,
                 wlans=tuple(Wlan(ssid=rng.choice(("Praxis", "Gast", rng.choice(HOSTILE))),
-                                 zone=rng.choice(("praxis", "guest")),
-                                 min_security=rng.choice(("open", "wpa2", "wpa3")),
+                                 zone=rng.choice((Zone.PRAXIS, Zone.GUEST)),
+                                 min_security=rng.choice((WlanSecurity.OPEN, WlanSecurity.WPA2,
+                                                          WlanSecurity.WPA3)),
                                  bssids=rng.choice(((), ("3c:a6:2f:00:00:01",))),
                                  vendors=rng.choice(((), ("AVM",))))
                             for _ in range(rng.randrange(0, 3))))

@@ -11,7 +11,8 @@ import ipaddress
 import random
 from datetime import date, datetime, timezone
 from scanner.model import Host, Role, Scan, Scope
-from scanner.rules.engine import Context, evaluate
+from scanner.rules.base import Context
+from scanner.rules.engine import evaluate
 from scanner.rules.evidence import text as evidence_text
 from scanner.site import Device, Network, Site
 
@@ -20,7 +21,7 @@ T0 = datetime(2026, 11, 28, tzinfo=timezone.utc)
 
 def _hosts(rng: random.Random, n: int) -> tuple[Host, ...]:
     out = []
-    for i in range(n):
+    for _ in range(n):
         third = rng.choice([0, 0, 1, 2, 9])  # 10.0.9.x lies in no network of the scope
         mac = rng.choice([None, f"00:19:99:00:00:{rng.randrange(40):02x}"])  # duplicates too
         names = rng.choice([(), (f"PC{rng.randrange(30)}",), (f"pc{rng.randrange(30)}", "X")])

@@ -14,12 +14,12 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, unavailable
+from tests.conftest import REPO, netns_pids
 
 pytestmark = pytest.mark.lab
 
@@ -29,37 +29,16 @@ def _run(*argv: str) -> None:
 
 
 @pytest.fixture
-def pair() -> Iterator[tuple[str, str]]:
-    if os.geteuid() != 0:
-        unavailable("needs root to create network namespaces")
-    scanner, target = f"pxtest-sig{os.getpid()}-a", f"pxtest-sig{os.getpid()}-b"
-    try:
-        for ns in (scanner, target):
-            _run("ip", "netns", "add", ns)
-            _run("ip", "-n", ns, "link", "set", "lo", "up")
-        _run("ip", "-n", scanner, "link", "add", "eth0", "type", "veth", "peer", "name", "eth0",
-             "netns", target)
-        for ns, ip in ((scanner, "10.98.0.1/24"), (target, "10.98.0.2/24")):
-            _run("ip", "-n", ns, "addr", "add", ip, "dev", "eth0")
-            _run("ip", "-n", ns, "link", "set", "eth0", "up")
-        _run("ip", "-n", scanner, "route", "add", "10.99.0.0/22", "via", "10.98.0.2")
-        _run("ip", "netns", "exec", target, "iptables", "-A", "INPUT", "-p", "tcp", "-j", "DROP")
-        yield scanner, target
-    finally:
-        for ns in (scanner, target):
-            for pid in _pids(ns):
-                os.kill(pid, signal.SIGKILL)
-            subprocess.run(["ip", "netns", "del", ns], capture_output=True)
-
-
-def _pids(ns: str) -> list[int]:
-    out = subprocess.run(["ip", "netns", "pids", ns], capture_output=True, text=True).stdout
-    return [int(p) for p in out.split()]
+def pair(ns_pair: Callable[[str, str], tuple[str, str]]) -> tuple[str, str]:
+    scanner, target = ns_pair("sig", "10.98.0")
+    _run("ip", "-n", scanner, "route", "add", "10.99.0.0/22", "via", "10.98.0.2")
+    _run("ip", "netns", "exec", target, "iptables", "-A", "INPUT", "-p", "tcp", "-j", "DROP")
+    return scanner, target
 
 
 def _nmaps(ns: str) -> list[int]:
     found = []
-    for pid in _pids(ns):
+    for pid in netns_pids(ns):
         try:
             if Path(f"/proc/{pid}/comm").read_text().strip() == "nmap":
                 found.append(pid)
@@ -98,7 +77,7 @@ def test_signal_during_port_scan_stops_nmap_and_writes_the_partial_scan(
     assert proc.returncode == 2, err
     assert "Traceback" not in err
     assert _nmaps(scanner) == [], "an nmap outlived praxisscan"
-    assert _pids(scanner) == []
+    assert netns_pids(scanner) == []
     scan = json.loads(out.read_text())
     assert scan["complete"] is False
     assert any(word in n["reason"] for n in scan["not_tested"]), scan["not_tested"]
@@ -115,7 +94,7 @@ def test_signal_during_routed_discovery_stops_nmap(pair: tuple[str, str], tmp_pa
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 2 and "Traceback" not in err, err
-    assert _pids(scanner) == []
+    assert netns_pids(scanner) == []
     assert json.loads(out.read_text())["complete"] is False
 
 
@@ -129,7 +108,7 @@ def test_time_budget_ends_routed_discovery(pair: tuple[str, str], tmp_path: Path
     assert proc.returncode == 2 and "Traceback" not in err, err
     # The budget is honoured, not a benchmark: before, nmap ran on for 40 s and more.
     assert took < 20, f"--max-time 2 took {took:.1f} s"
-    assert _pids(scanner) == []
+    assert netns_pids(scanner) == []
     scan = json.loads(out.read_text())
     assert scan["complete"] is False
     assert any("time budget" in n["reason"] for n in scan["not_tested"])
@@ -178,8 +157,8 @@ def test_watch_cut_short_by_sigterm_is_stored_as_incomplete_and_exits_2(
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 2, err  # before: 0, "stored as the first of this network"
     assert "cut short" in err and "Traceback" not in err
-    assert _pids(scanner) == []
-    from scanner.history import History
+    assert netns_pids(scanner) == []
+    from scanner.monitor.history import History
 
     entries = History.reader(state / "history.sqlite").entries()
     assert len(entries) == 1 and not entries[0].complete

@@ -14,17 +14,17 @@ from pathlib import Path
 
 import pytest
 
-from scanner.diff import diff
-from scanner.history import History
+from scanner.monitor.diff import diff
+from scanner.monitor.history import History
 from scanner.jsonio import dumps, loads
 from scanner.model import Classification, Host, Protocol, Role, Scan, Scope, Service
-from scanner.pipeline import apply_rules
+from scanner.rules.engine import apply_rules
 from scanner.render.csv_inventory import render_csv
 from scanner.render.diff_text import render_diff_html, render_diff_text
 from scanner.render.html import render_html
 from scanner.render.terminal import render_terminal
 from scanner.site import SiteError, load_site
-from scanner.watch import message, record
+from scanner.monitor.watch import message, record
 from tests.conftest import praxisscan
 
 T0 = datetime(2026, 11, 28, 7, 30, tzinfo=timezone.utc)

@@ -85,7 +85,7 @@ BSSIDS = 'min_security = "wpa2"\nbssids = ["3c:a6:2f:0a:01:02"]'
     (('probes = ["dicom"]', 'probes = "dicom"'),
      "praxis.toml:28: policy.host.00:0d:b8:0a:40:40: probes must be a list"),
     (('probes = ["dicom"]', 'probes = ["warp"]'),
-     "praxis.toml:28: policy.host.00:0d:b8:0a:40:40: probe 'warp' is unknown"),
+     "praxis.toml:28: unknown probe 'warp' in policy.host.00:0d:b8:0a:40:40 (known: "),
     (('probes = ["dicom"]', "host_pps = 5000"),
      "praxis.toml:28: policy.host.00:0d:b8:0a:40:40: host_pps 5000 must be a number from 1 to 40"),
     (('[policy.host."00:0d:b8:0a:40:40"]', '[policy.host."drucker"]'),

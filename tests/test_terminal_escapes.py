@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from scanner.history import History
+from scanner.monitor.history import History
 from scanner.jsonio import dumps
 from scanner.model import Host, Scope, Service, Protocol
-from scanner.render.text import clean
+from scanner.text import clean
 from tests.conftest import praxisscan
 from tests.test_model_json import sample_scan
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from scanner import knowledge, versions
-from scanner.cli import main
+from scanner.cli.commands import main
 from scanner.model import Host, Observation, Protocol, Role, Scan, Scope, Service, Source
 from scanner.rules.engine import evaluate
 from scanner.rules.evidence import text as evidence_text
@@ -270,7 +270,7 @@ def test_the_scan_records_the_knowledge_date_and_the_reports_show_its_age() -> N
     import jsonschema
 
     from scanner.jsonio import dumps, loads
-    from scanner.pipeline import apply_rules
+    from scanner.rules.engine import apply_rules
     from scanner.render.html import render_html
     from scanner.render.terminal import render_terminal
 

@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from scanner.history import History
+from scanner.monitor.history import History
 from scanner.model import Finding, Host, Localized, Role, Severity
-from scanner.notify import NotifyError, SmtpTarget, post_webhook, send_email
+from scanner.monitor.notify import NotifyError, SmtpTarget, post_webhook, send_email
 from scanner.rules.engine import fingerprint
-from scanner.schedule import parse_when
-from scanner.watch import message, record
+from scanner.monitor.schedule import parse_when
+from scanner.monitor.watch import message, record
 from tests.conftest import praxisscan, unavailable
 from tests.receivers import PASSWORD, USER, Receivers
 from tests.test_model_json import HOSTILE, sample_scan
@@ -277,7 +277,7 @@ def test_a_line_break_in_the_practice_name_neither_breaks_nor_injects_a_header(
 
 
 def test_one_failing_channel_does_not_stop_the_others(tmp_path: Path) -> None:
-    from scanner.notify import deliver
+    from scanner.monitor.notify import deliver
 
     msg = _news(tmp_path)
     import socket

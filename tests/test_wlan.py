@@ -16,7 +16,7 @@ import pytest
 
 from scanner.jsonio import loads
 from scanner.model import WlanSecurity as S
-from scanner.pipeline import apply_rules
+from scanner.rules.engine import apply_rules
 from scanner.rules.evidence import text as evidence_text
 from scanner.site import load_site
 from scanner.wlan import ToolOutputError, audit, ies
@@ -393,7 +393,7 @@ def test_wlan_into_an_inside_scan_reports_both(tmp_path: Path) -> None:
 
 
 def test_without_a_wlan_audit_the_wlan_rules_say_not_tested(tmp_path: Path) -> None:
-    from scanner.rules.checks import WLAN_RULES
+    from scanner.rules.base import rules_in
 
     no_audit = dataclasses.replace(audit.as_scan(audit.WlanAudit((), "iw")), wlans=None)
     scan = apply_rules(no_audit, None)
@@ -401,5 +401,5 @@ def test_without_a_wlan_audit_the_wlan_rules_say_not_tested(tmp_path: Path) -> N
     for rule_id in ("open-wlan", "weak-wlan", "wps-enabled", "rogue-access-point"):
         assert gaps[rule_id] == "no WLAN audit in this scan (praxisscan wlan)"
     assert "guest-wlan-not-separated" not in gaps  # judged from the site file alone
-    assert set(WLAN_RULES) == {"open-wlan", "weak-wlan", "wps-enabled", "rogue-access-point",
+    assert set(rules_in("wlan")) == {"open-wlan", "weak-wlan", "wps-enabled", "rogue-access-point",
                                "guest-wlan-not-separated"}

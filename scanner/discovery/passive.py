@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from scanner.model import Observation, Source
 from scanner.netinfo import Interface
 from scanner.protocols import dhcp, mdns, netbios, sicct, ssdp
-from scanner.render.text import clean
+from scanner.text import clean
 
 
 def quiet_scapy() -> None:
@@ -139,12 +139,12 @@ def frame_to_heard(raw: bytes, own_mac: str | None = None) -> list[Heard]:
 
     try:
         frame = Ether(raw)
-        if Ether not in frame or IP not in frame or UDP not in frame:  # type: ignore[operator]
+        if Ether not in frame or IP not in frame or UDP not in frame:
             return []
-        mac = frame[Ether].src.lower()  # type: ignore[index]
+        mac = frame[Ether].src.lower()
         if own_mac and mac == own_mac.lower():
             return []
-        ip, udp = frame[IP].src, frame[UDP]  # type: ignore[index]
+        ip, udp = frame[IP].src, frame[UDP]
         payload = bytes(udp.payload)
         return parse_datagram(mac, ip, int(udp.sport), int(udp.dport), payload)
     except Exception:  # noqa: BLE001 - hostile frames must not end the listener

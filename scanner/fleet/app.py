@@ -48,6 +48,8 @@ class FleetApp:
             self.pool.close()
 
     def call(self, fn: Callable[..., Any], *args: Any) -> Any:
+        if self.pool is None:
+            raise RuntimeError("the database pool is not open (startup did not run)")
         with self.pool.connection() as conn:  # commits on success, rolls back on an exception
             return fn(conn, *args)
 

@@ -13,6 +13,7 @@ import io
 import secrets
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Any
 from urllib.parse import quote
 
 from starlette.requests import Request
@@ -146,12 +147,21 @@ OVERVIEW_COLUMNS = ["slug", "name", "last_complete_scan", "rating", "critical", 
                     "low", "new_this_week", "devices", "last_push_at", "silent"]
 
 
+async def _table(request: Request, session: auth.Session, query: Callable[..., Any],
+                 args: tuple[Any, ...], as_csv: bool, csv_name: str, columns: list[str],
+                 template: str, **page: Any) -> Response:
+    """One fleet-wide table: the query's rows as a page, or as a CSV download."""
+    rows = await request.app.state.fleet.run(query, session.user, *args)
+    if as_csv:
+        return _csv(csv_name, rows, columns)
+    return _page(request, template, rows=rows, **page, **_nav(session))
+
+
 @_signed_in
 async def overview(request: Request, session: auth.Session) -> Response:
-    rows = await request.app.state.fleet.run(queries.overview, session.user)
-    if request.url.path.endswith(".csv"):
-        return _csv("fleet-overview", rows, OVERVIEW_COLUMNS)
-    return _page(request, "overview.html.j2", rows=rows, **_nav(session))
+    return await _table(request, session, queries.overview, (),
+                        request.url.path.endswith(".csv"), "fleet-overview", OVERVIEW_COLUMNS,
+                        "overview.html.j2")
 
 
 def _not_found(request: Request, session: auth.Session) -> Response:
@@ -203,7 +213,7 @@ def _reports(conn, user: auth.User, slug: str, ids: list[str]) -> list[dict] | N
     if p is None:
         return None
     found = [queries.scan_report(conn, p["id"], i) for i in ids]
-    return None if any(r is None for r in found) else found
+    return None if any(r is None for r in found) else [r for r in found if r is not None]
 
 
 @_signed_in
@@ -224,7 +234,7 @@ async def report(request: Request, session: auth.Session) -> Response:
 async def diff_page(request: Request, session: auth.Session) -> Response:
     from markupsafe import Markup
 
-    from scanner.diff import diff
+    from scanner.monitor.diff import diff
     from scanner.jsonio import scan_from_dict
     from scanner.render.diff_text import render_diff_html, scan_label
 
@@ -248,19 +258,17 @@ FLEET_FINDING_COLUMNS = ["slug", "name", "severity", "host", "port", "title_de",
 
 @_signed_in
 async def rules_page(request: Request, session: auth.Session) -> Response:
-    rows = await request.app.state.fleet.run(queries.rules, session.user)
-    if request.url.path.endswith(".csv"):
-        return _csv("fleet-findings", rows, RULE_COLUMNS)
-    return _page(request, "rules.html.j2", rows=rows, **_nav(session))
+    return await _table(request, session, queries.rules, (),
+                        request.url.path.endswith(".csv"), "fleet-findings", RULE_COLUMNS,
+                        "rules.html.j2")
 
 
 @_signed_in
 async def finding_page(request: Request, session: auth.Session) -> Response:
     rule = request.path_params["rule"]
-    rows = await request.app.state.fleet.run(queries.finding_across_fleet, session.user, rule)
-    if request.query_params.get("format") == "csv":
-        return _csv(f"fleet-{rule}", rows, FLEET_FINDING_COLUMNS)
-    return _page(request, "finding.html.j2", rule=rule, rows=rows, **_nav(session))
+    return await _table(request, session, queries.finding_across_fleet, (rule,),
+                        request.query_params.get("format") == "csv", f"fleet-{rule}",
+                        FLEET_FINDING_COLUMNS, "finding.html.j2", rule=rule)
 
 
 async def stylesheet(request: Request) -> Response:

@@ -1,4 +1,4 @@
-"""Notifications from the fleet server, through the practice box's notifier (scanner.notify):
+"""Notifications from the fleet server, through the practice box's notifier (scanner.monitor.notify):
 one message per new or reopened critical/high finding (alert_outbox rows written by ingest,
 sent once, retried on the next flush while they fail), and the weekly digest."""
 
@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from html import escape
 
-from scanner.notify import Message, SmtpTarget, deliver
-from scanner.render.text import clean
+from scanner.monitor.notify import Message, SmtpTarget, deliver
+from scanner.text import clean
 
 MAX_ATTEMPTS = 10
 

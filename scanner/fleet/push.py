@@ -83,8 +83,9 @@ def push(t: Target, scan: Scan) -> Outcome:
                             "for another practice? praxisscan fleet token create)") from None
         return Outcome(False, e.code in RETRY_LATER, f"HTTP {e.code}: {reason}")
     except (OSError, urllib.error.URLError, ValueError) as e:
-        if isinstance(getattr(e, "reason", None), ssl.SSLCertVerificationError):
-            raise PushError(f"{t.url}: certificate not trusted ({e.reason.verify_message}); "
+        cause = getattr(e, "reason", None)
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            raise PushError(f"{t.url}: certificate not trusted ({cause.verify_message}); "
                             "name the server's CA with --cafile") from None
         return Outcome(False, True, f"not reached: {getattr(e, 'reason', e)}"[:300])
 

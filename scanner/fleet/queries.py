@@ -16,7 +16,7 @@ VISIBLE = ("(%(all)s OR EXISTS (SELECT 1 FROM user_practice up WHERE up.user_id 
 def _rows(conn, sql: str, params: dict) -> list[dict]:  # noqa: ANN001
     cur = conn.execute(sql, params)
     names = [c.name for c in cur.description]
-    return [dict(zip(names, r)) for r in cur.fetchall()]
+    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
 
 def _who(user: User) -> dict:

@@ -111,7 +111,7 @@ class ServiceDatabase:
     def device_types_of_os(self, line: int) -> tuple[str, frozenset[str]]:
         """The ``o/`` of match line ``line`` and every device type the file gives that OS
         (``o/IOS/``: switch, router, firewall)."""
-        return self._device_types(line)[1:]  # type: ignore[return-value]
+        return self._device_types(line)[1:]
 
     def _device_types(self, line: int) -> tuple[frozenset[str], str, frozenset[str]]:
         with self._lock:

@@ -14,12 +14,13 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
+from typing import Any
 
 try:  # the parser of the re module: internal, so its absence only disables the prefilter
     from re import _constants as _c  # type: ignore[attr-defined]
     from re import _parser  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - other Python versions
-    _parser = None  # type: ignore[assignment]
+    _parser = None
 
 GRAM = 4
 
@@ -37,7 +38,7 @@ def required_literals(pattern: bytes, flags: int) -> list[bytes]:
     return found
 
 
-def _walk(items: Iterable[tuple[object, object]], found: list[bytes]) -> None:
+def _walk(items: Iterable[tuple[object, Any]], found: list[bytes]) -> None:
     run = bytearray()
 
     def flush() -> None:
@@ -47,20 +48,20 @@ def _walk(items: Iterable[tuple[object, object]], found: list[bytes]) -> None:
 
     for op, av in items:
         if op is _c.LITERAL:
-            run.append(av)  # type: ignore[arg-type]
+            run.append(av)
         elif op is _c.AT:
             continue  # an anchor consumes nothing: literals around it stay adjacent
         elif op is _c.SUBPATTERN:
             flush()
-            _group, add_flags, del_flags, sub = av  # type: ignore[misc]
+            _group, add_flags, del_flags, sub = av
             if not add_flags and not del_flags:  # scoped flags change what a literal means
                 _walk(sub, found)
         elif op is _c.ATOMIC_GROUP:
             flush()
-            _walk(av, found)  # type: ignore[arg-type]
+            _walk(av, found)
         elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
             flush()
-            low, _high, sub = av  # type: ignore[misc]
+            low, _high, sub = av
             if low >= 1:
                 _walk(sub, found)
         else:
@@ -73,8 +74,8 @@ class Index:
 
     def __init__(self, literals: list[list[bytes]], ignore_case: list[bool]) -> None:
         grams: list[set[bytes]] = []
-        for lits, icase in zip(literals, ignore_case):
-            pieces = set()
+        for lits, icase in zip(literals, ignore_case, strict=True):
+            pieces: set[bytes] = set()
             for lit in lits:
                 lit = lit.lower() if icase else lit
                 pieces.update(lit[k:k + GRAM] for k in range(len(lit) - GRAM + 1))
@@ -83,7 +84,7 @@ class Index:
         self.always: list[int] = []
         self.exact: dict[bytes, list[int]] = {}
         self.folded: dict[bytes, list[int]] = {}
-        for pos, (pieces, icase) in enumerate(zip(grams, ignore_case)):
+        for pos, (pieces, icase) in enumerate(zip(grams, ignore_case, strict=True)):
             if not pieces:
                 self.always.append(pos)
                 continue

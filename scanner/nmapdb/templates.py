@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from typing import cast
 
 from scanner.nmapdb.fileformat import LineError, unescape
 
@@ -68,13 +69,13 @@ def _variable(t: str, j: int, groups: Groups) -> tuple[str, int]:
         raise LineError("not a variable")
     args, end = _arguments(t, open_ + 1)
     if command == "P" and _shape(args, int):
-        data = _group(groups, args[0])
+        data = _group(groups, cast(int, args[0]))
         return bytes(b for b in data if 0x20 <= b <= 0x7E).decode("ascii"), end
     if command == "SUBST" and _shape(args, int, bytes, bytes):
-        data = _group(groups, args[0])
-        return (data.replace(args[1], args[2]) if args[1] else data).decode("latin-1"), end
+        data = _group(groups, cast(int, args[0]))
+        return (data.replace(cast(bytes, args[1]), cast(bytes, args[2])) if args[1] else data).decode("latin-1"), end
     if command == "I" and _shape(args, int, bytes) and args[1] in (b">", b"<"):
-        data = _group(groups, args[0])
+        data = _group(groups, cast(int, args[0]))
         if len(data) > 8:
             raise LineError("$I() of more than 8 bytes")
         return str(int.from_bytes(data, "big" if args[1] == b">" else "little")), end
@@ -88,7 +89,7 @@ def _group(groups: Groups, n: int) -> bytes:
 
 
 def _shape(args: list[int | bytes], *types: type) -> bool:
-    return len(args) == len(types) and all(isinstance(a, t) for a, t in zip(args, types))
+    return len(args) == len(types) and all(isinstance(a, t) for a, t in zip(args, types, strict=True))
 
 
 _INT = re.compile(r"\s*(0[xX][0-9a-fA-F]+|\d+)\s*")

@@ -18,7 +18,7 @@ import socket
 from scanner.model import Protocol, Service
 from scanner.probes.base import Budget, ProbeResult, connect, observation, read_until
 from scanner.probes.nmap_match import with_nmap
-from scanner.render.text import clean
+from scanner.text import clean
 
 _SSH = re.compile(r"^SSH-([\d.]+)-([A-Za-z][\w]*?)[_-]([\w.+~-]+)(?:\s+(.*))?$")
 _VSFTPD = re.compile(r"\(vsFTPd ([\d.]+)\)")
@@ -155,6 +155,10 @@ _GREETINGS = {21: "ftp", 22: "ssh", 23: "telnet", 25: "smtp", 587: "smtp", 110: 
 
 def greets_first(port: int) -> bool:
     return port in _GREETINGS
+
+
+def server_first_ports() -> tuple[int, ...]:
+    return tuple(sorted(_GREETINGS))
 
 
 def greeting(ip: str, port: int) -> ProbeResult:

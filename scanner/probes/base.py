@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from scanner.model import Observation, Service, Source
+from scanner.model import NotTested, Observation, Service, Source, WlanNetwork
 
 TIMEOUT = 2.0
 MAX_READ = 64 * 1024
@@ -25,6 +25,8 @@ MAX_READ = 64 * 1024
 class ProbeResult:
     observations: tuple[Observation, ...] = ()
     service: Service | None = None  # identification of the probed port, if learned
+    gaps: tuple[NotTested, ...] = ()  # what it could not read (the scan names the host)
+    wlans: tuple[WlanNetwork, ...] | None = None  # a WLAN audit's networks; None: none done
 
 
 @dataclass
@@ -132,3 +134,15 @@ class RateWindow:
             yield
         finally:
             self.sent(packets)
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a probe gets from the scan."""
+
+    ip: str
+    port: int = 0  # 0: the host, not a port (the UDP questions)
+    source_ip: str = ""  # the scanner's own address on the host's network
+    # (user, password) for TR-064; never in a repr (a job's, a traceback's)
+    login: tuple[str, str] | None = field(default=None, repr=False)
+    window: RateWindow | None = None  # the host's rate window, for probes that pace themselves

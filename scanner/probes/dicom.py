@@ -13,7 +13,7 @@ CALLED_AE = "ANY-SCP"
 
 def c_echo(ip: str, port: int) -> ProbeResult:
     from pynetdicom import AE
-    from pynetdicom.sop_class import Verification
+    from pynetdicom.sop_class import Verification  # type: ignore[attr-defined]  # made at import
 
     logging.getLogger("pynetdicom").setLevel(logging.CRITICAL)
     ae = AE(ae_title=CALLING_AE)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from scanner.model import Observation, Protocol, Service
 from scanner.probes.base import ProbeResult, observation
-from scanner.render.text import clean
+from scanner.text import clean
 
 if TYPE_CHECKING:
     from scanner.nmapdb import NmapMatch

@@ -1,8 +1,10 @@
 """Which probe runs against which port, and the runner that paces them per host.
 
-Jobs of one host run one after another, paced so that the host receives at most its
-policy's packets per second (the pipeline runs hosts in parallel). A job that raises or is
-cut off by the deadline becomes a "not tested" entry, never a silent gap.
+What starts a probe, and what it sends, is the probe table (scanner/probes/table.py); this
+module turns a host's open ports into jobs in that table's order. Jobs of one host run one
+after another, paced so that the host receives at most its policy's packets per second
+(the pipeline runs hosts in parallel). A job that raises or is cut off by the deadline
+becomes a "not tested" entry, never a silent gap.
 """
 
 from __future__ import annotations
@@ -11,24 +13,12 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from scanner.model import NotTested
 from scanner.observer import NullObserver, ScanObserver
-from scanner.probes import banners, dicom, rdp, smb, tls, tr064, udp, web
-from scanner.probes.base import ProbeResult, RateWindow
-
-# Ports where a protocol is expected; other open ports get a passive banner read.
-PLAIN_HTTP = {80, 631, 5000, 8000, 8042, 8080, 49000}
-TR064 = 49000
-TLS_PORTS = {443, 636, 993, 995, 4742, 5001, 8443, 8500, 8501, 11115, 49443}
-HTTPS = {443, 5001, 8443, 8500, 8501, 11115, 49443}
-DICOM = {104, 11112, 4242}
-SMTP, POP3 = {25, 587}, {110}
-SILENT = {139, 445, 5432, 1433, 3306, 3050, 135, 62078, 49152}
-# The protocol probe of each server-first port; without it the greeting is only read.
-_FULL = {22: "ssh", 21: "ftp", 23: "telnet", 110: "pop3", **{p: "smtp" for p in SMTP}}
-# SYN, ACK, the greeting's ACK(s), FIN and its ACK: counted with margin, as the others
-GREETING_PACKETS = 8
+from scanner.probes.base import ProbeResult, RateWindow, Target
+from scanner.probes.table import SILENT, Probe, Trigger, only, port_probe
 
 
 @dataclass(frozen=True)
@@ -39,55 +29,46 @@ class Job:
     packets: int = 12  # what we send, counted on captures of the lab (with margin), for pacing
 
 
-def jobs_for(ip: str, open_tcp: list[int], allowed: frozenset[str], source_ip: str) -> list[Job]:
+def jobs_for(ip: str, open_tcp: list[int], allowed: frozenset[str], source_ip: str,
+             login: tuple[str, str] | None = None, window: RateWindow | None = None
+             ) -> list[Job]:
+    """The jobs for one host, in the table's order: per open port its protocol probe (or
+    the greeting, or a banner read) and TLS; then the once-per-host probes, the UDP
+    questions, and the probes that need the operator's login."""
     jobs: list[Job] = []
 
-    def add(probe: str, port: int | None, fn: Callable[[], ProbeResult], packets: int = 12) -> None:
-        if probe in allowed:
-            jobs.append(Job(probe, port, fn, packets))
+    def add(probe: Probe, port: int = 0) -> None:
+        target = Target(ip, port, source_ip, login, window)
+        if probe.name in allowed and probe.run is not None and _has(target, probe.needs):
+            jobs.append(Job(probe.name, port or None, partial(probe.run, target), probe.packets))
 
     ports = set(open_tcp)
+    greeting, = only(Trigger.GREETING)
+    banner, = only(Trigger.OTHER_PORT)
     for port in sorted(ports):
-        full = _FULL.get(port)
-        if banners.greets_first(port) and (full is None or full not in allowed):
-            # the listen-only grade: the greeting without a command (roles whose policy
-            # forbids the protocol probe, and VNC, which has none)
-            add("greeting", port, lambda p=port: banners.greeting(ip, p), GREETING_PACKETS)
-        elif port == 22:
-            add("ssh", port, lambda p=port: banners.ssh(ip, p))
-        elif port == 21:
-            add("ftp", port, lambda p=port: banners.ftp(ip, p), 18)
-        elif port == 23:
-            add("telnet", port, lambda p=port: banners.telnet(ip, p))
-        elif port in SMTP:
-            add("smtp", port, lambda p=port: banners.smtp(ip, p), 16)
-        elif port in POP3:
-            add("pop3", port, lambda p=port: banners.pop3(ip, p), 16)
-        elif port == 3389:
-            add("rdp", port, lambda p=port: rdp.rdp(ip, p), 16)
-        elif port in DICOM:
-            add("dicom", port, lambda p=port: dicom.c_echo(ip, p), 16)
-        elif port in PLAIN_HTTP:
-            add("http", port, lambda p=port: web.http(ip, p, False))
-        elif port in HTTPS:
-            add("http", port, lambda p=port: web.http(ip, p, True), 18)
-        elif port not in TLS_PORTS and port not in SILENT:
-            add("banner", port, lambda p=port: banners.generic(ip, p), 6)
-        if port in TLS_PORTS:
-            add("tls", port, lambda p=port: tls.tls(ip, p), 38)
-    if 443 in ports:
-        add("connector-sds", 443, lambda: web.connector_directory(ip, 443, True), 20)
-    elif 80 in ports:
-        add("connector-sds", 80, lambda: web.connector_directory(ip, 80, False))
-    if TR064 in ports:
-        add("tr064", TR064, lambda: tr064.description(ip, TR064), 12)
-    if ports & {445, 139}:
-        port = 445 if 445 in ports else 139
-        add("smb", port, lambda: smb.smb(ip, port), 22)
-    add("snmp", None, lambda: udp.snmp_public(ip), 1)
-    add("sicct", None, lambda: udp.sicct_discovery(ip, source_ip), 1)
-    add("netbios", None, lambda: udp.netbios_status(ip), 1)
+        own = port_probe(port)
+        if port in greeting.ports and (own is None or own.name not in allowed):
+            add(greeting, port)  # the listen-only grade: the greeting without a command
+        elif own is not None:
+            add(own, port)
+        elif port not in SILENT:
+            add(banner, port)
+        for also in only(Trigger.ALSO):
+            if port in also.ports:
+                add(also, port)
+    done: set[tuple[Trigger, str]] = set()  # ONCE: the first entry of a name with a port open
+    for probe in only(Trigger.ONCE) + only(Trigger.HOST) + only(Trigger.LOGIN):
+        first = next((p for p in probe.ports if p in ports), None)
+        if probe.trigger is Trigger.HOST:
+            add(probe)
+        elif first is not None and (probe.trigger, probe.name) not in done:
+            done.add((probe.trigger, probe.name))
+            add(probe, first)
     return jobs
+
+
+def _has(target: Target, needs: frozenset[str]) -> bool:
+    return all(getattr(target, n) not in (None, "") for n in needs)
 
 
 @dataclass
@@ -99,14 +80,15 @@ class HostRun:
 
 def probe_host(jobs: list[Job], pps: float, key: str, deadline: float | None = None,
                stop: threading.Event | None = None, observer: ScanObserver = NullObserver(),
-               preceding_share: float = 0.9) -> HostRun:
+               preceding_share: float = 0.9, window: RateWindow | None = None) -> HostRun:
     """One host's jobs, one after another, at most ``pps`` packets in any second.
 
     ``preceding_share``: the part of the rate the stage before (nmap) may have used in the
     last second; the first probe waits for it to leave the window.
     """
-    window = RateWindow(pps)
-    window.sent(int(preceding_share * pps))
+    if window is None:  # else the caller's, with what it has sent already
+        window = RateWindow(pps)
+        window.sent(int(preceding_share * pps))
     run = HostRun(window=window)
     for job in jobs:
         window.wait_for(job.packets)

@@ -18,8 +18,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
-from scanner.model import Observation, WlanNetwork, WlanSecurity
-from scanner.probes.base import ProbeResult, RateWindow, observation
+from scanner.model import NotTested, Observation, WlanNetwork, WlanSecurity
+from scanner.probes.base import ProbeResult, RateWindow, Target, observation
 from scanner.probes.upnp_igd import mapping_observation, parse_port, parse_uint
 from scanner.scope import OutOfScope
 from scanner.probes.web import fetch
@@ -80,11 +80,11 @@ def paced_requests(window: RateWindow, box: str | None = None) -> Iterator[None]
             with window.paced(SOAP_EXCHANGE_PACKETS):
                 return original(self, request, **kw)
 
-        HTTPAdapter.send = send
+        HTTPAdapter.send = send  # type: ignore[method-assign,assignment]
         try:
             yield
         finally:
-            HTTPAdapter.send = original
+            HTTPAdapter.send = original  # type: ignore[method-assign]
 
 
 _PACING = threading.Lock()
@@ -99,6 +99,27 @@ def _only_to(box: str, url: str) -> None:
     if parts is None or host != box or "@" in parts.netloc:
         raise OutOfScope(f"TR-064 URL not on the FRITZ!Box {box}: not contacted "
                          f"({str(url)[:120]!r})")
+
+
+def audit_probe(t: Target) -> ProbeResult:
+    """The FRITZ!Box settings with the operator's credentials, as a probe of the table: a
+    refused login or an answer that cannot be read is a "not tested" of tr064, never the
+    end of the scan."""
+    import requests
+
+    if t.login is None or t.window is None:
+        return ProbeResult()
+    try:
+        found, wlans, unreadable = audit(t.ip, *t.login, t.window, t.port or PORT)
+    except LoginRefused as e:
+        return ProbeResult(gaps=(NotTested("tr064", f"{e}: check user and password"),))
+    except (OSError, requests.RequestException, ValueError) as e:
+        return ProbeResult(gaps=(NotTested("tr064", f"TR-064 not readable: {type(e).__name__}"),))
+    except Exception as e:  # noqa: BLE001 - whatever the router sends must not end the scan
+        return ProbeResult(gaps=(NotTested("tr064", "TR-064 answer not understood: "
+                                                    f"{type(e).__name__}"),))
+    return ProbeResult(tuple(found), gaps=tuple(NotTested("tr064", gap) for gap in unreadable),
+                       wlans=tuple(wlans))
 
 
 def audit(ip: str, user: str, password: str, window: RateWindow, port: int = PORT

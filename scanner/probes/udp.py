@@ -6,7 +6,7 @@ import socket
 
 from scanner.probes.base import ProbeResult, observation
 from scanner.protocols import netbios, sicct
-from scanner.render.text import clean
+from scanner.text import clean
 
 SYS_DESCR, SYS_OBJECT_ID, SYS_NAME = "1.3.6.1.2.1.1.1.0", "1.3.6.1.2.1.1.2.0", "1.3.6.1.2.1.1.5.0"
 

@@ -24,7 +24,7 @@ from scanner.probes.base import (HTTP_EXCHANGE_PACKETS, Budget, RateWindow, conn
                                   read_until)
 from scanner.protocols.upnp import HttpUrl
 from scanner.protocols.xmlsafe import find_text, local, parse_xml
-from scanner.render.text import clean
+from scanner.text import clean
 from scanner.scope import OutOfScope, ScopeGuard
 
 MAX_MAPPINGS = 128

@@ -13,7 +13,7 @@ from scanner.probes.base import (HTTP_EXCHANGE_PACKETS, Budget, ProbeResult, Rat
                                   observation, read_until, tls_client_context)
 from scanner.probes.nmap_match import with_nmap
 from scanner.protocols import connector_sds, upnp
-from scanner.render.text import clean
+from scanner.text import clean
 from scanner.scope import ScopeGuard
 
 _TITLE = re.compile(rb"<title[^>]*>(.*?)</title", re.IGNORECASE | re.DOTALL)

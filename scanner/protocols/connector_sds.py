@@ -29,7 +29,8 @@ def parse(data: bytes) -> ServiceDirectory | None:
     root = parse_xml(data)
     if root is None or local(root.tag) != "ConnectorServices":
         return None
-    plain, tls = [], 0
+    plain: list[str] = []
+    tls = 0
     for el in root.iter():
         name = local(el.tag)
         if name == "EndpointTLS":

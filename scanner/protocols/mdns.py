@@ -60,7 +60,8 @@ def _record(rec: object) -> list[DnsRecord]:
 
 def decode_txt(raw: bytes, limit: int = 64) -> tuple[tuple[str, str], ...]:
     """DNS-SD TXT: length-prefixed ``key=value`` strings (RFC 6763 §6)."""
-    pairs, i = [], 0
+    pairs: list[tuple[str, str]] = []
+    i = 0
     while i < len(raw) and len(pairs) < limit:
         n = raw[i]
         item = raw[i + 1 : i + 1 + n]

@@ -26,7 +26,9 @@ def parse(data: bytes) -> DeviceDescription | None:
     root = parse_xml(data)
     if root is None or local(root.tag) != "root":
         return None
-    services, controls, scpds = [], [], []
+    services: list[str] = []
+    controls: list[tuple[str, str]] = []
+    scpds: list[tuple[str, str]] = []
     for el in root.iter():
         if local(el.tag) == "service" and len(services) < 64:
             st = find_text(el, "serviceType")

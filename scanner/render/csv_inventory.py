@@ -14,7 +14,7 @@ import io
 import re
 
 from scanner.model import Scan
-from scanner.render.text import clean
+from scanner.text import clean
 
 COLUMNS = ("ip", "mac", "mac_vendor", "mac_randomized", "hostname", "role", "vendor", "product",
            "os", "confidence", "services", "findings", "site_name", "classified_role")

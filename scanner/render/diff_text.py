@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from scanner.diff import Diff
+from scanner.monitor.diff import Diff
 from scanner.model import Scan
-from scanner.render.text import clean, host_name
+from scanner.text import clean, host_name
 
 
 def _host(d: Diff, key: str) -> str:

@@ -9,9 +9,9 @@ from scanner.model import Scan
 from scanner.site import Site
 from scanner.render import netplan, summary
 from scanner.render.labels import labels
-from scanner.render.text import clean, device_line, host_device_line, host_name, inert, wlan_cells
+from scanner.text import clean, device_line, host_device_line, host_name, inert, wlan_cells
 from scanner.rules import evidence, guideline
-from scanner.rules.engine import guideline_rules
+from scanner.rules.base import guideline_rules
 from scanner.resources import data_dir
 
 SEVERITY_FILL = {"critical": "#8e1b10", "high": "#c0392b", "medium": "#f5b041", "low": "#f9e79f",

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from scanner.model import Role, Scan
 from scanner.render.summary import INBOUND_RULES, open_findings
-from scanner.render.text import clean
+from scanner.text import clean
 
 GROUPS = (  # (id, roles, German, English)
     ("ti", (Role.KONNEKTOR, Role.CARD_TERMINAL), "TI", "TI"),

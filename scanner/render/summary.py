@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from scanner.model import Finding, Scan, Severity
+from scanner.rules.base import rules_in
 
-INBOUND_RULES = ("inbound-service", "upnp-port-mapping", "upnp-enabled", "router-remote-access")
+INBOUND_RULES = rules_in("inbound")  # catalog.toml's category
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ def rating(scan: Scan, lang: str) -> Rating:
 def device_names(scan: Scan) -> dict[str, str]:
     """Host key -> 'Switch Flur (GS1900-24E), 192.168.178.3' or 'PVS-SERVER (192.168.178.10)':
     what a reader recognises, the practice's own name first."""
-    from scanner.render.text import clean, host_name
+    from scanner.text import clean, host_name
 
     out = {}
     for h in scan.hosts:

@@ -12,7 +12,7 @@ from scanner.model import Scan
 from scanner.render import summary
 from scanner.render.labels import labels
 from scanner.render.summary import device_names
-from scanner.render.text import clean, host_device_line, host_name, wlan_cells
+from scanner.text import clean, host_device_line, host_name, wlan_cells
 from scanner.rules.evidence import text as evidence_text
 
 

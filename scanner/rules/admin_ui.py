@@ -70,7 +70,7 @@ def identify(host: Host, page: Observation) -> AdminUi | None:
 
 
 def _by_fingerprint(title: str, server: str) -> AdminUi | None:
-    from scanner.classify import match_value
+    from scanner.classification.classify import match_value
 
     for field, value in (("http_title", title), ("http_server", server)):
         if not value:

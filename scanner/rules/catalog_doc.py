@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scanner.rules.engine import catalog
+from scanner.rules.base import catalog
 
 
 def catalog_markdown() -> str:

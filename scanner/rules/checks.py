@@ -7,8 +7,9 @@ import ipaddress
 from collections.abc import Callable, Iterator
 
 from scanner.model import Evidence, Host, NotTested, Observation, Role, Severity, WlanSecurity
+from scanner.ports import CRITICAL_EXPOSED
 from scanner.rules import admin_ui
-from scanner.rules.engine import Check, Context, Hit, role_confidence, rule
+from scanner.rules.base import Check, Context, Hit, role_confidence, rule
 from scanner.rules.evidence import make
 
 Out = Iterator["Hit | NotTested"]
@@ -167,8 +168,8 @@ def rdp(ctx: Context) -> Out:
         if 3389 not in ctx.open_tcp(h):
             continue
         probe = next(iter(ctx.observations(h, "rdp")), None)
-        key = {True: "rdp-open-nla", False: "rdp-open-no-nla"}.get(
-            probe.flag("nla") if probe else None, "rdp-open")
+        key = {True: "rdp-open-nla", False: "rdp-open-no-nla", None: "rdp-open"}[
+            probe.flag("nla") if probe else None]
         yield Hit(h.key, 3389, (make(key), _who(h)))
 
 
@@ -332,12 +333,11 @@ def upnp_enabled(ctx: Context) -> Out:
 
 @rule("upnp-port-mapping")
 def upnp_mapping(ctx: Context) -> Out:
-    critical = {3389, 445, 139, 1433, 3050, 5432, 3306, 5900, 5901, 23}
     for h in ctx.scan.hosts:
         maps = ctx.observations(h, "upnp-mapping")
         for m in maps:
             port, external = m.number("internal_port"), m.number("external_port")
-            sev = Severity.CRITICAL if port in critical else None
+            sev = Severity.CRITICAL if port in CRITICAL_EXPOSED else None
             target = ctx.host_at(m.get("internal_client"))
             yield Hit(h.key, external or None,
                       (make("upnp-mapping", protocol=m.get("protocol", "TCP"),
@@ -353,7 +353,6 @@ def upnp_mapping(ctx: Context) -> Out:
 @rule("inbound-service")
 def inbound(ctx: Context) -> Out:
     """What the Internet reaches: seen from outside, or configured as a port share."""
-    critical = {3389, 445, 139, 1433, 3050, 5432, 3306, 5900, 5901, 23}
     evidence: dict[tuple[str, int | None], list[Evidence]] = {}
     for h in ctx.scan.hosts:
         for o in ctx.observations(h, "inbound"):
@@ -373,7 +372,7 @@ def inbound(ctx: Context) -> Out:
     by_key = {h.key: h for h in ctx.scan.hosts}
     for (key, port), ev in sorted(evidence.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0)):
         who = [_who(by_key[key])] if key in by_key else []
-        yield Hit(key, port, (*ev, *who), Severity.CRITICAL if port in critical else None)
+        yield Hit(key, port, (*ev, *who), Severity.CRITICAL if port in CRITICAL_EXPOSED else None)
     if not evidence:
         yield NotTested("inbound-service", "no outside-in check and no router port-share list "
                         "in this scan (praxisscan external; --fritzbox-user)")
@@ -395,13 +394,15 @@ def router_remote_access(ctx: Context) -> Out:
                             "(--fritzbox-user with $PRAXISSCAN_FRITZBOX_PASSWORD)", h.key)
 
 
-WLAN_RULES: list[str] = []  # what a WLAN-only audit reports on (praxisscan wlan)
+# The rules registered as WLAN rules; the catalog's "wlan" category must name the same
+# (tests/test_house.py), and is what praxisscan wlan reports on.
+WLAN_REGISTERED: list[str] = []
 
 
 def wlan_rule(rule_id: str, needs_audit: bool = True) -> Callable[[Check], Check]:
     """A WLAN rule: without a WLAN audit in the scan it is "not tested", never silent."""
     def register(fn: Check) -> Check:
-        WLAN_RULES.append(rule_id)
+        WLAN_REGISTERED.append(rule_id)
         if not needs_audit:
             return rule(rule_id)(fn)
 
@@ -431,7 +432,7 @@ def open_wlan(ctx: Context) -> Out:
     for w in _judged(ctx):
         expected = _practice_wlan(ctx, w.ssid)
         if w.security is WlanSecurity.OPEN and not (expected and expected.zone == "guest"
-                                                    and expected.min_security == "open"):
+                                                    and expected.min_security is WlanSecurity.OPEN):
             yield Hit(f"wlan:{w.bssid}", None, (make("wlan-open", ssid=w.ssid, bssid=w.bssid),))
 
 
@@ -440,7 +441,7 @@ def weak_wlan(ctx: Context) -> Out:
     for w in _judged(ctx):
         expected = _practice_wlan(ctx, w.ssid)
         # OWE encrypts but lets anyone in: weak only where the site file asks for more
-        floor = (WlanSecurity(expected.min_security) if expected
+        floor = (expected.min_security if expected
                  else WlanSecurity.OWE if w.security is WlanSecurity.OWE else WlanSecurity.WPA2)
         weak = w.security in (WlanSecurity.WEP, WlanSecurity.WPA) or "TKIP" in w.ciphers
         below = w.security is not WlanSecurity.OPEN and w.security.rank < floor.rank
@@ -470,14 +471,14 @@ def rogue(ctx: Context) -> Out:
     if not ctx.site or not ctx.site.wlans:
         yield NotTested("rogue-access-point", "the site file lists no expected WLANs")
         return
-    for w in ctx.scan.wlans:
+    for w in ctx.scan.wlans or ():
         expected = _practice_wlan(ctx, w.ssid)
         if expected is None:
             continue
         unknown = bool(expected.bssids) and w.bssid.lower() not in {b.lower() for b in expected.bssids}
         maker = bool(expected.vendors) and not any(
             v.lower() in (w.vendor or "").lower() for v in expected.vendors)
-        weaker = w.security.rank < WlanSecurity(expected.min_security).rank
+        weaker = w.security.rank < expected.min_security.rank
         if unknown or maker or weaker:
             if unknown:
                 why = make("rogue-bssid", ssid=w.ssid, bssid=w.bssid)

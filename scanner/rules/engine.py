@@ -1,10 +1,9 @@
 """Evaluate every exposure rule over a scan and the site file, into findings.
 
-A rule is a small pure function registered with ``@rule(id)``: it gets a ``Context`` and
-yields ``Hit``s (something to report) and ``NotTested`` entries (evidence it needed but the
-scan does not have). The engine adds the catalog's texts, a stable fingerprint and the
-site file's acknowledgements. Each rule runs guarded: one that raises is "not tested", the
-others still report. Rules read typed evidence (ports, flags) only through
+The rules (scanner/rules/base.py: what a rule is) are the functions of scanner/rules/checks.py
+and scanner/rules/lifecycle.py, registered when this module imports them. The engine adds
+the catalog's texts, a stable fingerprint and the site file's acknowledgements. Each rule
+runs guarded: one that raises is "not tested", the others still report. Rules read typed evidence (ports, flags) only through
 ``Observation.number``/``flag``, which the model has validated.
 """
 
@@ -12,174 +11,15 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import ipaddress
-import tomllib
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cache
-from pathlib import Path
 
-from scanner.model import (Evidence, Finding, Host, Localized, NotTested, Observation, Protocol,
-                           Role, Scan, Severity)
-from scanner.site import Acknowledgement, Device, Site
+from scanner.model import Finding, NotTested, Role, Scan
+from scanner.rules import checks, lifecycle
+from scanner.rules.base import RULES, Context, Entry, Hit, _device_index, catalog
+from scanner.site import Acknowledgement, Site
 
-CATALOG_FILE = Path(__file__).with_name("catalog.toml")
-
-
-@dataclass(frozen=True)
-class Hit:
-    host: str | None  # the host's (or expected device's) identity key
-    port: int | None
-    evidence: tuple[Evidence, ...]  # templates of scanner/rules/evidence.py
-    severity: Severity | None = None  # None: the catalog's default
-    confidence: float = 1.0
-
-
-@dataclass(frozen=True)
-class Entry:
-    id: str
-    severity: Severity
-    title: Localized
-    explanation: Localized
-    fix: Localized
-    references: tuple[str, ...]  # as shown: the guideline's requirements first, then others
-    guideline: tuple[str, ...] = ()  # requirement ids of guideline.toml ("A1-11")
-
-
-@dataclass
-class Context:
-    """What the rules read. Lookups that would cost a pass over all hosts (networks, a
-    host's network, its site device, a host by address) are computed once: evaluation
-    stays near-linear in the number of hosts."""
-
-    scan: Scan
-    site: Site | None
-    today: date
-    reading: Host | None = None  # the host whose evidence a rule read last: named if it fails
-    _zones: dict[str, str | None] = field(default_factory=dict)
-    _nets: list[ipaddress.IPv4Network] | None = None
-    _net_of: dict[str, frozenset[int]] = field(default_factory=dict)
-    _devices: dict[int, Device | None] | None = None
-    _by_ip: dict[str, Host] | None = None
-    _seen: tuple[set[str], set[str], set[str]] | None = None  # MACs, names, IPs scanned
-    _groups: dict[int, tuple[Sequence[Host], dict[frozenset[int], list[int]]]] = field(
-        default_factory=dict)
-
-    def device(self, host: Host) -> Device | None:
-        self.reading = host
-        if not self.site:
-            return None
-        if self._devices is None:
-            self._devices = _device_index(self.site, self.scan.hosts)
-        if id(host) in self._devices:
-            return self._devices[id(host)]
-        return self.site.device_for(host)
-
-    def zone(self, host: Host) -> str | None:
-        """The host's zone from the site file; None when no site file says."""
-        self.reading = host
-        if host.ip not in self._zones:
-            try:
-                self._zones[host.ip] = self.site.zone_of(host.ip) if self.site else None
-            except ValueError:  # not an IPv4 address: in no zone
-                self._zones[host.ip] = None
-        return self._zones[host.ip]
-
-    def observations(self, host: Host, kind: str) -> list[Observation]:
-        self.reading = host
-        return [o for o in host.observations if o.kind == kind]
-
-    def each(self, kind: str) -> Iterator[tuple[Host, Observation]]:
-        """Every observation of ``kind`` on every host, with its host."""
-        for h in self.scan.hosts:
-            for o in self.observations(h, kind):
-                yield h, o
-
-    def answered(self, device: Device) -> bool:
-        """Whether any scanned host matches the site file's ``device`` (``Device.matches``)."""
-        if self._seen is None:
-            hosts = self.scan.hosts
-            self._seen = ({h.mac for h in hosts if h.mac},
-                          {n.lower() for h in hosts for n in h.hostnames}, {h.ip for h in hosts})
-        macs, names, ips = self._seen
-        if device.mac:
-            return device.mac in macs
-        if device.hostname:
-            return device.hostname.lower() in names
-        return device.ip in ips
-
-    def host_at(self, ip: str | None) -> Host | None:
-        if self._by_ip is None:
-            self._by_ip = {}
-            for h in self.scan.hosts:
-                self._by_ip.setdefault(h.ip, h)
-        return self._by_ip.get(ip or "")
-
-    def open_tcp(self, host: Host) -> set[int]:
-        return {s.port for s in host.services if s.protocol is Protocol.TCP}
-
-    def same_network(self, a: Host, b: Host) -> bool:
-        return bool(self._networks_of(a) & self._networks_of(b))
-
-    def near(self, host: Host, among: Sequence[Host], limit: int = 5) -> tuple[list[Host], int]:
-        """The first ``limit`` hosts of ``among`` (in its order) that share a network with
-        ``host``, and how many do. Hosts are grouped once by the networks they are in, so
-        asking for every host costs hosts x groups, not hosts x hosts."""
-        if id(among) not in self._groups:
-            groups: dict[frozenset[int], list[int]] = {}
-            for i, other in enumerate(among):
-                groups.setdefault(self._networks_of(other), []).append(i)
-            self._groups[id(among)] = (among, groups)  # holding ``among`` keeps its id valid
-        groups = self._groups[id(among)][1]
-        mine = self._networks_of(host)
-        hits = [g for nets, g in groups.items() if nets & mine]
-        first = sorted(i for g in hits for i in g[:limit])[:limit]
-        return [among[i] for i in first], sum(len(g) for g in hits)
-
-    def _networks_of(self, host: Host) -> frozenset[int]:
-        if host.ip not in self._net_of:
-            try:
-                addr = ipaddress.IPv4Address(host.ip)
-            except ValueError:
-                self._net_of[host.ip] = frozenset()
-            else:
-                self._net_of[host.ip] = frozenset(
-                    i for i, n in enumerate(self.networks()) if addr in n)
-        return self._net_of[host.ip]
-
-    def networks(self) -> list[ipaddress.IPv4Network]:
-        if self._nets is None:
-            nets = [n.cidr for n in self.site.networks] if self.site else []
-            for n in self.scan.scope.networks:
-                try:
-                    nets.append(ipaddress.IPv4Network(n))
-                except ValueError:  # a hand-edited scan file: that network is no network
-                    pass
-            self._nets = nets
-        return self._nets
-
-
-def _device_index(site: Site, hosts: tuple[Host, ...]) -> dict[int, Device | None]:
-    """``site.device_for`` for every host at once: the first listed device that matches
-    (by MAC, else hostname, else IP, as ``Device.matches``), without hosts x devices."""
-    by_mac: dict[str, int] = {}
-    by_name: dict[str, int] = {}
-    by_ip: dict[str, int] = {}
-    for i, d in enumerate(site.devices):
-        if d.mac:
-            by_mac.setdefault(d.mac, i)
-        elif d.hostname:
-            by_name.setdefault(d.hostname.lower(), i)
-        elif d.ip:
-            by_ip.setdefault(d.ip, i)
-    out: dict[int, Device | None] = {}  # by id(): hosts sharing a key may differ in IP
-    for h in hosts:
-        hits = [by_mac.get(h.mac or ""), by_ip.get(h.ip),
-                *(by_name.get(n.lower()) for n in h.hostnames)]
-        found = [i for i in hits if i is not None]
-        out[id(h)] = site.devices[min(found)] if found else None
-    return out
+# The modules whose @rule functions the engine runs (importing them registers them).
+RULE_MODULES = (checks, lifecycle)
 
 
 def apply_site(scan: Scan, site: Site | None) -> Scan:
@@ -202,45 +42,16 @@ def apply_site(scan: Scan, site: Site | None) -> Scan:
     return dataclasses.replace(scan, hosts=tuple(hosts))
 
 
-Check = Callable[[Context], Iterator["Hit | NotTested"]]
-RULES: dict[str, Check] = {}
+def apply_rules(scan: Scan, site: Site | None) -> Scan:
+    """The exposure rules over a finished scan: findings, and what they could not test."""
+    scan = apply_site(scan, site)  # the practice's names and roles, stored in the scan
+    findings, gaps = evaluate(scan, site)
+    # Evaluating again (a stored scan, a new site file) replaces the rules' own gaps.
+    kept = tuple(n for n in scan.not_tested if n.check not in catalog())
+    from scanner import knowledge  # the version knowledge the rules just judged with
 
-
-def rule(rule_id: str) -> Callable[[Check], Check]:
-    def register(fn: Check) -> Check:
-        RULES[rule_id] = fn
-        return fn
-
-    return register
-
-
-@cache
-def catalog() -> dict[str, Entry]:
-    from scanner.rules.guideline import requirements
-
-    doc = tomllib.loads(CATALOG_FILE.read_text(encoding="utf-8"))
-    known = requirements()
-    out = {}
-    for rid, d in doc["rule"].items():
-        cited = tuple(d.get("guideline", ()))
-        unknown = [g for g in cited if g not in known]
-        if unknown:
-            raise ValueError(f"{CATALOG_FILE}: rule {rid}: unknown guideline requirement(s) "
-                             f"{', '.join(unknown)}")
-        out[rid] = Entry(rid, Severity(d["severity"]), Localized(**d["title"]),
-                         Localized(**d["explanation"]), Localized(**d["fix"]),
-                         tuple(known[g].citation() for g in cited) + tuple(d["references"]),
-                         cited)
-    return out
-
-
-def guideline_rules() -> dict[str, tuple[str, ...]]:
-    """Requirement id -> the rules that speak to it (the catalog read the other way)."""
-    out: dict[str, list[str]] = {}
-    for entry in catalog().values():
-        for g in entry.guideline:
-            out.setdefault(g, []).append(entry.id)
-    return {g: tuple(rules) for g, rules in out.items()}
+    return dataclasses.replace(scan, findings=findings, not_tested=kept + gaps,
+                               knowledge=knowledge.current().stamp())
 
 
 def fingerprint(rule_id: str, host: str | None, port: int | None) -> str:
@@ -253,8 +64,6 @@ def fingerprint(rule_id: str, host: str | None, port: int | None) -> str:
 
 def evaluate(scan: Scan, site: Site | None, today: date | None = None
              ) -> tuple[tuple[Finding, ...], tuple[NotTested, ...]]:
-    from scanner.rules import checks, lifecycle  # noqa: F401 - registers the rules
-
     today = today.date() if isinstance(today, datetime) else today or date.today()
     ctx = Context(apply_site(scan, site), site, today)
     acks = {a.finding: a for a in site.acknowledged} if site else {}
@@ -299,10 +108,3 @@ def _acknowledged(ack: Acknowledgement | None, today: date) -> str:
     if not isinstance(until, date) or until < today:
         return ""
     return f"{ack.reason} ({ack.by}, bis/until {until.isoformat()})"
-
-
-def role_confidence(host: Host) -> float:
-    """How sure the role is: the site file's word or a classification's confidence."""
-    if host.classified_role is not None:
-        return 1.0  # the site file says so
-    return host.classification.confidence if host.classification else 1.0

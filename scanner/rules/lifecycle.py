@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
 from scanner import knowledge, versions
-from scanner.model import Evidence, Host, NotTested, Role, Severity
-from scanner.rules.engine import Context, Hit, rule
+from scanner.model import Evidence, Host, NotTested, Reason, Role, Severity
+from scanner.rules.base import Context, Hit, rule
 from scanner.rules.evidence import make
 
 Out = Iterator["Hit | NotTested"]
@@ -251,7 +251,7 @@ def _windows(ctx: Context, h: Host, k: knowledge.Knowledge, entries: list) -> Ou
                         "tcp/445), so its release cannot be judged", h.key)
 
 
-def _os_reason(h: Host):  # noqa: ANN202
+def _os_reason(h: Host) -> Reason | None:
     """The evidence that named the OS's version (else its name): what the device said."""
     reasons = h.classification.reasons if h.classification else ()
     return next((r for r in reasons if r.get("os_version") and h.os and h.os.endswith(

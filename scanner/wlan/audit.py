@@ -19,7 +19,7 @@ from pathlib import Path
 from scanner import __version__
 from scanner.errors import PraxisscanError, ToolMissingError
 from scanner.model import NotTested, Scan, Scope, WlanNetwork
-from scanner.oui import MacVendors
+from scanner.classification.oui import MacVendors
 from scanner.wlan import nmcli
 from scanner.wlan.capture import read_capture
 from scanner.wlan.iw import parse_iw_scan

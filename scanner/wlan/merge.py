@@ -55,7 +55,7 @@ def _network(bssid: str, group: list[Sighting],
     if freq is None:
         freq = ies.channel_to_mhz(channel)
     akms = tuple(dict.fromkeys([*(e.rsn.akms if e.rsn else []), *(e.wpa.akms if e.wpa else [])]))
-    group_cipher = (e.rsn or e.wpa).group if (e.rsn or e.wpa) else None
+    group_cipher = suites.group if (suites := e.rsn or e.wpa) else None
     return WlanNetwork(
         ssid=ssid, ssid_hex=ssid_hex, hidden=hidden, bssid=bssid,
         vendor=vendor_of(bssid) if vendor_of else None,

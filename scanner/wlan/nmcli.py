@@ -78,7 +78,7 @@ def parse_nmcli(text: str, fields: tuple[str, ...] = FIELDS,
         values = split_terse(row_text)
         if len(values) < len(fields) and n - start + 1 < MAX_ROW_LINES and n < len(lines):
             continue
-        row = dict(zip(fields, values))
+        row = dict(zip(fields, values, strict=False))  # a short row is refused below
         if len(values) != len(fields) or not _MAC.fullmatch(row.get("BSSID", "")):
             raise ToolOutputError(f"{expected(fields)}: line {start} is not a row of these "
                                   f"{len(fields)} fields{_hint(lines[start - 1])}")

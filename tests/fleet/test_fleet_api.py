@@ -202,7 +202,7 @@ def test_push_queue_keeps_scans_while_the_server_is_down(fleet: Fleet, tmp_path:
     """The queue in the history (migration 2): a server that is down leaves the scans queued,
     the next run delivers them once. (The real watch run: test_fleet_watch.py.)"""
     from scanner.fleet.push import push_queue, target
-    from scanner.history import History
+    from scanner.monitor.history import History
 
     token = _token_file(fleet, tmp_path, "praxis-queue")
     history = History(tmp_path / "history.sqlite")
@@ -243,7 +243,7 @@ def test_a_server_answering_5xx_leaves_the_scan_queued(fleet: Fleet, tmp_path: P
     import threading
 
     from scanner.fleet.push import push_queue, target
-    from scanner.history import History
+    from scanner.monitor.history import History
 
     class Failing(http.server.BaseHTTPRequestHandler):
         def do_POST(self) -> None:  # noqa: N802

@@ -5,15 +5,11 @@ next run delivers it and the new one, each once."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import unavailable
 from tests.fleet.support import FleetServer, Postgres, Tls, praxisscan
 
 SITE = """
@@ -27,37 +23,10 @@ zone = "praxis"
 """
 
 
-def _run(*argv: str) -> None:
-    subprocess.run(argv, check=True, capture_output=True)
-
-
-def _pids(ns: str) -> list[int]:
-    out = subprocess.run(["ip", "netns", "pids", ns], capture_output=True, text=True).stdout
-    return [int(p) for p in out.split()]
-
-
 @pytest.fixture
-def pair() -> Iterator[tuple[str, str]]:
-    """Two namespaces joined by a veth pair (as tests/test_signals.py): 10.97.0.1 scans
-    10.97.0.2. Nothing touches the root namespace; both are deleted even on failure."""
-    if os.geteuid() != 0:
-        unavailable("needs root to create network namespaces")
-    scanner, target = f"pxtest-flw{os.getpid()}-a", f"pxtest-flw{os.getpid()}-b"
-    try:
-        for ns in (scanner, target):
-            _run("ip", "netns", "add", ns)
-            _run("ip", "-n", ns, "link", "set", "lo", "up")
-        _run("ip", "-n", scanner, "link", "add", "eth0", "type", "veth", "peer", "name", "eth0",
-             "netns", target)
-        for ns, ip in ((scanner, "10.97.0.1/24"), (target, "10.97.0.2/24")):
-            _run("ip", "-n", ns, "addr", "add", ip, "dev", "eth0")
-            _run("ip", "-n", ns, "link", "set", "eth0", "up")
-        yield scanner, target
-    finally:
-        for ns in (scanner, target):
-            for pid in _pids(ns):
-                os.kill(pid, signal.SIGKILL)
-            subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+def pair(ns_pair: Callable[[str, str], tuple[str, str]]) -> tuple[str, str]:
+    """10.97.0.1 scans 10.97.0.2 (tests/conftest.py: ns_pair)."""
+    return ns_pair("flw", "10.97.0")
 
 
 def test_watch_queues_while_the_server_is_down_and_delivers_once_when_it_is_back(

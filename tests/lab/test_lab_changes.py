@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from scanner.diff import diff
+from scanner.monitor.diff import diff
 from scanner.jsonio import loads
 from scanner.lab.lab import LAN_NS, SCANNER_NS
 from scanner.lab.netns import run

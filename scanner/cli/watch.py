@@ -8,8 +8,8 @@ import os
 import sys
 from pathlib import Path
 
-from scanner import cli_fleet
-from scanner.cli_output import (EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, emit, exit_for,
+from scanner.cli import fleet as cli_fleet
+from scanner.cli.output import (EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, emit, exit_for,
                                 fritzbox_login, read_text, write_private)
 from scanner.errors import UsageError
 
@@ -29,7 +29,7 @@ def notify_arguments(p: argparse.ArgumentParser) -> None:
 
 def cmd_wlan(args: argparse.Namespace) -> int:
     from scanner.jsonio import load_file
-    from scanner.pipeline import apply_rules
+    from scanner.rules.engine import apply_rules
     from scanner.render import Format, render
     from scanner.site import load_site
     from scanner.wlan import ToolOutputError, audit
@@ -52,10 +52,11 @@ def cmd_wlan(args: argparse.Namespace) -> int:
     scan = audit.as_scan(result, load_file(args.into) if args.into else None)
     scan = apply_rules(scan, site)
     if not args.into:  # a WLAN-only audit: the host rules' gaps are not news here
-        from scanner.rules.checks import WLAN_RULES
+        from scanner.rules.base import rules_in
 
+        wlan_rules = rules_in("wlan")
         scan = dataclasses.replace(scan, not_tested=tuple(
-            n for n in scan.not_tested if n.check in WLAN_RULES))
+            n for n in scan.not_tested if n.check in wlan_rules))
     color = args.output is None and args.format == "terminal" and sys.stdout.isatty()
     emit(render(scan, Format(args.format), args.lang, color=color, site=site), args.output)
     return exit_for(scan, args.fail_on)
@@ -63,7 +64,7 @@ def cmd_wlan(args: argparse.Namespace) -> int:
 
 def _smtp_target(args: argparse.Namespace, need_password: bool = True):  # noqa: ANN202
     """The SMTP settings checked; the password is only needed at send time (the env file)."""
-    from scanner.notify import SmtpTarget
+    from scanner.monitor.notify import SmtpTarget
 
     if not args.notify_email:
         return None
@@ -82,22 +83,22 @@ def _smtp_target(args: argparse.Namespace, need_password: bool = True):  # noqa:
 
 
 def _check_webhooks(urls: list[str]) -> None:
-    from scanner.notify import check_webhook
+    from scanner.monitor.notify import check_webhook
 
     for url in urls:
         check_webhook(url)
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
-    from scanner.history import History
-    from scanner.notify import deliver
+    from scanner.monitor.history import History
+    from scanner.monitor.notify import deliver
     from scanner.observer import NullObserver
     from scanner.pipeline import ScanOptions, require_root, run_scan
     from scanner.plan import make_plan
     from scanner.ports import Profile
     from scanner.render.html import render_html
     from scanner.site import load_site
-    from scanner.watch import message, record
+    from scanner.monitor.watch import message, record
 
     site = load_site(args.site)
     smtp = _smtp_target(args)  # fail on bad notification settings before scanning
@@ -138,7 +139,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
-    from scanner import schedule
+    from scanner.monitor import schedule
 
     unit_dir = args.unit_dir or schedule.UNIT_DIR
     if args.schedule_command == "remove":

@@ -15,14 +15,25 @@ import threading
 from pathlib import Path
 from typing import NoReturn
 
-from scanner import __version__, cli_fleet, cli_knowledge
-from scanner.cli_output import (EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, crash_log, emit,
+from scanner import __version__
+from scanner.cli import fleet as cli_fleet, knowledge as cli_knowledge
+from scanner.cli.output import (EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, crash_log, emit,
                                 exit_for, fritzbox_login, output_file,
                                 store_in_history, write_private)
-from scanner.cli_watch import cmd_schedule, cmd_watch, cmd_wlan, notify_arguments
+from scanner.cli.watch import cmd_schedule, cmd_watch, cmd_wlan, notify_arguments
 from scanner.errors import PraxisscanError, Terminated, UsageError
+from scanner.model import Lang, Severity
+from scanner.ports import Profile
+from scanner.render import Format
+from scanner.site import SIZES
 
-SEVERITIES = ("critical", "high", "medium", "low", "info", "none")
+# The choices of the options, from the enums they become (argparse shows them in --help).
+SEVERITIES = (*(s.value for s in Severity), "none")
+LANGS = tuple(lang.value for lang in Lang)
+PROFILES = tuple(p.value for p in Profile)
+FORMATS = tuple(f.value for f in Format)
+FORMATS_NO_CSV = tuple(f.value for f in Format if f is not Format.CSV)  # no host inventory
+DIFF_FORMATS = ("terminal", "json", "html")  # what cmd_diff renders (its own renderers)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -47,11 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="CIDR, range (192.168.178.10-20) or host; none: the interfaces' networks")
     s.add_argument("--interface", "-i", help="network interface to scan from")
     s.add_argument("--site", type=Path, help="site file with the practice's allowlist")
-    s.add_argument("--profile", choices=("quick", "standard", "deep"), default="quick",
+    s.add_argument("--profile", choices=PROFILES, default="quick",
                    help="quick: practice port list; standard: + nmap's top 1000; deep: all TCP")
-    s.add_argument("--format", "-f", choices=("terminal", "json", "html", "csv"), default="terminal")
+    s.add_argument("--format", "-f", choices=FORMATS, default="terminal")
     s.add_argument("--output", "-o", type=output_file, help="write the report here instead of stdout")
-    s.add_argument("--lang", choices=("de", "en"), default="de", help="report language")
+    s.add_argument("--lang", choices=LANGS, default="de", help="report language")
     s.add_argument("--yes", "-y", action="store_true",
                    help="confirm scanning the detected networks without asking")
     s.add_argument("--plan", action="store_true",
@@ -96,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("scan", type=Path, help="a scan written with --format json")
     b.add_argument("--output", "-o", type=output_file, required=True)
     b.add_argument("--name", default="Praxis", help="the practice's name")
-    b.add_argument("--size", choices=("praxis", "mittlere-praxis", "grosspraxis"),
+    b.add_argument("--size", choices=tuple(SIZES),
                    default="praxis", help="practice size: which KBV Anlagen apply")
 
     ex = sub.add_parser("external", help="outside-in check of the practice's public address "
@@ -105,9 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--inside", type=Path, help="the inside scan (JSON) to tie results to")
     ex.add_argument("--site", type=Path)
     ex.add_argument("--interface", "-i")
-    ex.add_argument("--format", "-f", choices=("terminal", "json", "html"), default="terminal")
+    ex.add_argument("--format", "-f", choices=FORMATS_NO_CSV, default="terminal")
     ex.add_argument("--output", "-o", type=output_file)
-    ex.add_argument("--lang", choices=("de", "en"), default="de")
+    ex.add_argument("--lang", choices=LANGS, default="de")
     ex.add_argument("--plan", action="store_true", help="print what would be sent, send nothing")
     ex.add_argument("--fail-on", choices=SEVERITIES, default="high")
 
@@ -128,9 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
     wl.add_argument("--site", type=Path, help="site file with the practice's WLANs")
     wl.add_argument("--into", type=Path, metavar="SCAN",
                     help="add the WLAN audit to this scan (JSON) and report both together")
-    wl.add_argument("--format", "-f", choices=("terminal", "json", "html"), default="terminal")
+    wl.add_argument("--format", "-f", choices=FORMATS_NO_CSV, default="terminal")
     wl.add_argument("--output", "-o", type=output_file)
-    wl.add_argument("--lang", choices=("de", "en"), default="de")
+    wl.add_argument("--lang", choices=LANGS, default="de")
     wl.add_argument("--fail-on", choices=SEVERITIES, default="high")
 
     wa = sub.add_parser("watch", help="scheduled run: scan the site file's networks, store, "
@@ -139,8 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="networks to scan (default: the site file's [[network]] entries)")
     wa.add_argument("--site", type=Path, required=True)
     wa.add_argument("--interface", "-i")
-    wa.add_argument("--profile", choices=("quick", "standard", "deep"), default="quick")
-    wa.add_argument("--lang", choices=("de", "en"), default="de")
+    wa.add_argument("--profile", choices=PROFILES, default="quick")
+    wa.add_argument("--lang", choices=LANGS, default="de")
     wa.add_argument("--report-dir", type=Path, help="also write each run's HTML report here")
     wa.add_argument("--fritzbox-user", metavar="USER",
                     help="read the FRITZ!Box settings (password in $PRAXISSCAN_FRITZBOX_PASSWORD)")
@@ -155,8 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="once a week (the only rhythm offered: a practice network changes slowly)")
     si.add_argument("--at", default="Mon 07:30", help="weekday and time, e.g. 'Mon 07:30' (default)")
     si.add_argument("--interface", "-i")
-    si.add_argument("--profile", choices=("quick", "standard", "deep"), default="quick")
-    si.add_argument("--lang", choices=("de", "en"), default="de")
+    si.add_argument("--profile", choices=PROFILES, default="quick")
+    si.add_argument("--lang", choices=LANGS, default="de")
     si.add_argument("--report-dir", type=Path)
     si.add_argument("--fritzbox-user", metavar="USER")
     si.add_argument("--unit-dir", type=Path, help=argparse.SUPPRESS)  # tests: write elsewhere
@@ -169,26 +180,26 @@ def build_parser() -> argparse.ArgumentParser:
                                        "site file)")
     rp.add_argument("scan", type=Path, help="a scan written with --format json")
     rp.add_argument("--site", type=Path, help="evaluate the rules again with this site file")
-    rp.add_argument("--format", "-f", choices=("terminal", "json", "html", "csv"),
+    rp.add_argument("--format", "-f", choices=FORMATS,
                     default="terminal")
     rp.add_argument("--output", "-o", type=output_file)
-    rp.add_argument("--lang", choices=("de", "en"), default="de")
+    rp.add_argument("--lang", choices=LANGS, default="de")
     rp.add_argument("--fail-on", choices=SEVERITIES, default="high")
 
     sub.add_parser("history", help="list the stored scans")
     sh = sub.add_parser("show", help="render a stored scan")
     sh.add_argument("id", type=_scan_id)
-    sh.add_argument("--format", "-f", choices=("terminal", "json", "html", "csv"), default="terminal")
+    sh.add_argument("--format", "-f", choices=FORMATS, default="terminal")
     sh.add_argument("--output", "-o", type=output_file)
-    sh.add_argument("--lang", choices=("de", "en"), default="de")
+    sh.add_argument("--lang", choices=LANGS, default="de")
 
     df = sub.add_parser("diff", help="what changed between two scans (exit 1: changes)")
     df.add_argument("old", nargs="?", help="scan file or history id")
     df.add_argument("new", nargs="?", help="scan file or history id")
     df.add_argument("--last", action="store_true", help="the last two scans in the history")
-    df.add_argument("--format", "-f", choices=("terminal", "json", "html"), default="terminal")
+    df.add_argument("--format", "-f", choices=DIFF_FORMATS, default="terminal")
     df.add_argument("--output", "-o", type=output_file, help="write the diff here instead of stdout")
-    df.add_argument("--lang", choices=("de", "en"), default="de")
+    df.add_argument("--lang", choices=LANGS, default="de")
     df.add_argument("--quiet", "-q", action="store_true", help="print nothing when nothing changed")
 
     rl = sub.add_parser("rules", help="the exposure rules")
@@ -199,7 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("demo", help="build the lab practice, scan it, write the report, remove it")
     d.add_argument("--output-dir", type=Path, default=Path("praxisscan-demo"))
-    d.add_argument("--lang", choices=("de", "en"), default="de")
+    d.add_argument("--lang", choices=LANGS, default="de")
     d.add_argument("--keep-lab", action="store_true", help="leave the lab running afterwards")
     return p
 
@@ -343,7 +354,7 @@ def _confirm(plan_lines: list[str]) -> None:
 
 
 def _rich_observer():
-    from scanner.progress import RichObserver
+    from scanner.cli.progress import RichObserver
 
     return RichObserver()
 
@@ -410,7 +421,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_fingerprints(args: argparse.Namespace) -> int:
     import json
 
-    from scanner.fingerprints import RuleError, check_examples, load_rules
+    from scanner.classification.fingerprints import RuleError, check_examples, load_rules
 
     try:
         files = load_rules()
@@ -425,8 +436,8 @@ def cmd_fingerprints(args: argparse.Namespace) -> int:
         print(f"{rules} rules in {len(files)} files, {examples} examples: "
               + (f"{len(problems)} problems" if problems else "all hold"))
         return EXIT_FINDINGS if problems else EXIT_OK
-    from scanner.classify import match_value
-    from scanner.render.text import clean
+    from scanner.classification.classify import match_value
+    from scanner.text import clean
 
     fields = sorted({f.field for f in files})
     if args.field not in fields:
@@ -444,7 +455,7 @@ def cmd_fingerprints(args: argparse.Namespace) -> int:
 
 
 def cmd_oui(args: argparse.Namespace) -> int:
-    from scanner.oui import install_ieee_csv
+    from scanner.classification.oui import install_ieee_csv
 
     try:
         registry, count, target = install_ieee_csv(args.file)
@@ -484,7 +495,8 @@ def cmd_rules(args: argparse.Namespace) -> int:
 def cmd_external(args: argparse.Namespace) -> int:
     from scanner import external
     from scanner.jsonio import load_file
-    from scanner.pipeline import apply_rules, require_root
+    from scanner.pipeline import require_root
+    from scanner.rules.engine import apply_rules
     from scanner.render import Format, render
     from scanner.site import load_site
 
@@ -510,7 +522,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     scan = load_file(args.scan)
     site = load_site(args.site) if args.site else None
     if site:
-        from scanner.pipeline import apply_rules
+        from scanner.rules.engine import apply_rules
 
         scan = apply_rules(scan, site)
     color = args.output is None and args.format == "terminal" and sys.stdout.isatty()
@@ -522,13 +534,13 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    from scanner.history import History
+    from scanner.monitor.history import History
 
     h = History.reader()
     entries = h.entries()
     if not entries:
         print(f"no scans stored yet ({h.path})")
-    from scanner.render.text import clean
+    from scanner.text import clean
 
     for e in entries:
         state = "" if e.complete else "  UNVOLLSTÄNDIG/incomplete"
@@ -539,7 +551,7 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from scanner.history import History
+    from scanner.monitor.history import History
     from scanner.render import Format, render
 
     scan = History.reader().get(args.id)
@@ -549,7 +561,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def _load_scan(ref: str):  # noqa: ANN202
-    from scanner.history import History
+    from scanner.monitor.history import History
     from scanner.jsonio import load_file
 
     if ref.isascii() and ref.isdigit() and not Path(ref).exists():
@@ -558,12 +570,12 @@ def _load_scan(ref: str):  # noqa: ANN202
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from scanner.diff import diff
+    from scanner.monitor.diff import diff
     from scanner.render.diff_text import (render_diff_html, render_diff_json, render_diff_text,
                                           scan_label)
 
     if args.last:
-        from scanner.history import History
+        from scanner.monitor.history import History
 
         old, new = History.reader().last(2)
     elif args.old and args.new:

@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterator
 
 from scanner.errors import UsageError
-from scanner.fingerprints import ATTRIBUTES, RuleFile, fingerprint_dir, load_rules
+from scanner.classification.fingerprints import ATTRIBUTES, RuleFile, fingerprint_dir, load_rules
 from scanner.model import Classification, Host, Observation, Reason, Role
 
 Evidence = tuple[str, "str | frozenset[int]"]
@@ -106,14 +106,14 @@ def classify(host: Host, rules: tuple[RuleFile, ...] | None = None) -> Host:
     reasons.extend(enterprise_reasons(host.observations))
     if not reasons:
         return host
-    attrs = [dict(r.attributes) for r in reasons]
+    attr_dicts = [dict(r.attributes) for r in reasons]
     chosen: dict[str, tuple[str, Reason]] = {}
     for attr in ATTRIBUTES:
-        best = max(((r, a) for r, a in zip(reasons, attrs) if a.get(attr)),
+        best = max(((r, a) for r, a in zip(reasons, attr_dicts, strict=True) if a.get(attr)),
                    key=lambda ra: (ra[0].confidence, len(ra[1])), default=None)
         if best:
             chosen[attr] = (best[1][attr], best[0])
-    alternatives = tuple(r for r, a in zip(reasons, attrs)
+    alternatives = tuple(r for r, a in zip(reasons, attr_dicts, strict=True)
                          if any(a.get(k) and k in chosen and a[k] != chosen[k][0] for k in a))
     role = Role(chosen["role"][0]) if "role" in chosen else Role.UNKNOWN
     os_name = " ".join(x for x in (_val(chosen, "os"), _val(chosen, "os_version")) if x) or None
@@ -160,7 +160,7 @@ def nmap_reasons(observations: tuple[Observation, ...]) -> list[Reason]:
         if o.kind != "nmap-service" or o.get("soft") != "no" or not o.get("line"):
             continue
         rule = f"nmap-service-probes:{o.get('line')}"
-        g = lambda k: o.get(k) or ""  # noqa: E731
+        g = lambda k: o.get(k) or ""  # noqa: E731, B023 (called in this iteration only)
         shown = " ".join(x for x in (g("service"), g("product"), g("version"), g("info")) if x)
         if rule in seen:
             continue
@@ -198,7 +198,7 @@ def enterprise_reasons(observations: tuple[Observation, ...]) -> list[Reason]:
     """The maker of each sysObjectID's enterprise number (IANA registry), where our
     vocabulary knows the organisation. A missing registry gives no reason here; the
     pipeline reports it as not tested."""
-    from scanner import enterprises
+    from scanner.classification import enterprises
 
     oids = {(o.get("sys_object_id") or "").strip().lstrip(".") for o in observations
             if o.kind == "snmp" and o.get("sys_object_id")}
@@ -210,8 +210,10 @@ def enterprise_reasons(observations: tuple[Observation, ...]) -> list[Reason]:
     out = []
     for oid in sorted(oids):
         hit = registry.maker(oid[:200])
-        if hit and hit[2]:
-            number, name, maker = hit
+        if hit is None:
+            continue
+        number, name, maker = hit
+        if maker:
             out.append(Reason(f"iana-pen:{number}", "snmp_sysobjectid", f"{oid[:120]} ({name})",
                               (("vendor", maker),), ENTERPRISE_CONFIDENCE))
     return out

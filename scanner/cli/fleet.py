@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from scanner.cli_output import EXIT_ERROR, EXIT_OK
+from scanner.cli.output import EXIT_ERROR, EXIT_OK
 from scanner.errors import UsageError
 
 DATABASE_ENV = "PRAXISSCAN_FLEET_DATABASE"
@@ -53,7 +53,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                     help="largest scan accepted (default 20 MiB)")
     se.add_argument("--forwarded-allow-ips", default="127.0.0.1",
                     help="proxies whose X-Forwarded-For is trusted (default 127.0.0.1)")
-    from scanner.cli_watch import notify_arguments
+    from scanner.cli.watch import notify_arguments
 
     notify_arguments(se)
     db(fl_sub.add_parser("migrate", help="create or update the database schema"))
@@ -108,7 +108,7 @@ def _server_deps() -> None:
 
 
 def _notify_settings(args: argparse.Namespace):  # noqa: ANN202
-    from scanner.cli_watch import _check_webhooks, _smtp_target
+    from scanner.cli.watch import _check_webhooks, _smtp_target
     from scanner.fleet.notify import NotifySettings
 
     smtp = _smtp_target(args)
@@ -118,7 +118,7 @@ def _notify_settings(args: argparse.Namespace):  # noqa: ANN202
 
 def cmd_push(args: argparse.Namespace) -> int:
     from scanner.fleet.push import push, push_queue, target
-    from scanner.history import History
+    from scanner.monitor.history import History
 
     t = target(args.url, args.token_file, args.cafile)
     if args.scan is None:
@@ -126,18 +126,16 @@ def cmd_push(args: argparse.Namespace) -> int:
         lines, remaining = push_queue(t, history)
         print("\n".join(lines) or "praxisscan push: nothing queued")
         return EXIT_ERROR if remaining else EXIT_OK
-    if args.scan.isdigit():
-        history = History()
-        scan_id = int(args.scan)
-        scan = history.get(scan_id)
+    stored = History() if args.scan.isdigit() else None
+    if stored is not None:
+        scan = stored.get(int(args.scan))
     else:
         from scanner.jsonio import load_file
 
-        history, scan_id = None, None
         scan = load_file(Path(args.scan))
     outcome = push(t, scan)
-    if outcome.delivered and history is not None:
-        history.mark_pushed(scan_id)
+    if outcome.delivered and stored is not None:
+        stored.mark_pushed(int(args.scan))
     print(f"praxisscan push: {args.scan}: {outcome.detail}",
           file=sys.stdout if outcome.delivered else sys.stderr)
     return EXIT_OK if outcome.delivered else EXIT_ERROR
@@ -192,7 +190,7 @@ def cmd_fleet(args: argparse.Namespace) -> int:
                 return EXIT_OK
             token = tokens.create(conn, args.practice, args.name)
         if args.output:
-            from scanner.cli_output import write_private
+            from scanner.cli.output import write_private
 
             write_private(args.output, token + "\n")
             print(f"token for {args.practice} written to {args.output} (copy it to the box, "

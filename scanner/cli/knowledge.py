@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from scanner.cli_output import EXIT_FINDINGS, EXIT_OK
+from scanner.cli.output import EXIT_FINDINGS, EXIT_OK
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

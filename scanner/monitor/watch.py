@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from scanner.diff import Diff, diff
-from scanner.history import History
+from scanner.monitor.diff import Diff, diff
+from scanner.monitor.history import History
 from scanner.model import Scan
-from scanner.notify import Message
+from scanner.monitor.notify import Message
 from scanner.render.diff_text import (diff_sections, render_diff_html, render_diff_json,
                                       render_diff_text, scan_label)
-from scanner.render.text import clean
+from scanner.text import clean
 
 
 @dataclass(frozen=True)

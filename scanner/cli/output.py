@@ -139,7 +139,7 @@ def crash_log(error: BaseException, argv: list[str]) -> Path | None:
 def store_in_history(scan) -> int | None:  # noqa: ANN001 - Scan, imported lazily
     """Store a finished scan; a damaged or locked history is a warning, never a lost scan."""
     from scanner.errors import HistoryError
-    from scanner.history import History
+    from scanner.monitor.history import History
 
     try:
         return History().add(scan)
