@@ -14,7 +14,8 @@ through the classifier as a scan's observation would. Reported, for each part:
                an answer is still counted as coverage)
 
 The parts keep the figures honest:
-  seen      files named <kind>.tsv: the rules of session 3 were written from them
+  seen      files named <kind>.tsv (the rules of session 3 were written from them) and
+            <kind>.<source>.seen.tsv (a table the rules were written from as a whole)
   dev       files named <kind>.<source>.tsv, lines whose hash puts them in the part a
             rule writer may read (``--misses`` lists their misses)
   held-out  the same files' other lines (one in three, by a hash of the string fixed
@@ -73,7 +74,7 @@ def unescape(value: str) -> str:
 
 
 def part_of(path: Path, value: str) -> str:
-    if "." not in path.stem:
+    if "." not in path.stem or path.stem.endswith(".seen"):
         return "seen"
     return "held-out" if hashlib.sha256(value.encode()).digest()[0] % 3 == 0 else "dev"
 

@@ -50,4 +50,5 @@ def test_the_split_is_fixed_by_the_string_alone() -> None:
     p = bench.CORPUS / "snmp_sysdescr.recog.tsv"
     assert bench.part_of(p, "x") == bench.part_of(p, "x")
     assert bench.part_of(bench.CORPUS / "snmp_sysdescr.tsv", "x") == "seen"
+    assert bench.part_of(bench.CORPUS / "mdns_model.libirecovery.seen.tsv", "x") == "seen"
     assert bench.unescape("a\\r\\nb\\x00") == "a\r\nb\x00"

@@ -29,6 +29,14 @@ WRONG = [
     ("mdns_model", "J85AP", "iot", None),
     # a router's DHCP class from the brand Meraki alone
     ("dhcp_vendor_class", "MERAKI", "access-point", None),
+    # Apple-silicon Macs announce J-board ids too (libirecovery's device table): not iPads
+    ("mdns_model", "J274AP", "tablet", None),
+    ("mdns_model", "J314sAP", "tablet", None),
+    # a Watch's N-board id is no iPhone, an iPod's no Watch
+    ("mdns_model", "N157sAP", "tablet", None),
+    # role words: a load balancer and a speaker's setup page (recog examples) are no switch or AP
+    ("snmp_sysdescr", "Nortel Application Switch 2424", "switch", None),
+    ("http_title", "SoundTouch Access Point Setup", "access-point", None),
     # MiniDLNA on a Linux box is no router
     ("ssdp_server", "Debian/6.0 DLNADOC/1.50 UPnP/1.0 MiniDLNA/1.0", "router", None),
 ]
@@ -52,6 +60,13 @@ def test_strings_that_must_not_get_a_role_or_maker(field, value, role, maker) ->
     ("telnet_banner", "User Access Verification\r\n\r\nUsername:", None, "Cisco"),
     ("ftp_banner", "NRG MP C2800 FTP server (8.25) ready.", "printer", "Ricoh"),
     ("http_auth", 'Basic realm="HP J4110A"', "switch", "HP"),
+    ("mdns_model", "J274AP", "workstation", "Apple"),
+    ("mdns_model", "N157sAP", "smartphone", "Apple"),
+    ("mdns_model", "B520AP", "media", "Apple"),
+    ("dhcp_vendor_class", "AAPLBSDPC/i386/iMac14,3", "workstation", "Apple"),
+    ("ssdp_server", "Linux/i686 UPnP/1,0 DLNADOC/1.50 LGE WebOS TV/Version 0.9", "media", "LG"),
+    ("ssh_banner", "SSH-2.0-ROSSSH", "router", "MikroTik"),
+    ("ssh_banner", "ROSSSH", "router", "MikroTik"),
 ])
 def test_the_right_answers_stay(field, value, role, maker) -> None:
     got = match_value(field, value)
