@@ -110,7 +110,7 @@ class Tally:
     right_makers: int = 0
     wrong: int = 0
     answered: int = 0
-    files: dict[str, list[int]] = field(default_factory=dict)  # name -> [n, roles, ok, wrong]
+    files: dict[str, list[int]] = field(default_factory=dict)  # name -> [n, roles, ok, wrong, makers, ok]
 
 
 def main() -> None:
@@ -127,7 +127,7 @@ def main() -> None:
         for value, role, maker in load(path):
             part = part_of(path, value)
             t = tallies[part]
-            row = t.files.setdefault(path.name, [0, 0, 0, 0])
+            row = t.files.setdefault(path.name, [0, 0, 0, 0, 0, 0])
             h = classify(host_for(kind, value))
             got_role = h.role.value if h.role.value != "unknown" else None
             t.total += 1
@@ -144,8 +144,10 @@ def main() -> None:
                     bad = True
             if maker != "-":
                 t.makers += 1
+                row[4] += 1
                 if same_maker(h.vendor, maker):
                     t.right_makers += 1
+                    row[5] += 1
                 elif h.vendor:
                     bad = True
             t.wrong += bad
@@ -165,8 +167,9 @@ def main() -> None:
     for part in PARTS:
         t = tallies[part]
         print(f"\n{part}: {t.total} strings")
-        for name, (k, r, ok, bad) in sorted(t.files.items()):
-            print(f"  {name:32} {k:4} strings, right role {ok}/{r}, wrong {bad}")
+        for name, (k, r, ok, bad, m, mok) in sorted(t.files.items()):
+            print(f"  {name:32} {k:4} strings, right role {ok:3}/{r:<3}, "
+                  f"right maker {mok:3}/{m:<3}, wrong {bad}")
         print(f"  right role:  {pct(t.right_roles, t.roles)} ({t.right_roles} of {t.roles} "
               "labelled with a role)")
         print(f"  right maker: {pct(t.right_makers, t.makers)} ({t.right_makers} of {t.makers} "

@@ -39,6 +39,19 @@ WRONG = [
     ("http_title", "SoundTouch Access Point Setup", "access-point", None),
     # MiniDLNA on a Linux box is no router
     ("ssdp_server", "Debian/6.0 DLNADOC/1.50 UPnP/1.0 MiniDLNA/1.0", "router", None),
+    # Cisco's and VMware's other management software is no BMC (recog html_title.xml)
+    ("http_title", "Cisco Meeting Management", "management-controller", None),
+    ("http_title", "Welcome to VMware Site Recovery Manager", "management-controller", None),
+    # a brand word decides the maker, not the role: HPE's tape library is no NAS or switch
+    ("http_title", "HPE StoreEver MSL3040", "nas", None),
+    ("http_title", "HPE StoreEver MSL3040", "switch", None),
+    # another maker's access point whose realm starts with "WL-" is no Asus WL-500 router
+    ("http_auth", 'Basic realm="WL-5460AP v2"', "router", "Asus"),
+    # a camera's page is no phone although both say "IP" (recog html_title.xml)
+    ("http_title", "Cisco IP Camera", "voip-phone", None),
+    # a speaker's setup page is no PBX, a ticket system's dashboard no router
+    ("http_title", "SoundTouch Access Point Setup", "pbx", None),
+    ("http_title", "System Dashboard - [Dev Test JIRA]", "router", None),
 ]
 
 
