@@ -61,6 +61,9 @@ KINDS = {
     "mdns_model": ("mdns-service", (("type", "_device-info._tcp"),), "txt.model"),
     "ssdp_server": ("ssdp", (), "server"),
     "upnp_device": ("upnp-device", (), "manufacturer"),
+    "tls_subject": ("tls", (), "subject"),
+    "smtp_banner": ("smtp", (), "greeting"),
+    "pop3_banner": ("pop3", (), "greeting"),
 }
 
 _ESCAPE = re.compile(r"\\(r|n|t|\\|x[0-9a-fA-F]{2})")

@@ -99,3 +99,86 @@ def test_rules_for_the_new_roles_name_their_source() -> None:
             role = dict(rule.constants).get("role")
             if role in NEW_ROLES or f.field == "http_auth":
                 assert rule.origin, f"{rule.source}: a rule of issue 14 names its source"
+
+
+# The maker-name guess (scanner/classification/makers.py): a maker's own name where devices
+# write theirs. Real strings from recog's examples (seen and dev parts of tests/data/corpus).
+MAKER_NAME_RIGHT = [
+    ("ftp_banner", "SHARP MX-M363N Ver 01.05.00.1k FTP server.", "Sharp"),
+    ("ftp_banner", "Welcome to the Cisco TelePresence IP GW 3510, version 2.0(3.32) ", "Cisco"),
+    ("telnet_banner", "Grandstream GXW4216  V2.3B Command Shell Copyright 2015\r\nPassword:",
+     "Grandstream"),
+    ("telnet_banner", "ZyXEL login:", "Zyxel"),
+    ("ssh_banner", "HUAWEI-1.5", "Huawei"),
+    ("ssh_banner", "SSH-2.0-Cisco-1.25", "Cisco"),
+    ("dhcp_vendor_class", "Cisco AIR-CTVM-K9", "Cisco"),
+    ("dhcp_vendor_class", "AXIS,Network IO Audio Module,P8221,5.10.2", "Axis"),
+    ("http_title", "Emerson Network Power Rack PDU Card", "Emerson"),
+    ("http_server", "HP-iLO-Server/1.30", "HP"),
+    # a brand names its maker: Allen-Bradley is Rockwell Automation's
+    ("snmp_sysdescr", "Allen-Bradley 1766-L32AWA A/5.00 MicroLogix1400 Series A Revision 5.0",
+     "Rockwell Automation"),
+]
+
+MAKER_NAME_NONE = [
+    # software makers' names start greetings of any hardware
+    ("telnet_banner", "Welcome to Microsoft Telnet Service \r\n\n\rlogin:"),
+    ("ftp_banner", "hostname Microsoft FTP Service"),
+    ("http_title", "IIS Windows Server"),
+    ("http_server", "Sun-ILOM-Web-Server/1.0"),
+    ("http_title", "Welcome to VMware Site Recovery Manager"),
+    # operating systems and generic words are no makers
+    ("telnet_banner", "Debian GNU/Linux 9\r\nserver-01.2 login:"),
+    ("telnet_banner", "Username:"),
+    # a maker's name later in the string is not where a device names itself
+    ("ftp_banner", "ET0021B7549AF2 Source Technologies ST-9620 FTP Server NR.APS.N447b2 ready."),
+    ("telnet_banner", "Welcome Visiting Huawei Home Gateway\r\nCopyright by Huawei Technologies "
+                      "Co., Ltd.\r\n\r\nLogin:"),
+]
+
+
+@pytest.mark.parametrize("field,value,maker", MAKER_NAME_RIGHT, ids=lambda v: str(v)[:30])
+def test_a_makers_own_name_names_the_maker(field, value, maker) -> None:
+    guesses = [r for r in match_value(field, value) if r.rule.startswith("maker-name:")]
+    assert [dict(r.attributes) for r in guesses] == [{"vendor": maker}], guesses
+
+
+@pytest.mark.parametrize("field,value", MAKER_NAME_NONE, ids=lambda v: str(v)[:30])
+def test_software_names_and_words_elsewhere_give_no_maker_guess(field, value) -> None:
+    assert not [r for r in match_value(field, value) if r.rule.startswith("maker-name:")]
+
+
+def test_the_maker_name_guess_is_case_sensitive_and_a_whole_word() -> None:
+    # the maker's own spelling only (a real greeting in other letters): "sharp" and "SHARPS"
+    # are words, not Sharp
+    assert not match_value("ftp_banner", "sharp MX-M363N Ver 01.05.00.1k FTP server.")
+    assert not [r for r in match_value("ftp_banner", "SHARPS MX-M363N FTP server.")
+                if r.rule.startswith("maker-name:")]
+
+
+def test_the_maker_name_guess_never_decides_a_role_and_ranks_below_rules() -> None:
+    from scanner.classification.classify import NMAP_CONFIDENCE
+    from scanner.classification.makers import CONFIDENCE
+
+    assert CONFIDENCE < NMAP_CONFIDENCE
+    value = "Grandstream GXW4216  V2.3B Command Shell Copyright 2015\r\nPassword:"
+    for r in match_value("telnet_banner", value):
+        if r.rule.startswith("maker-name:"):
+            assert "role" not in dict(r.attributes)
+
+
+def test_maker_spellings_name_makers_of_the_vocabulary(tmp_path) -> None:
+    import shutil
+
+    from scanner.classification.fingerprints import RuleError, fingerprint_dir
+    from scanner.classification.makers import load_spellings
+
+    spellings = load_spellings()
+    assert "Microsoft" not in spellings and spellings["Ricoh"] == ("Ricoh", "RICOH")
+    shutil.copy(fingerprint_dir() / "vendors.txt", tmp_path / "vendors.txt")
+    (tmp_path / "maker_spellings.txt").write_text("Rikoh: RICOH\n", encoding="utf-8")
+    with pytest.raises(RuleError, match="maker_spellings.txt:1"):
+        load_spellings(tmp_path)
+    (tmp_path / "maker_spellings.txt").write_text("Ricoh: RICOH\nSharp: RICOH\n")
+    with pytest.raises(RuleError, match="claimed by Ricoh and Sharp"):
+        load_spellings(tmp_path)

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 
 from scanner.errors import UsageError
 from scanner.classification.fingerprints import ATTRIBUTES, RuleFile, fingerprint_dir, load_rules
+from scanner.classification.makers import maker_reasons
 from scanner.model import Classification, Host, Observation, Reason, Role
 
 Evidence = tuple[str, "str | frozenset[int]"]
@@ -90,7 +91,10 @@ def classify(host: Host, rules: tuple[RuleFile, ...] | None = None) -> Host:
     by_field = _index(rules if rules is not None else load_rules())
     reasons: list[Reason] = []
     seen: set[tuple[str, str]] = set()
+    texts: list[tuple[str, str]] = []
     for field, value in evidence(host):
+        if isinstance(value, str):
+            texts.append((field, value))
         for f in by_field.get(field, ()):
             hit = f.first_match(value)
             if hit is None:
@@ -104,6 +108,7 @@ def classify(host: Host, rules: tuple[RuleFile, ...] | None = None) -> Host:
                                   rule.confidence))
     reasons.extend(nmap_reasons(host.observations))
     reasons.extend(enterprise_reasons(host.observations))
+    reasons.extend(maker_reasons(texts))
     if not reasons:
         return host
     attr_dicts = [dict(r.attributes) for r in reasons]
@@ -311,4 +316,5 @@ def match_value(field: str, value: str) -> list[Reason]:
             rule, attrs = hit
             out.append(Reason(rule.id, field, value[:200], tuple(sorted(attrs.items())),
                               rule.confidence))
+    out.extend(maker_reasons([(field, value)]))
     return out
