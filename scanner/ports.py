@@ -10,6 +10,13 @@ from pathlib import Path
 # crash on probes. No profile sends a single packet to these ports.
 NEVER_PROBED = range(9100, 9108)
 
+# Server-first protocols: the server speaks before the client sends anything (FTP RFC 959,
+# SSH RFC 4253 4.2, Telnet, SMTP RFC 5321 3.1, POP3 RFC 1939 4, VNC RFC 6143 7.1.1).
+VNC_PORTS = range(5900, 5904)
+SERVER_FIRST: dict[int, str] = {21: "ftp", 22: "ssh", 23: "telnet", 25: "smtp", 587: "smtp",
+                                110: "pop3", **{p: "vnc" for p in VNC_PORTS}}
+TR064_PORT = 49000  # the FRITZ!Box's TR-064 (AVM's TR-064 first steps)
+
 # The practice list: what matters in a German GP practice (see docs/domain.md).
 PRACTICE_TCP: dict[int, str] = {
     21: "FTP", 22: "SSH", 23: "Telnet", 25: "SMTP (KIM-Clientmodul)", 53: "DNS",

@@ -44,7 +44,7 @@ def load_spellings(directory: Path | None = None) -> dict[str, tuple[str, ...]]:
     directory = directory or fingerprint_dir()
     vocab = [ln.strip() for ln in (directory / "vendors.txt").read_text(encoding="utf-8")
              .splitlines() if ln.strip() and not ln.startswith("#")]
-    out = {m: (m,) for m in vocab}
+    out: dict[str, tuple[str, ...]] = {m: (m,) for m in vocab}
     path = directory / "maker_spellings.txt"
     if not path.is_file():  # without its exclusions, names of software makers would count
         return {}

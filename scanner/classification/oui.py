@@ -9,7 +9,6 @@ A locally administered address is random (iOS/Android privacy MACs) and has no v
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import os
@@ -67,6 +66,8 @@ class MacVendors:
                     import aiooui
 
                     if not aiooui.is_loaded():
+                        import asyncio  # only when the table is loaded: keeps --help fast
+
                         asyncio.run(aiooui.async_load())
                     table: dict[str, str] = {}
                     for d in self.ieee_dirs:

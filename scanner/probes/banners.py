@@ -16,6 +16,7 @@ import re
 import socket
 
 from scanner.model import Protocol, Service
+from scanner.ports import SERVER_FIRST
 from scanner.probes.base import Budget, ProbeResult, connect, observation, read_until
 from scanner.probes.nmap_match import with_nmap
 from scanner.text import clean
@@ -25,7 +26,6 @@ _VSFTPD = re.compile(r"\(vsFTPd ([\d.]+)\)")
 _IAC = re.compile(rb"\xff[\xfb-\xfe].|\xff\xfa.*?\xff\xf0|\xff[\xf0-\xfa]", re.DOTALL)
 _LAST_LINE = re.compile(rb"(?:^|\n)\d{3} [^\n]*\n")  # the end of an FTP/SMTP reply
 _RFB = re.compile(r"^RFB (\d{3})\.(\d{3})$")  # RFC 6143 7.1.1: "RFB 003.008\n", 12 bytes
-VNC_PORTS = range(5900, 5904)
 
 
 def ssh(ip: str, port: int) -> ProbeResult:
@@ -149,8 +149,7 @@ def _vnc(raw: bytes, port: int) -> ProbeResult:
 # What each server-first protocol says before the client speaks, and how much of it to wait
 # for: a whole reply (FTP, SMTP: multi-line greetings), one line (SSH, POP3, RFB), or up to
 # the login prompt (Telnet, whose option negotiation we leave unanswered).
-_GREETINGS = {21: "ftp", 22: "ssh", 23: "telnet", 25: "smtp", 587: "smtp", 110: "pop3",
-              **{p: "vnc" for p in VNC_PORTS}}
+_GREETINGS = SERVER_FIRST
 
 
 def greets_first(port: int) -> bool:

@@ -13,11 +13,20 @@ evidence text where it brings new evidence).
 from __future__ import annotations
 
 import enum
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import ModuleType
 
-from scanner.probes import banners, dicom, rdp, smb, tls, tr064, udp, web
+from scanner.ports import SERVER_FIRST, TR064_PORT
 from scanner.probes.base import HTTP_EXCHANGE_PACKETS, ProbeResult, Target
+
+
+def _module(name: str) -> ModuleType:
+    # The probe modules are imported when a probe runs, not with the table: the policy and
+    # the site file read the table, and `praxisscan --help` must not pay for ElementTree,
+    # html and the UPnP stack (issue 14: --help under 0.1 s).
+    return importlib.import_module(f"scanner.probes.{name}")
 
 
 class Grade(enum.Enum):
@@ -79,53 +88,53 @@ SILENT = frozenset({139, 445, 5432, 1433, 3306, 3050, 135, 62078, 49152, *TLS_PO
 GREETING_PACKETS = 8
 
 PROBES: tuple[Probe, ...] = (
-    Probe("greeting", Trigger.GREETING, banners.server_first_ports(),
+    Probe("greeting", Trigger.GREETING, tuple(sorted(SERVER_FIRST)),
           GREETING_PACKETS, Grade.LISTEN,
           "nothing: the greeting of FTP, SSH, Telnet, SMTP, POP3 or VNC is read, then closed",
-          lambda t: banners.greeting(t.ip, t.port)),
+          lambda t: _module("banners").greeting(t.ip, t.port)),
     Probe("ssh", Trigger.PORT, _ports(22), 12, Grade.PROTOCOL, "the SSH version line",
-          lambda t: banners.ssh(t.ip, t.port), outside=Outside.BY_PORT),
+          lambda t: _module("banners").ssh(t.ip, t.port), outside=Outside.BY_PORT),
     Probe("ftp", Trigger.PORT, _ports(21), 18, Grade.PROTOCOL, "USER anonymous",
-          lambda t: banners.ftp(t.ip, t.port)),
+          lambda t: _module("banners").ftp(t.ip, t.port)),
     Probe("telnet", Trigger.PORT, _ports(23), 12, Grade.PROTOCOL, "the Telnet option answers",
-          lambda t: banners.telnet(t.ip, t.port)),
+          lambda t: _module("banners").telnet(t.ip, t.port)),
     Probe("smtp", Trigger.PORT, _ports(25, 587), 16, Grade.PROTOCOL, "EHLO",
-          lambda t: banners.smtp(t.ip, t.port)),
+          lambda t: _module("banners").smtp(t.ip, t.port)),
     Probe("pop3", Trigger.PORT, _ports(110), 16, Grade.PROTOCOL, "CAPA",
-          lambda t: banners.pop3(t.ip, t.port)),
+          lambda t: _module("banners").pop3(t.ip, t.port)),
     Probe("rdp", Trigger.PORT, _ports(3389), 16, Grade.PROTOCOL,
           "one RDP connection request and a TLS handshake",
-          lambda t: rdp.rdp(t.ip, t.port), outside=Outside.BY_PORT),
+          lambda t: _module("rdp").rdp(t.ip, t.port), outside=Outside.BY_PORT),
     Probe("dicom", Trigger.PORT, DICOM, 16, Grade.IDENTIFY, "DICOM C-ECHO (verification)",
-          lambda t: dicom.c_echo(t.ip, t.port)),
+          lambda t: _module("dicom").c_echo(t.ip, t.port)),
     Probe("http", Trigger.PORT, PLAIN_HTTP, 12, Grade.IDENTIFY, "one HTTP GET /",
-          lambda t: web.http(t.ip, t.port, False), outside=Outside.PLAIN),
+          lambda t: _module("web").http(t.ip, t.port, False), outside=Outside.PLAIN),
     Probe("http", Trigger.PORT, HTTPS, 18, Grade.IDENTIFY, "one HTTP GET / over TLS",
-          lambda t: web.http(t.ip, t.port, True), outside=Outside.TLS),
+          lambda t: _module("web").http(t.ip, t.port, True), outside=Outside.TLS),
     Probe("banner", Trigger.OTHER_PORT, (), 6, Grade.PROTOCOL,
           "nothing: what the service says unasked within two seconds",
-          lambda t: banners.generic(t.ip, t.port)),
+          lambda t: _module("banners").generic(t.ip, t.port)),
     Probe("tls", Trigger.ALSO, TLS_PORTS, 38, Grade.PROTOCOL,
           "up to three TLS handshakes, legacy versions included",
-          lambda t: tls.tls(t.ip, t.port), outside=Outside.CERTIFICATE),
+          lambda t: _module("tls").tls(t.ip, t.port), outside=Outside.CERTIFICATE),
     Probe("connector-sds", Trigger.ONCE, _ports(443), 20, Grade.PROTOCOL,
-          "one HTTP GET /connector.sds", lambda t: web.connector_directory(t.ip, t.port, True)),
+          "one HTTP GET /connector.sds", lambda t: _module("web").connector_directory(t.ip, t.port, True)),
     Probe("connector-sds", Trigger.ONCE, _ports(80), 12, Grade.PROTOCOL,
-          "one HTTP GET /connector.sds", lambda t: web.connector_directory(t.ip, t.port, False)),
-    Probe("tr064", Trigger.ONCE, _ports(tr064.PORT), 12, Grade.PROTOCOL,
-          "one HTTP GET /tr64desc.xml", lambda t: tr064.description(t.ip, t.port)),
+          "one HTTP GET /connector.sds", lambda t: _module("web").connector_directory(t.ip, t.port, False)),
+    Probe("tr064", Trigger.ONCE, _ports(TR064_PORT), 12, Grade.PROTOCOL,
+          "one HTTP GET /tr64desc.xml", lambda t: _module("tr064").description(t.ip, t.port)),
     Probe("smb", Trigger.ONCE, _ports(445, 139), 22, Grade.IDENTIFY, "one SMB negotiate",
-          lambda t: smb.smb(t.ip, t.port)),
+          lambda t: _module("smb").smb(t.ip, t.port)),
     Probe("snmp", Trigger.HOST, (), 1, Grade.PROTOCOL, "SNMP GET, community public",
-          lambda t: udp.snmp_public(t.ip)),
+          lambda t: _module("udp").snmp_public(t.ip)),
     Probe("sicct", Trigger.HOST, (), 1, Grade.IDENTIFY, "a SICCT discovery request",
-          lambda t: udp.sicct_discovery(t.ip, t.source_ip), needs=frozenset({"source_ip"})),
+          lambda t: _module("udp").sicct_discovery(t.ip, t.source_ip), needs=frozenset({"source_ip"})),
     Probe("netbios", Trigger.HOST, (), 1, Grade.IDENTIFY,
-          "a NetBIOS node status query", lambda t: udp.netbios_status(t.ip)),
+          "a NetBIOS node status query", lambda t: _module("udp").netbios_status(t.ip)),
     # paced by the host's window for each SOAP exchange itself: no packets of its own here
-    Probe("tr064", Trigger.LOGIN, _ports(tr064.PORT), 0, Grade.PROTOCOL,
+    Probe("tr064", Trigger.LOGIN, _ports(TR064_PORT), 0, Grade.PROTOCOL,
           "TR-064 SOAP reads with the operator's FRITZ!Box login (nothing is changed)",
-          tr064.audit_probe, needs=frozenset({"login", "window"})),
+          lambda t: _module("tr064").audit_probe(t), needs=frozenset({"login", "window"})),
     Probe("upnp", Trigger.ANNOUNCED, (), HTTP_EXCHANGE_PACKETS, Grade.PROTOCOL,
           "HTTP GETs of the announced description, and the gateway's mapping list", None),
 )

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
+from scanner.ports import TR064_PORT
 from scanner.model import NotTested, Observation, WlanNetwork, WlanSecurity
 from scanner.probes.base import ProbeResult, RateWindow, Target, observation
 from scanner.probes.upnp_igd import mapping_observation, parse_port, parse_uint
@@ -25,7 +26,7 @@ from scanner.scope import OutOfScope
 from scanner.probes.web import fetch
 from scanner.protocols.xmlsafe import find_text, parse_xml
 
-PORT = 49000
+PORT = TR064_PORT
 
 
 class LoginRefused(Exception):
