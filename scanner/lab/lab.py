@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from scanner.errors import LabError, PrivilegeError, ToolMissingError
-from scanner.lab import netns
+from scanner.lab import netns, scale
 from scanner.lab.daemons import HostDir, procs_for
 from scanner.lab.netns import PREFIX, in_ns, ns_name, run
 from scanner.lab.topology import LabHost, Practice, load_practice
@@ -94,8 +94,10 @@ class Lab:
 
     # -- public --------------------------------------------------------------------------
 
-    def up(self) -> None:
+    def up(self, size: int = 0) -> None:
+        """The practice; with ``size``, also the scale segment of that many hosts."""
         _require_root()
+        scale.scale_hosts(size)  # a wrong size fails before anything is built
         missing = [t for t in REQUIRED_TOOLS if not shutil.which(t)]
         if missing:
             raise ToolMissingError(
@@ -105,6 +107,7 @@ class Lab:
             self.down()
         try:
             self._build()
+            scale.build(self.dir, size, self.progress)
         except BaseException:
             self.down()
             raise
