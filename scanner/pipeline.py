@@ -31,7 +31,7 @@ from scanner.oui import MacVendors
 from scanner.plan import ARP_RATE_PPS, Plan
 from scanner.policy import Policy, load_policy
 from scanner.errors import Terminated
-from scanner.portscan import engine
+from scanner.portscan import engine, neighbours
 from scanner.portscan.nmap_scan import NmapHost, NmapRun, nmap_binary, ping_scan, stop_all
 from scanner.ports import tcp_ports, udp_ports
 from scanner.probes import tr064, web
@@ -164,6 +164,10 @@ def _discover(plan: Plan, st: _State, listeners: list[PassiveListener],
             d.observations.append(Observation(Source.ARP, "arp-reply",
                                               (("ip", r.ip), ("mac", r.mac)), r.seen_at))
         observer.stage_finished(f"{len(replies)} hosts answered ARP")
+        # What ARP found goes into the kernel's table: nmap and our probes need not ask again.
+        why = neighbours.load(task.interface.name, [(r.ip, r.mac) for r in replies])
+        if why:
+            observer.note(why)
         listener.query_service_types()
     if plan.routed_targets:
         observer.stage_started("nmap host discovery (routed)", 100)
@@ -214,7 +218,7 @@ def _scan_hosts(plan: Plan, st: _State, policy: Policy, vendors: MacVendors,
             return
         scanned = st.nmap[ip]
         window = RateWindow(policy.for_host(d.prescan_role, d.mac, ip).host_pps, budget.probes)
-        # nmap used at most 80 % of the host's last second, the kernel's RSTs a little more.
+        # nmap used at most half of the host's last second, the kernel's RSTs some more.
         window.sent(int(0.9 * window.pps))
         if scanned.unanswered_tcp:
             back = engine.recheck(ip, scanned.unanswered_tcp, window)

@@ -6,7 +6,7 @@ import ipaddress
 
 import pytest
 
-from scanner.portscan.engine import PortClass, divide, host_timeout, merge
+from scanner.portscan.engine import PortClass, divide, host_timeout, hostgroup, merge
 from scanner.portscan.nmap_scan import NmapHost, parse_nmap_xml, tcp_scan_arguments
 from scanner.model import Protocol, Service
 
@@ -26,9 +26,9 @@ def test_a_big_class_gets_what_small_classes_cannot_use() -> None:
 
 def test_a_class_never_gets_more_than_its_hosts_can_take() -> None:
     rates = divide({STANDARD: 3, QUICK: 200}, 1800)
-    assert rates[STANDARD] == pytest.approx(3 * 0.8 * 40)  # its scan delays bound it
-    assert rates[QUICK] == pytest.approx(1800 - 96)
-    assert divide({MEDICAL: 1}, 1800) == {MEDICAL: pytest.approx(16)}
+    assert rates[STANDARD] == pytest.approx(3 * 0.5 * 40)  # its scan delays bound it
+    assert rates[QUICK] == pytest.approx(1800 - 60)
+    assert divide({MEDICAL: 1}, 1800) == {MEDICAL: pytest.approx(10)}
 
 
 def test_the_host_timeout_outlasts_a_group_at_its_rate() -> None:
@@ -92,3 +92,27 @@ def test_the_scale_segment_plan() -> None:
     assert all(len(h.namespace) <= 255 and len(h.port_name) <= 15 for h in hosts)
     with pytest.raises(LabError, match="from 0 to 1000"):
         scale.scale_hosts(1001)
+
+
+@pytest.mark.parametrize("pps", [40.0, 20.0, 10.0])
+def test_host_groups_are_sized_with_the_pace_nmap_is_given(pps: float) -> None:
+    # The engine fills a class's rate with hosts at nmap's per-host pace (--scan-delay); a
+    # pace it overrates makes the groups too small and leaves the class's rate unused.
+    args = tcp_scan_arguments([22, 80], "eth0", host_pps=pps)
+    delay = args[args.index("--scan-delay") + 1]
+    nmap_pps = 1000 / int(delay.removesuffix("ms"))
+    cls = PortClass(pps, (22, 80), ())
+    assert cls.fastest(1) == pytest.approx(nmap_pps)
+    assert hostgroup(cls, 10_000, 1000) * nmap_pps >= 1000  # the group can fill the rate
+
+
+def test_the_neighbour_table_gets_only_what_arp_said_and_no_static_entry() -> None:
+    from scanner.portscan.neighbours import commands
+
+    learned = [("10.64.0.2", "02:5C:00:00:00:02"), ("10.64.0.3", "02:5c:00:00:00:03"),
+               ("10.64.0.4; reboot", "02:5c:00:00:00:04"),  # network input: never a command
+               ("10.64.0.5", "02:5c:00:00:00:05 dev lo"), ("10.64.0.6", "01:00:5e:00:00:01"),
+               ("224.0.0.1", "02:5c:00:00:00:07"), ("10.64.0.8", "00:00:00:00:00:00")]
+    assert commands("eth0", learned, static={"10.64.0.3"}) == [
+        "neigh replace 10.64.0.2 lladdr 02:5c:00:00:00:02 dev eth0 nud reachable"]
+    assert commands("eth0 dev lo", learned, static=set()) == []

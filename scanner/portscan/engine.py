@@ -7,8 +7,8 @@ near it:
   and one nmap scans all hosts of a class, in host groups just large enough to fill the
   class's rate with every host at its own cap: one --max-rate for the class instead of
   fixed per-host slices that a finished host leaves unused. ``--scan-delay`` holds every
-  host to 80 % of its cap (the kernel's RST to each SYN-ACK takes the rest, see
-  tcp_scan_arguments).
+  host to half its cap (NMAP_SHARE_OF_HOST; the kernel's RST to each SYN-ACK takes the
+  rest).
 - nmap writes a host group's results as soon as the group is done; each host's probes
   start then, while nmap scans the next group.
 - The global cap is one budget. nmap's share (its packets' part of all we send) is divided
@@ -31,14 +31,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
-from scanner.portscan.nmap_scan import NmapHost, NmapRun
+from scanner.portscan.nmap_scan import NMAP_SHARE_OF_HOST, NmapHost, NmapRun
 from scanner.probes.base import RateWindow, SharedWindow
 
 PROBE_PACKETS = 40  # what our probes send to one host, about (registry.py's counts)
 # At most this many unanswered ports of a host that answered others are lost answers, asked
 # again by recheck() in the host's probe stage; more are a firewall's, asked again by nmap.
 RECHECK_LIMIT = 16
-NMAP_SHARE_OF_HOST = 0.8  # nmap's part of a host's cap (tcp_scan_arguments' scan delay)
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,11 @@ _PROGRESS = re.compile(r"About ([0-9.]+)% done")
 _LIVE: set[subprocess.Popen[str]] = set()
 _LIVE_LOCK = threading.Lock()
 _STOP_GRACE_SECONDS = 2.0
+# nmap's part of a host's packets-per-second cap (its --scan-delay). Half: for every open
+# port the kernel also sends a RST to the SYN-ACK, and a device with several open ports may
+# answer every SYN of one second (an ECG PC with FTP, HTTP, SMB and VNC in the practice
+# list sent 21 packets in a second at 80 %, cap 20).
+NMAP_SHARE_OF_HOST = 0.5
 
 
 @dataclass(frozen=True)
@@ -61,10 +66,7 @@ def tcp_scan_arguments(ports: Sequence[int], interface: str | None, *, host_pps:
     spec = port_spec(list(ports))
     if udp:
         spec = f"T:{spec},U:{port_spec(list(udp))}" if tcp else f"U:{port_spec(list(udp))}"
-    # Half the budget: for every open port the kernel also sends a RST to the SYN-ACK, and a
-    # device with several open ports may answer every SYN of one second (an ECG PC with FTP,
-    # HTTP, SMB and VNC in the practice list sent 21 packets in a second at the old 80 %).
-    delay_ms = max(1, math.ceil(2000 / host_pps))
+    delay_ms = max(1, math.ceil(1000 / (NMAP_SHARE_OF_HOST * host_pps)))
     args = ["-n", "-Pn", *(["-sS"] if tcp else []), "-T4", "--max-retries", str(max_retries),
             "--host-timeout", f"{math.ceil(host_timeout)}s",
             # Per host: at least this long between two probes, so at most host_pps.
