@@ -125,3 +125,17 @@ def test_every_packet_to_a_host_fits_its_cap(quick_scan) -> None:
                 j += 1
             worst = max(worst, i - j + 1)
         assert 0 < worst <= 40, (dst, worst)
+
+
+def _arp_requests(packets: list, ip: str) -> int:
+    from scapy.layers.l2 import ARP
+
+    return sum(1 for p in packets if ARP in p and p[ARP].op == 1 and p[ARP].pdst == ip)
+
+
+def test_after_the_sweep_nobody_asks_arp_again(quick_scan) -> None:
+    # The sweep's answers are in the kernel's neighbour table before nmap starts: nmap and
+    # the kernel (our probes' connect()) do not ask again, and cannot hold SYNs back for a
+    # lost reply and then send them in one burst.
+    for dst in (SILENT, ANSWERS):
+        assert _arp_requests(quick_scan[1], dst) == 1, dst  # the sweep's one who-has

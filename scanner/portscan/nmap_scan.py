@@ -67,7 +67,10 @@ def tcp_scan_arguments(ports: Sequence[int], interface: str | None, *, host_pps:
     if udp:
         spec = f"T:{spec},U:{port_spec(list(udp))}" if tcp else f"U:{port_spec(list(udp))}"
     delay_ms = max(1, math.ceil(1000 / (NMAP_SHARE_OF_HOST * host_pps)))
-    args = ["-n", "-Pn", *(["-sS"] if tcp else []), "-T4", "--max-retries", str(max_retries),
+    # --disable-arp-ping: nmap would ARP every local target again, even with -Pn; it reads
+    # the MACs from the neighbour table, where the pipeline put our sweep's answers.
+    args = ["-n", "-Pn", "--disable-arp-ping", *(["-sS"] if tcp else []), "-T4",
+            "--max-retries", str(max_retries),
             "--host-timeout", f"{math.ceil(host_timeout)}s",
             # Per host: at least this long between two probes, so at most host_pps.
             "--scan-delay", f"{delay_ms}ms", "--max-scan-delay", f"{max(delay_ms, 10)}ms",
