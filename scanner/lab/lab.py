@@ -88,7 +88,7 @@ class LabStatus:
 
 class Lab:
     def __init__(self, directory: Path = DEFAULT_DIR, practice: Practice | None = None,
-                 progress: Progress | None = None, wait: float = LOCK_WAIT) -> None:
+                 progress: Progress | None = None, wait: float | None = None) -> None:
         self.dir = directory.resolve()
         # Daemons see a private /run, /var/log ...: what lies below would vanish for them.
         for what, path in (("the lab directory", self.dir),
@@ -98,7 +98,7 @@ class Lab:
                 raise LabError(f"{what} ({path}) must not be under /{hidden[0]}")
         self.practice = practice or load_practice()
         self.progress = progress or (lambda msg: None)
-        self.wait = wait
+        self.wait = LOCK_WAIT if wait is None else wait  # seconds for another owner
         self._lock: object | None = None  # the open lock file while this object owns the lab
 
     # -- public --------------------------------------------------------------------------

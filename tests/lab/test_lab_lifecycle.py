@@ -83,22 +83,25 @@ def test_two_downs_at_once_both_succeed(lab_dir: Path) -> None:
     assert machine_state() == before and not lab_dir.exists()
 
 
-def test_a_lab_in_use_is_waited_for_not_torn_down(lab_dir: Path) -> None:
+def test_a_lab_in_use_is_waited_for_not_torn_down(lab_dir: Path, monkeypatch) -> None:
     """Two users of the lab at once (a CI run without the helpers' lock and a benchmark)
     tore each other's lab down mid-test: a phone that had just joined vanished, the NAS's
     UPnP mapping was not there yet. A second up() or down() now waits for the owner."""
     require_lab_prerequisites()
+    from scanner.lab import lab as lab_module
+
+    monkeypatch.setattr(lab_module, "LOCK_WAIT", 1.0, raising=False)  # not half an hour
     owner = Lab(directory=lab_dir)
     owner.up()
     try:
-        other = Lab(directory=lab_dir, wait=1.0)
+        other = Lab(directory=lab_dir)
         for action in (other.up, other.down):
             with pytest.raises(LabError, match=f"in use by process {os.getpid()}"):
                 action()
         assert owner.status().up  # untouched
     finally:
         owner.down()
-    Lab(directory=lab_dir, wait=1.0).down()  # free again: nothing to wait for
+    Lab(directory=lab_dir).down()  # free again: nothing to wait for
 
 
 def test_a_lab_directory_the_daemons_cannot_see_is_refused() -> None:
