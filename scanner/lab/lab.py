@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import IO
 
 from scanner.errors import LabError, PrivilegeError, ToolMissingError
 from scanner.lab import netns, scale
@@ -99,7 +100,7 @@ class Lab:
         self.practice = practice or load_practice()
         self.progress = progress or (lambda msg: None)
         self.wait = LOCK_WAIT if wait is None else wait  # seconds for another owner
-        self._lock: object | None = None  # the open lock file while this object owns the lab
+        self._lock: IO[str] | None = None  # the open lock file while this object owns the lab
 
     # -- public --------------------------------------------------------------------------
 
@@ -161,7 +162,7 @@ class Lab:
 
     def _release(self) -> None:
         if self._lock is not None:
-            self._lock.close()  # type: ignore[attr-defined]  # closing drops the flock
+            self._lock.close()  # closing drops the flock
             self._lock = None
 
     def _remove(self) -> None:
