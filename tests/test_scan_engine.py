@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import math
 
 import pytest
 
@@ -116,3 +117,14 @@ def test_the_neighbour_table_gets_only_what_arp_said_and_no_static_entry() -> No
     assert commands("eth0", learned, static={"10.64.0.3"}) == [
         "neigh replace 10.64.0.2 lladdr 02:5c:00:00:00:02 dev eth0 nud reachable"]
     assert commands("eth0 dev lo", learned, static=set()) == []
+
+
+@pytest.mark.parametrize("hosts", [90, 200, 1000])
+def test_hosts_are_spread_evenly_over_the_host_groups(hosts: int) -> None:
+    # quick at 200 hosts: nmap's rate about 1,175 packets/s fills groups of 89 hosts; two
+    # of 89 and one of 22 took a whole host's time more than three of 67
+    rate = 1175.0
+    group = hostgroup(QUICK, hosts, rate)
+    groups = math.ceil(hosts / group)
+    assert group * groups - hosts < groups  # sizes differ by one at most
+    assert groups == math.ceil(hosts / math.ceil(1.5 * rate / QUICK.fastest(1)))
