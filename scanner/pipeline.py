@@ -14,7 +14,7 @@ import ipaddress
 import os
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -24,13 +24,14 @@ from scanner.discovery.arp import arp_sweep
 from scanner.discovery.passive import Heard, PassiveListener
 from scanner.errors import PrivilegeError
 from scanner.hosts import HostDraft, build_host
-from scanner.model import (Host, NotTested, Observation, Protocol, Role, Scan, Source,
-                           WlanNetwork)
+from scanner.model import (Host, NotTested, Observation, Protocol, Role, Scan, Service,
+                           Source, WlanNetwork)
 from scanner.observer import NullObserver, ScanObserver
 from scanner.classification.oui import MacVendors
 from scanner.plan import ARP_RATE_PPS, Plan
 from scanner.policy import Policy, load_policy
 from scanner.errors import Terminated
+from scanner.portscan import engine, neighbours
 from scanner.portscan.nmap_scan import NmapHost, NmapRun, nmap_binary, ping_scan, stop_all
 from scanner.ports import tcp_ports, udp_ports
 from scanner.probes import web
@@ -44,7 +45,7 @@ from scanner.scope import ScopeGuard
 from scanner.site import Site
 
 
-MAX_PARALLEL_HOSTS = 32  # nmap processes and probe threads at once
+MAX_PROBING_HOSTS = 256  # hosts whose probes run at once (each paced to its own cap)
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,10 @@ def _discover(plan: Plan, st: _State, listeners: list[PassiveListener],
             d.observations.append(Observation(Source.ARP, "arp-reply",
                                               (("ip", r.ip), ("mac", r.mac)), r.seen_at))
         observer.stage_finished(f"{len(replies)} hosts answered ARP")
+        # What ARP found goes into the kernel's table: nmap and our probes need not ask again.
+        why = neighbours.load(task.interface.name, [(r.ip, r.mac) for r in replies])
+        if why:
+            observer.note(why)
         listener.query_service_types()
     if plan.routed_targets:
         observer.stage_started("nmap host discovery (routed)", 100)
@@ -167,45 +172,55 @@ def _scan_hosts(plan: Plan, st: _State, policy: Policy, vendors: MacVendors,
                 nmap_runs: list[NmapRun], deadline: float | None,
                 observer: ScanObserver, site: Site | None = None,
                 fritzbox_login: tuple[str, str] | None = None) -> None:
-    """Per host: nmap SYN scan within the role's policy, then our probes at once.
-
-    Hosts run in parallel, each with its own nmap, so a host that answers is probed while
-    one that drops everything is still being scanned.
-    """
+    """Port scans by policy class (scanner/portscan/engine.py), then our probes per host as
+    soon as its ports are known, many hosts at once, all within one global budget."""
     st.stage = "tcp-scan"
     src_ip = next((str(t.interface.addresses[0].ip) for t in plan.arp), "0.0.0.0")
     stop = threading.Event()
     lock = threading.Lock()
-    workers = min(MAX_PARALLEL_HOSTS, max(1, len(st.drafts)))
-    observer.stage_started(f"TCP scan and probes of {len(st.drafts)} hosts", len(st.drafts))
-
-    def one(ip: str) -> None:
+    budget = engine.Budget(policy.max_pps)
+    classes: dict[engine.PortClass, list[str]] = {}
+    for ip in sorted(st.drafts, key=ipaddress.IPv4Address):
         d = st.drafts[ip]
         # The site file's word on a device comes first; then the cautious guess.
         known = site.device_for(Host(ip=ip, mac=d.mac)) if site else None
         d.prescan_role = (known.role.value if known and known.role is not Role.UNKNOWN
                           else policy.prescan_role(vendors.lookup(d.mac) if d.mac else None))
         rp = policy.for_host(d.prescan_role, d.mac, ip)
+        profile = rp.profile(plan.profile)
+        cls = engine.PortClass(rp.host_pps, tuple(tcp_ports(profile)), tuple(udp_ports(profile)))
+        classes.setdefault(cls, []).append(ip)
+    sizes = {c: len(ips) for c, ips in classes.items()}
+    rates = engine.divide(sizes, engine.nmap_share(sizes) * policy.max_pps)
+    observer.stage_started(f"TCP scan and probes of {len(st.drafts)} hosts", len(st.drafts))
+
+    def new_run() -> NmapRun:
         run = NmapRun()
         with lock:
-            nmap_runs.append(run)
+            nmap_runs.append(run)  # the deadline timer and Ctrl-C stop it
+        if stop.is_set() or _past(deadline):  # the timer has fired already
+            run.stop()
+        return run
+
+    def probe(ip: str) -> None:
+        d = st.drafts[ip]
         if stop.is_set() or _past(deadline):
             return
-        profile = rp.profile(plan.profile)
-        found = run.scan([ip], tcp_ports(profile), plan.interface, host_pps=rp.host_pps,
-                         max_pps=policy.max_pps / workers, udp=udp_ports(profile))
-        if found:
-            st.nmap[ip] = found[0]
-        if stop.is_set() or run.stopped:
-            return
-        open_tcp = [s.port for s in st.nmap[ip].services
-                    if s.protocol is Protocol.TCP] if ip in st.nmap else []
+        scanned = st.nmap[ip]
+        window = RateWindow(policy.for_host(d.prescan_role, d.mac, ip).host_pps, budget.probes)
+        # nmap used at most half of the host's last second, the kernel's RSTs some more.
+        window.sent(int(0.9 * window.pps))
+        if scanned.unanswered_tcp:
+            back = engine.recheck(ip, scanned.unanswered_tcp, window)
+            with lock:
+                st.nmap[ip] = scanned = engine.merge(scanned, NmapHost(ip, None, tuple(
+                    Service(port=p, protocol=Protocol.TCP, name=_service_name(p)) for p in back)))
+        open_tcp = [s.port for s in scanned.services if s.protocol is Protocol.TCP]
         # Ports can reveal a fragile device the MAC vendor did not: re-check before probing.
         if d.prescan_role == "default":
             d.prescan_role = policy.prescan_role(None, set(open_tcp))
-            rp = policy.for_host(d.prescan_role, d.mac, ip)
-        window = RateWindow(rp.host_pps)  # shared by the probes that pace themselves
-        window.sent(int(0.9 * rp.host_pps))  # what nmap may have used of the last second
+        rp = policy.for_host(d.prescan_role, d.mac, ip)
+        window.pps = min(window.pps, rp.host_pps)  # a medical device by its ports: its cap
         jobs = jobs_for(ip, open_tcp, rp.probes, src_ip, fritzbox_login, window)
         result = probe_host(jobs, rp.host_pps, d.key, deadline, stop, window=window)
         st.probed.add(ip)
@@ -222,18 +237,47 @@ def _scan_hosts(plan: Plan, st: _State, policy: Policy, vendors: MacVendors,
                     st.wlans = (st.wlans or []) + list(r.wlans)
         observer.advance()
 
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="host") as pool:
-        futures = [pool.submit(one, ip) for ip in sorted(st.drafts, key=ipaddress.IPv4Address)]
+    probing: list[Future[None]] = []
+    workers = min(MAX_PROBING_HOSTS, max(1, len(st.drafts)))
+    probes = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="probe")
+
+    def finished(found: NmapHost) -> None:
+        with lock:
+            st.nmap[found.ip] = found
+            if not stop.is_set():
+                probing.append(probes.submit(probe, found.ip))
+
+    def scan(cls: engine.PortClass, ips: list[str]) -> None:
+        with budget.nmap(rates[cls]):
+            engine.scan_class(cls, ips, rates[cls], plan.interface, new_run, finished)
+
+    with ThreadPoolExecutor(max_workers=max(1, len(classes)), thread_name_prefix="nmap") as pool:
+        scans = [pool.submit(scan, c, ips) for c, ips in classes.items()]
         try:
-            for f in futures:
+            for f in scans:
+                f.result()
+            for f in list(probing):  # complete: every scan has ended
                 f.result()
         except KeyboardInterrupt:
             stop.set()
             with lock:
                 for run in nmap_runs:
                     run.stop()  # each nmap ends; its partial XML is parsed in its thread
+            probes.shutdown(wait=True, cancel_futures=True)
             raise
+        finally:
+            probes.shutdown(wait=True)
     observer.stage_finished()
+
+
+def _service_name(port: int) -> str:
+    """nmap's name for a TCP port (nmap-services), as its scan would have said."""
+    import socket
+
+    try:
+        return socket.getservbyport(port, "tcp")
+    except OSError:
+        return ""
 
 
 MAX_UPNP_LOCATIONS = 16  # descriptions fetched per scan

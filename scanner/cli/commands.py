@@ -88,6 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     lab = sub.add_parser("lab", help="the simulated practice network (needs root)")
     lab.add_argument("action", choices=("up", "down", "status"))
+    lab.add_argument("--size", type=int, default=0, metavar="N",
+                     help="up: also N benchmark hosts in 10.64.0.0/22 (0-1000), scanned from "
+                          "the namespace pxlab-sscan")
 
     fp = sub.add_parser("fingerprints", help="the device fingerprint rules")
     fp_sub = fp.add_subparsers(dest="fp_action", metavar="ACTION", required=True)
@@ -373,7 +376,7 @@ def cmd_lab(args: argparse.Namespace) -> int:
 
     lab = _lab()
     if args.action == "up":
-        lab.up()
+        lab.up(args.size)
         print(f"The lab practice is up. Scan it from its scanner namespace, e.g.:\n"
               f"  {' '.join(lab.scanner_command(['praxisscan', 'scan', LAB_SUBNET, '-i', 'eth0']))}")
         return EXIT_OK

@@ -8,6 +8,7 @@ inside it sends can reach the machine's own network.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -18,9 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import IO
 
 from scanner.errors import LabError, PrivilegeError, ToolMissingError
-from scanner.lab import netns
+from scanner.lab import netns, scale
 from scanner.lab.daemons import HostDir, procs_for
 from scanner.lab.netns import PREFIX, in_ns, ns_name, run
 from scanner.lab.topology import LabHost, Practice, load_practice
@@ -34,6 +36,12 @@ REQUIRED_TOOLS = ("ip", "unshare", "iptables-legacy", "busybox", "socat", "opens
                   "smbd", "nmbd", "nginx", "miniupnpd", "upnpc", "snmpd", "cupsd", "xrdp",
                   "vsftpd", "ssh-keygen", "runuser", "Xtigervnc")
 READY_TIMEOUT = 30.0
+# The lab's namespaces (pxlab-*) are one per machine, whatever the directory: whoever brings
+# the lab up holds this lock until its down(); another up() or down() waits for it instead
+# of tearing the lab down under a running scan (a CI run and a benchmark did, and the CI's
+# lab tests then saw another process's fresh lab: no new phone, no UPnP mapping yet).
+LOCK_FILE = Path(os.environ.get("PRAXISSCAN_LAB_LOCK", "/var/lib/praxisscan/lab.lock"))
+LOCK_WAIT = 1800.0  # seconds; a benchmark holds the lab for many minutes
 DHCP_RECONNECT_SECONDS = 3
 
 Progress = Callable[[str], None]
@@ -81,7 +89,7 @@ class LabStatus:
 
 class Lab:
     def __init__(self, directory: Path = DEFAULT_DIR, practice: Practice | None = None,
-                 progress: Progress | None = None) -> None:
+                 progress: Progress | None = None, wait: float | None = None) -> None:
         self.dir = directory.resolve()
         # Daemons see a private /run, /var/log ...: what lies below would vanish for them.
         for what, path in (("the lab directory", self.dir),
@@ -91,26 +99,73 @@ class Lab:
                 raise LabError(f"{what} ({path}) must not be under /{hidden[0]}")
         self.practice = practice or load_practice()
         self.progress = progress or (lambda msg: None)
+        self.wait = LOCK_WAIT if wait is None else wait  # seconds for another owner
+        self._lock: IO[str] | None = None  # the open lock file while this object owns the lab
 
     # -- public --------------------------------------------------------------------------
 
-    def up(self) -> None:
+    def up(self, size: int = 0) -> None:
+        """The practice; with ``size``, also the scale segment of that many hosts. Waits
+        while another process owns the lab; this object owns it until down()."""
         _require_root()
+        scale.scale_hosts(size)  # a wrong size fails before anything is built
         missing = [t for t in REQUIRED_TOOLS if not shutil.which(t)]
         if missing:
             raise ToolMissingError(
                 f"the lab needs {', '.join(missing)} (run: bash scripts/dev.sh setup)")
-        if netns.list_lab_namespaces() or self.dir.exists():
-            self.progress("cleaning up an earlier lab")
-            self.down()
+        self._own()
         try:
+            if netns.list_lab_namespaces() or self.dir.exists():
+                self.progress("cleaning up an earlier lab")  # of a process that has ended
+                self._remove()
             self._build()
+            scale.build(self.dir, size, self.progress)
         except BaseException:
             self.down()
             raise
 
     def down(self) -> None:
+        """Remove the lab; one another process still owns is waited for, not torn down."""
         _require_root()
+        self._own()
+        try:
+            self._remove()
+        finally:
+            self._release()
+
+    def _own(self) -> None:
+        if self._lock is not None:
+            return
+        LOCK_FILE.parent.mkdir(parents=True, exist_ok=True)
+        f = open(LOCK_FILE, "a+")  # noqa: SIM115 - held open until _release()
+        deadline, said = time.monotonic() + self.wait, False
+        while True:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                f.seek(0)
+                owner = f.read().strip()[:40] or "?"
+                if time.monotonic() >= deadline:
+                    f.close()
+                    raise LabError(f"the lab is in use by process {owner} "
+                                   f"({LOCK_FILE}); waited {self.wait:.0f} s") from None
+                if not said:
+                    self.progress(f"waiting: the lab is in use by process {owner}")
+                    said = True
+                time.sleep(min(1.0, self.wait))
+        f.seek(0)
+        f.truncate()
+        f.write(f"{os.getpid()}\n")
+        f.flush()
+        self._lock = f
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            self._lock.close()  # closing drops the flock
+            self._lock = None
+
+    def _remove(self) -> None:
         spaces = netns.list_lab_namespaces()
         for ns in spaces:  # stop every process first, so none is left in a deleted namespace
             netns.kill_namespace_processes(ns)

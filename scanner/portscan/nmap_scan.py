@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +30,11 @@ _PROGRESS = re.compile(r"About ([0-9.]+)% done")
 _LIVE: set[subprocess.Popen[str]] = set()
 _LIVE_LOCK = threading.Lock()
 _STOP_GRACE_SECONDS = 2.0
+# nmap's part of a host's packets-per-second cap (its --scan-delay). Half: for every open
+# port the kernel also sends a RST to the SYN-ACK, and a device with several open ports may
+# answer every SYN of one second (an ECG PC with FTP, HTTP, SMB and VNC in the practice
+# list sent 21 packets in a second at 80 %, cap 20).
+NMAP_SHARE_OF_HOST = 0.5
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,10 @@ class NmapHost:
     ip: str
     mac: str | None
     services: tuple[Service, ...]
+    # TCP ports that got no answer at all, and whether any TCP port answered (open or
+    # closed): a host that answered nothing is firewalled, asking it again finds nothing.
+    unanswered_tcp: frozenset[int] = frozenset()
+    answered_tcp: bool = True
 
 
 def nmap_binary() -> str:
@@ -50,25 +59,30 @@ def nmap_binary() -> str:
 def tcp_scan_arguments(ports: Sequence[int], interface: str | None, *, host_pps: float = 40,
                        max_pps: float = 2000, max_retries: int = 1,
                        version_detection: bool = False,
-                       udp: Sequence[int] = ()) -> list[str]:
+                       udp: Sequence[int] = (), tcp: bool = True,
+                       host_timeout: float = 600, hostgroup: int | None = None) -> list[str]:
     if any(p in NEVER_PROBED for p in ports):
         raise ScanRuntimeError("refusing to probe ports 9100-9107 (raw printing)")
     spec = port_spec(list(ports))
     if udp:
-        spec = f"T:{spec},U:{port_spec(list(udp))}"
-    # Half the budget: for every open port the kernel also sends a RST to the SYN-ACK, and a
-    # device with several open ports may answer every SYN of one second (an ECG PC with FTP,
-    # HTTP, SMB and VNC in the practice list sent 21 packets in a second at the old 80 %).
-    delay_ms = max(1, math.ceil(2000 / host_pps))
-    args = ["-n", "-Pn", "-sS", "-T4", "--max-retries", str(max_retries),
-            "--host-timeout", "600s",
+        spec = f"T:{spec},U:{port_spec(list(udp))}" if tcp else f"U:{port_spec(list(udp))}"
+    delay_ms = max(1, math.ceil(1000 / (NMAP_SHARE_OF_HOST * host_pps)))
+    # --disable-arp-ping: nmap would ARP every local target again, even with -Pn; it reads
+    # the MACs from the neighbour table, where the pipeline put our sweep's answers.
+    args = ["-n", "-Pn", "--disable-arp-ping", *(["-sS"] if tcp else []), "-T4",
+            "--max-retries", str(max_retries),
+            "--host-timeout", f"{math.ceil(host_timeout)}s",
             # Per host: at least this long between two probes, so at most host_pps.
             "--scan-delay", f"{delay_ms}ms", "--max-scan-delay", f"{max(delay_ms, 10)}ms",
             "--max-rate", f"{max_pps:g}",
             "-p", spec,
             "--exclude-ports", f"{NEVER_PROBED.start}-{NEVER_PROBED.stop - 1}"]
     if udp:
-        args.append("-sU")
+        # Closed UDP ports answer with ICMP, which hosts rate-limit: without this nmap asks
+        # them again and again (6 s instead of 3 s for 40 hosts); open ports answer with data.
+        args += ["-sU", "--defeat-icmp-ratelimit"]
+    if hostgroup:  # every host at once: the rate goes to whoever still has ports left
+        args += ["--min-hostgroup", str(hostgroup), "--max-hostgroup", str(hostgroup)]
     if version_detection:
         args += ["-sV", "--version-light"]
     if interface:
@@ -89,17 +103,35 @@ class NmapRun:
             self.proc.terminate()
 
     def scan(self, hosts: Sequence[str], ports: Sequence[int], interface: str | None,
-             observer: ScanObserver = NullObserver(), **rates: object) -> list[NmapHost]:
+             observer: ScanObserver = NullObserver(),
+             on_host: Callable[[NmapHost], None] | None = None, **rates: object) -> list[NmapHost]:
+        """``on_host`` gets each host as soon as nmap has written it (after each of its host
+        groups), while the run goes on; hosts it got are not returned again."""
         if not hosts:
             return []
         args = [nmap_binary(), *tcp_scan_arguments(ports, interface, **rates),  # type: ignore[arg-type]
-                "--stats-every", "2s"]
+                "--stats-every", "1s" if on_host else "2s"]
+        seen: set[str] = set()
+        complete = [0]  # </host> elements written so far
+
+        def stream(xml_path: Path) -> None:
+            text = xml_path.read_text(errors="replace") if xml_path.exists() else ""
+            if text.count("</host>") == complete[0]:
+                return
+            complete[0] = text.count("</host>")
+            for h in _partial_hosts(text, ""):
+                if h.ip not in seen:
+                    seen.add(h.ip)
+                    on_host(h)  # type: ignore[misc]
+
         with tempfile.TemporaryDirectory(prefix="praxisscan-nmap-") as tmp:
             xml_path, targets = Path(tmp) / "tcp.xml", Path(tmp) / "targets.txt"
             targets.write_text("\n".join(hosts) + "\n")
-            err = _run([*args, "-oX", str(xml_path), "-iL", str(targets)], observer, self)
+            err = _run([*args, "-oX", str(xml_path), "-iL", str(targets)], observer, self,
+                       (lambda: stream(xml_path)) if on_host else None)
             xml = xml_path.read_text(errors="replace") if xml_path.exists() else ""
-        return _partial_hosts(xml, err) if self.stopped else parse_nmap_xml(xml, err)
+        found = _partial_hosts(xml, err) if self.stopped else parse_nmap_xml(xml, err)
+        return [h for h in found if h.ip not in seen]
 
 
 def stop_all() -> int:
@@ -134,7 +166,8 @@ def close_partial_xml(xml: str) -> str:
             '<hosts up="0" down="0" total="0"/></runstats></nmaprun>\n')
 
 
-def _run(argv: list[str], observer: ScanObserver, owner: NmapRun | None = None) -> str:
+def _run(argv: list[str], observer: ScanObserver, owner: NmapRun | None = None,
+         poll: Callable[[], None] | None = None) -> str:
     # Own session: Ctrl-C reaches praxisscan only, which then stops nmap and keeps its XML.
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             stdin=subprocess.DEVNULL, start_new_session=True)
@@ -153,6 +186,8 @@ def _run(argv: list[str], observer: ScanObserver, owner: NmapRun | None = None) 
                 pct = float(m.group(1))
                 observer.advance(max(0, int(pct - done)))
                 done = max(done, pct)
+            if poll and line.startswith("Stats:"):  # once per --stats-every
+                poll()
         err = proc.stderr.read()
         proc.wait()
     except BaseException:  # Ctrl-C, SIGTERM, an observer error: nmap must not outlive us
@@ -186,6 +221,7 @@ def parse_nmap_xml(xml: str, stderr: str = "") -> list[NmapHost]:
     except (nmap.PortScannerError, AttributeError, KeyError, TypeError, ValueError) as e:
         # python-nmap assumes nmap's layout and fails with whatever the gap raises.
         raise ScanRuntimeError(f"nmap output unreadable: {str(e).strip()[:200]}") from None
+    silence = _tcp_silence(xml)
     hosts = []
     for ip, h in result.get("scan", {}).items():
         services = []
@@ -200,8 +236,51 @@ def parse_nmap_xml(xml: str, stderr: str = "") -> list[NmapHost]:
                     extra_info=p.get("extrainfo", ""),
                 ))
         mac = h.get("addresses", {}).get("mac")
-        hosts.append(NmapHost(ip=ip, mac=mac.lower() if mac else None, services=tuple(services)))
+        unanswered, answered = silence.get(ip, (frozenset(), True))
+        hosts.append(NmapHost(ip=ip, mac=mac.lower() if mac else None, services=tuple(services),
+                              unanswered_tcp=unanswered, answered_tcp=answered))
     return hosts
+
+
+def _tcp_silence(xml: str) -> dict[str, tuple[frozenset[int], bool]]:
+    """Per host: the TCP ports that got no answer, and whether any TCP port answered.
+
+    python-nmap drops nmap's <extraports> summary, where most of this is (e.g. "1,040
+    filtered, no-response, ports 1-20,..."), so it is read here."""
+    import xml.etree.ElementTree as ET
+
+    try:
+        root = ET.fromstring(xml)
+    except ET.ParseError:
+        return {}
+    out = {}
+    for host in root.iter("host"):
+        addr = next((a.get("addr") for a in host.iter("address")
+                     if a.get("addrtype") == "ipv4"), None)
+        if addr is None:
+            continue
+        silent: set[int] = set()
+        answered = False
+        for port in host.iter("port"):
+            if port.get("protocol") != "tcp":
+                continue
+            state = port.find("state")
+            if state is None:
+                continue
+            if state.get("reason") == "no-response":
+                silent.add(int(port.get("portid", "0")))
+            elif state.get("state") in ("open", "closed"):
+                answered = True
+        for extra in host.iter("extraports"):
+            for why in extra.iter("extrareasons"):
+                if why.get("proto", "tcp") != "tcp":
+                    continue
+                if why.get("reason") == "no-response" or why.get("reason") == "no-responses":
+                    silent.update(_port_list(why.get("ports", "")))
+                elif extra.get("state") in ("open", "closed"):
+                    answered = True
+        out[addr] = (frozenset(silent), answered)
+    return out
 
 
 def ping_scan(targets: Sequence[str], interface: str | None,
@@ -222,3 +301,15 @@ def ping_scan(targets: Sequence[str], interface: str | None,
         xml = xml_path.read_text(errors="replace") if xml_path.exists() else ""
     hosts = _partial_hosts(xml, err) if run.stopped else parse_nmap_xml(xml, err)
     return [h.ip for h in hosts]
+
+
+def _port_list(spec: str) -> set[int]:
+    """``1-3,5`` -> {1, 2, 3, 5}; what is not a port range is left out."""
+    ports: set[int] = set()
+    for part in spec.split(","):
+        lo, _, hi = part.strip().partition("-")
+        if lo.isdigit() and (not hi or hi.isdigit()):
+            a, b = int(lo), int(hi or lo)
+            if 0 < a <= b <= 65535:
+                ports.update(range(a, b + 1))
+    return ports

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import socket
 import ssl
+import threading
 import time
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -103,14 +105,42 @@ def is_tls(ip: str, port: int, timeout: float = TIMEOUT) -> bool:
 HTTP_EXCHANGE_PACKETS = 8
 
 
+class SharedWindow:
+    """At most ``cap()`` packets in any one-second window over all hosts together: the
+    probes' part of the scan's global cap. Thread-safe; ``cap`` is asked each time, so the
+    share grows when an nmap finishes and gives its rate back."""
+
+    def __init__(self, cap: Callable[[], float]) -> None:
+        self.cap = cap
+        self._log: deque[tuple[float, int]] = deque()
+        self._sum = 0
+        self._lock = threading.Lock()
+
+    def take(self, packets: int) -> None:
+        """Wait until ``packets`` more fit into the last second, and count them at once."""
+        while True:
+            with self._lock:
+                now = time.monotonic()
+                while self._log and now - self._log[0][0] >= 1.0:
+                    self._sum -= self._log.popleft()[1]
+                if not self._log or self._sum + packets <= self.cap():
+                    self._log.append((now, packets))
+                    self._sum += packets
+                    return
+                wait = 1.0 - (now - self._log[0][0])
+            time.sleep(max(0.005, wait))
+
+
 class RateWindow:
     """At most ``pps`` packets in any one-second window (what a capture would measure).
 
     Shared by every stage that talks to one host after nmap: probes, UPnP, so that their
-    packets add up in the same window. Not thread-safe: one host, one thread at a time."""
+    packets add up in the same window. Not thread-safe: one host, one thread at a time.
+    With ``shared``, the packets also count against the scan's global window."""
 
-    def __init__(self, pps: float) -> None:
+    def __init__(self, pps: float, shared: SharedWindow | None = None) -> None:
         self.pps = pps
+        self.shared = shared
         self.log: list[tuple[float, int]] = []
 
     def wait_for(self, packets: int) -> None:
@@ -118,13 +148,14 @@ class RateWindow:
             now = time.monotonic()
             self.log = [(t, n) for t, n in self.log if now - t < 1.0]
             if not self.log or sum(n for _, n in self.log) + packets <= self.pps:
-                return
+                break
             time.sleep(max(0.01, 1.0 - (now - self.log[0][0])))
+        if self.shared:  # counted globally from now on, a little before they are sent
+            self.shared.take(packets)
 
     def sent(self, packets: int) -> None:
         # Stamped at the end: a probe's packets span its whole run.
         self.log.append((time.monotonic(), packets))
-
 
     @contextmanager
     def paced(self, packets: int) -> Iterator[None]:

@@ -12,12 +12,13 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 
 from scanner.model import NotTested
 from scanner.observer import NullObserver, ScanObserver
-from scanner.probes.base import ProbeResult, RateWindow, Target
+from scanner.probes.base import ProbeResult, RateWindow, SharedWindow, Target
 from scanner.probes.table import SILENT, Probe, Trigger, only, port_probe
 
 
@@ -80,33 +81,74 @@ class HostRun:
 
 def probe_host(jobs: list[Job], pps: float, key: str, deadline: float | None = None,
                stop: threading.Event | None = None, observer: ScanObserver = NullObserver(),
-               preceding_share: float = 0.9, window: RateWindow | None = None) -> HostRun:
+               preceding_share: float = 0.9, shared: SharedWindow | None = None,
+               window: RateWindow | None = None) -> HostRun:
     """One host's jobs, one after another, at most ``pps`` packets in any second.
 
     ``preceding_share``: the part of the rate the stage before (nmap) may have used in the
     last second; the first probe waits for it to leave the window.
     """
     if window is None:  # else the caller's, with what it has sent already
-        window = RateWindow(pps)
+        window = RateWindow(pps, shared)
         window.sent(int(preceding_share * pps))
     run = HostRun(window=window)
-    for job in jobs:
+    # The UDP questions (one datagram each, then up to 1.5 s of waiting) go out first and
+    # together, and wait while the TCP probes run one after another.
+    udp = [j for j in jobs if j.port is None]
+    asked = _start_together(udp, window, key, deadline, stop, run) if udp else []
+    for job in (j for j in jobs if j.port is not None):
         window.wait_for(job.packets)
-        stopped = stop is not None and stop.is_set()
-        if stopped or (deadline is not None and time.monotonic() >= deadline):
-            why = "interrupted" if stopped else "the scan's time budget ran out"
+        why = _cut_short(deadline, stop)
+        if why:
             run.not_tested.append(NotTested(_check(job), f"{why} before this probe", key))
             continue
-        try:
-            run.results.append(job.run())
-        except OSError as e:
-            # refused/reset/unreachable: the port answered the SYN scan but not the probe
-            run.not_tested.append(NotTested(_check(job), f"probe failed: {e.__class__.__name__}", key))
-        except Exception as e:  # noqa: BLE001 - one probe must never end the scan
-            run.not_tested.append(NotTested(_check(job), f"probe error: {type(e).__name__}: {e}"[:200], key))
+        _record(run, _outcome(job, key))
         window.sent(job.packets)
         observer.advance()
+    for answer in asked:
+        _record(run, answer.result())
+        observer.advance()
     return run
+
+
+def _start_together(jobs: list[Job], window: RateWindow, key: str, deadline: float | None,
+                    stop: threading.Event | None, run: HostRun) -> list[Future]:
+    packets = sum(j.packets for j in jobs)
+    window.wait_for(packets)
+    why = _cut_short(deadline, stop)
+    if why:
+        run.not_tested.extend(NotTested(_check(j), f"{why} before this probe", key) for j in jobs)
+        return []
+    window.sent(packets)  # stamped at the start: each sends its datagram at once
+    pool = ThreadPoolExecutor(len(jobs), thread_name_prefix="udp-probe")
+    asked = [pool.submit(_outcome, j, key) for j in jobs]
+    pool.shutdown(wait=False)  # they run on; probe_host collects them at its end
+    return asked
+
+
+def _cut_short(deadline: float | None, stop: threading.Event | None) -> str | None:
+    if stop is not None and stop.is_set():
+        return "interrupted"
+    if deadline is not None and time.monotonic() >= deadline:
+        return "the scan's time budget ran out"
+    return None
+
+
+def _record(run: HostRun, outcome: ProbeResult | NotTested) -> None:
+    if isinstance(outcome, ProbeResult):
+        run.results.append(outcome)
+    else:
+        run.not_tested.append(outcome)
+
+
+def _outcome(job: Job, key: str) -> ProbeResult | NotTested:
+    try:
+        return job.run()
+    except OSError as e:
+        # refused/reset/unreachable: the port answered the SYN scan but not the probe
+        return NotTested(_check(job), f"probe failed: {e.__class__.__name__}", key)
+    except Exception as e:  # noqa: BLE001 - one probe must never end the scan
+        return NotTested(_check(job), f"probe error: {type(e).__name__}: {e}"[:200], key)
 
 
 def _check(job: Job) -> str:

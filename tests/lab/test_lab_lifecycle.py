@@ -47,12 +47,19 @@ def lab_dir():
     assert not d.exists(), "the lab left its directory behind"
 
 
+def up_in_a_process_that_ends(lab_dir: Path) -> None:
+    """A crash, or `praxisscan lab up`: the process that built the lab is gone, its
+    namespaces and daemons are not."""
+    script = ("from pathlib import Path; from scanner.lab.lab import Lab; "
+              f"Lab(directory=Path({str(lab_dir)!r})).up()")
+    subprocess.run([sys.executable, "-c", script], cwd=Path(__file__).parents[2], check=True,
+                   timeout=120)
+
+
 def test_up_after_a_crash_and_down_leave_nothing(lab_dir: Path) -> None:
     require_lab_prerequisites()
     before = machine_state()
-    first = Lab(directory=lab_dir)
-    first.up()
-    # A crash: the process that built the lab is gone, its namespaces and daemons are not.
+    up_in_a_process_that_ends(lab_dir)
     second = Lab(directory=lab_dir)
     second.up()
     assert second.status().up
@@ -66,7 +73,7 @@ def test_two_downs_at_once_both_succeed(lab_dir: Path) -> None:
     """A Ctrl-C'd test run and an operator's `lab down` may race; neither may fail."""
     require_lab_prerequisites()
     before = machine_state()
-    Lab(directory=lab_dir).up()
+    up_in_a_process_that_ends(lab_dir)
     script = ("import sys; from pathlib import Path; from scanner.lab.lab import Lab; "
               f"Lab(directory=Path({str(lab_dir)!r})).down()")
     downs = [subprocess.Popen([sys.executable, "-c", script], cwd=Path(__file__).parents[2],
@@ -74,6 +81,27 @@ def test_two_downs_at_once_both_succeed(lab_dir: Path) -> None:
     errors = [d.communicate(timeout=120)[1] for d in downs]
     assert [d.returncode for d in downs] == [0, 0], errors
     assert machine_state() == before and not lab_dir.exists()
+
+
+def test_a_lab_in_use_is_waited_for_not_torn_down(lab_dir: Path, monkeypatch) -> None:
+    """Two users of the lab at once (a CI run without the helpers' lock and a benchmark)
+    tore each other's lab down mid-test: a phone that had just joined vanished, the NAS's
+    UPnP mapping was not there yet. A second up() or down() now waits for the owner."""
+    require_lab_prerequisites()
+    from scanner.lab import lab as lab_module
+
+    monkeypatch.setattr(lab_module, "LOCK_WAIT", 1.0, raising=False)  # not half an hour
+    owner = Lab(directory=lab_dir)
+    owner.up()
+    try:
+        other = Lab(directory=lab_dir)
+        for action in (other.up, other.down):
+            with pytest.raises(LabError, match=f"in use by process {os.getpid()}"):
+                action()
+        assert owner.status().up  # untouched
+    finally:
+        owner.down()
+    Lab(directory=lab_dir).down()  # free again: nothing to wait for
 
 
 def test_a_lab_directory_the_daemons_cannot_see_is_refused() -> None:

@@ -1,0 +1,197 @@
+"""Port scans whose time follows the scan policy's floor, from 1 host to 1,000.
+
+The floor: every packet at the global cap, and no host faster than its own cap. To stay
+near it:
+
+- Hosts that get the same nmap arguments (per-host rate, TCP and UDP ports) form a class,
+  and one nmap scans all hosts of a class, in host groups just large enough to fill the
+  class's rate with every host at its own cap: one --max-rate for the class instead of
+  fixed per-host slices that a finished host leaves unused. ``--scan-delay`` holds every
+  host to half its cap (NMAP_SHARE_OF_HOST; the kernel's RST to each SYN-ACK takes the
+  rest).
+- nmap writes a host group's results as soon as the group is done; each host's probes
+  start then, while nmap scans the next group.
+- The global cap is one budget. nmap's share (its packets' part of all we send) is divided
+  among the classes in proportion to their packets, so that they finish together, but
+  never more than a class's hosts can take at their own caps; the rest, and all of it once
+  an nmap has ended, is the probes' (SharedWindow). The kernel's RSTs go in the margin the
+  packet estimates of the probes leave.
+- The SYN scan asks every port once. A host that answered no port at all is firewalled: on
+  a wired link asking it again finds nothing, so it is not asked again. A host that left a
+  few ports unanswered lost answers (a busy link): its probe stage asks them once more by
+  connect(); one that left many has a firewall, and nmap asks those once more.
+"""
+
+from __future__ import annotations
+
+import math
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+from dataclasses import dataclass, replace
+
+from scanner.portscan.nmap_scan import NMAP_SHARE_OF_HOST, NmapHost, NmapRun
+from scanner.probes.base import RateWindow, SharedWindow
+
+PROBE_PACKETS = 40  # what our probes send to one host, about (registry.py's counts)
+# At most this many unanswered ports of a host that answered others are lost answers, asked
+# again by recheck() in the host's probe stage; more are a firewall's, asked again by nmap.
+RECHECK_LIMIT = 16
+
+
+@dataclass(frozen=True)
+class PortClass:
+    """What one nmap run asks of each of its hosts."""
+
+    host_pps: float
+    tcp: tuple[int, ...]
+    udp: tuple[int, ...]
+
+    def packets(self, hosts: int) -> float:
+        """Packets for ``hosts`` hosts: each TCP port once, each UDP port up to twice."""
+        return hosts * (len(self.tcp) + 2 * len(self.udp))
+
+    def fastest(self, hosts: int) -> float:
+        """The highest rate its hosts can take together (their scan delays)."""
+        return hosts * NMAP_SHARE_OF_HOST * self.host_pps
+
+
+class Budget:
+    """The scan's global packets-per-second cap, shared by the nmap runs and the probes."""
+
+    def __init__(self, max_pps: float) -> None:
+        self.max_pps = max_pps
+        self._nmap = 0.0
+        self._lock = threading.Lock()
+        self.probes = SharedWindow(self._probe_cap)
+
+    def _probe_cap(self) -> float:
+        with self._lock:
+            return max(1.0, self.max_pps - self._nmap)
+
+    @contextmanager
+    def nmap(self, rate: float) -> Iterator[None]:
+        """``rate`` is taken by an nmap run while the block runs."""
+        with self._lock:
+            self._nmap += rate
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._nmap -= rate
+
+
+def divide(classes: dict[PortClass, int], total: float) -> dict[PortClass, float]:
+    """Each class's nmap --max-rate: shares of ``total`` in proportion to packets (so the
+    classes end together), a class capped at what its hosts can take, the rest given to
+    the others (water filling)."""
+    rates: dict[PortClass, float] = {}
+    left = dict(classes)
+    budget = total
+    while left:
+        work = sum(c.packets(n) for c, n in left.items()) or 1.0
+        capped = {c: c.fastest(n) for c, n in left.items()
+                  if c.fastest(n) <= budget * c.packets(n) / work}
+        if not capped:
+            for c, n in left.items():
+                rates[c] = budget * c.packets(n) / work
+            break
+        for c, rate in capped.items():
+            rates[c] = rate
+            budget -= rate
+            del left[c]
+    return {c: max(1.0, r) for c, r in rates.items()}
+
+
+def nmap_share(classes: dict[PortClass, int]) -> float:
+    """nmap's part of the global cap: its packets' part of all we send, the probes' counted
+    at PROBE_PACKETS per host (most in the quick profile, a few percent in standard)."""
+    nmap = sum(c.packets(n) for c, n in classes.items())
+    probes = PROBE_PACKETS * sum(classes.values())
+    return min(0.95, max(0.5, nmap / (nmap + probes or 1)))
+
+
+def hostgroup(cls: PortClass, hosts: int, rate: float) -> int:
+    """Hosts one nmap scans at once: enough that their scan delays fill the rate (half
+    again), few enough that results, and so the probes, come group by group. With one ask
+    per port every host of a group needs the same time: no group waits for a slow one.
+    The hosts are spread evenly over the groups: a small last group (22 of 200 after two
+    of 89) cannot fill the rate, yet takes a whole host's time at its scan delay."""
+    most = max(1, min(hosts, math.ceil(1.5 * rate / (NMAP_SHARE_OF_HOST * cls.host_pps))))
+    return math.ceil(hosts / math.ceil(hosts / most)) if hosts else 1
+
+
+def host_timeout(cls: PortClass, group: int, rate: float) -> float:
+    """nmap's --host-timeout: a host's ports at its part of the rate, with room."""
+    per_host = rate / group if group * NMAP_SHARE_OF_HOST * cls.host_pps > rate \
+        else NMAP_SHARE_OF_HOST * cls.host_pps
+    return max(600.0, 2 * (len(cls.tcp) + 2 * len(cls.udp)) / per_host + 120)
+
+
+def scan_class(cls: PortClass, ips: list[str], rate: float, interface: str | None,
+               new_run: Callable[[], NmapRun], finished: Callable[[NmapHost], None]) -> None:
+    """Scan ``ips`` as one class; ``finished`` gets each host once its ports are known
+    (as nmap completes its host group), so that its probes start while others are scanned.
+
+    A stopped run (deadline, signal) ends the class with what was finished: hosts not
+    passed to ``finished`` were not scanned."""
+    group = hostgroup(cls, len(ips), rate)
+    common: dict[str, Any] = dict(host_pps=cls.host_pps, max_pps=rate, hostgroup=group,
+                  host_timeout=host_timeout(cls, group, rate))
+    udp: dict[str, NmapHost] = {}
+    if cls.udp:  # first, for every host: the SYN scan's results then lead to the probes
+        run = new_run()
+        # One group: UDP waits for answers far longer than it sends; let all hosts wait at once.
+        udp = {h.ip: h for h in run.scan(ips, (), interface, udp=cls.udp, tcp=False,
+                                          max_retries=1, **{**common, "hostgroup": len(ips),
+                                          "host_timeout": host_timeout(cls, len(ips), rate)})}
+        if run.stopped:
+            return
+    again: dict[str, NmapHost] = {}
+
+    def first(h: NmapHost) -> None:
+        if h.answered_tcp and len(h.unanswered_tcp) > RECHECK_LIMIT:
+            again[h.ip] = h  # a firewall drops these: nmap asks them again below
+        elif h.answered_tcp:  # a few answers lost: the probe stage re-asks them (recheck)
+            finished(merge(h, udp.get(h.ip)))
+        else:  # answered nothing: firewalled, a second ask finds nothing on a wired link
+            finished(replace(merge(h, udp.get(h.ip)), unanswered_tcp=frozenset()))
+
+    run = new_run()
+    for h in run.scan(ips, cls.tcp, interface, on_host=first, max_retries=0, **common):
+        first(h)
+    if run.stopped or not again:
+        return
+    # One run for all: hosts that drop some ports usually drop the same ones (a Konnektor,
+    # Windows PCs with one firewall profile); a host asked a port it answered loses little.
+    ports = sorted(set().union(*(h.unanswered_tcp for h in again.values())))
+    run = new_run()
+    second = {h.ip: h for h in run.scan(list(again), ports, interface, max_retries=0,
+                                        **{**common, "hostgroup": len(again)})}
+    for ip, h in again.items():
+        finished(replace(merge(h, udp.get(ip), second.get(ip)), unanswered_tcp=frozenset()))
+
+
+def recheck(ip: str, ports: frozenset[int], window: RateWindow) -> list[int]:
+    """The ports of ``ports`` that accept a connection, asked once more by the kernel
+    (SYN; on an answer the handshake's ACK and our close: 3 packets), paced in the host's
+    window. The few answers nmap lost under load (a RST, a SYN-ACK) come back here."""
+    found = []
+    for port in sorted(ports):
+        with window.paced(3):
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+                s.settimeout(0.9)  # before the kernel's first SYN retransmission (1 s)
+                if s.connect_ex((ip, port)) == 0:
+                    found.append(port)
+    return found
+
+
+def merge(*parts: NmapHost | None) -> NmapHost:
+    """One host from several runs: every open port any of them found."""
+    found = [p for p in parts if p is not None]
+    services = {(s.protocol, s.port): s for p in reversed(found) for s in p.services}
+    return replace(found[0], mac=next((p.mac for p in found if p.mac), None),
+                   services=tuple(services[k] for k in sorted(services,
+                                                              key=lambda k: (k[0].value, k[1]))))

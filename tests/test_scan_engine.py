@@ -1,0 +1,130 @@
+"""The scan engine's arithmetic: rate division by policy class, nmap's silence, the floor."""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+
+import pytest
+
+from scanner.portscan.engine import PortClass, divide, host_timeout, hostgroup, merge
+from scanner.portscan.nmap_scan import NmapHost, parse_nmap_xml, tcp_scan_arguments
+from scanner.model import Protocol, Service
+
+STANDARD = PortClass(40.0, tuple(range(1, 1046)), tuple(range(1, 14)))
+QUICK = PortClass(40.0, tuple(range(1, 58)), ())
+MEDICAL = PortClass(20.0, tuple(range(1, 58)), ())
+
+
+def test_a_big_class_gets_what_small_classes_cannot_use() -> None:
+    rates = divide({STANDARD: 950, MEDICAL: 50}, 1800)
+    assert sum(rates.values()) == pytest.approx(1800)
+    # in proportion to packets: both classes end together
+    t_std = STANDARD.packets(950) / rates[STANDARD]
+    t_med = MEDICAL.packets(50) / rates[MEDICAL]
+    assert t_std == pytest.approx(t_med)
+
+
+def test_a_class_never_gets_more_than_its_hosts_can_take() -> None:
+    rates = divide({STANDARD: 3, QUICK: 200}, 1800)
+    assert rates[STANDARD] == pytest.approx(3 * 0.5 * 40)  # its scan delays bound it
+    assert rates[QUICK] == pytest.approx(1800 - 60)
+    assert divide({MEDICAL: 1}, 1800) == {MEDICAL: pytest.approx(10)}
+
+
+def test_the_host_timeout_outlasts_a_group_at_its_rate() -> None:
+    rate = divide({STANDARD: 1000}, 1800)[STANDARD]
+    assert host_timeout(STANDARD, 1000, rate) > STANDARD.packets(1000) / rate
+    args = tcp_scan_arguments([22, 80], "eth0", host_timeout=1234.5, hostgroup=700)
+    assert args[args.index("--host-timeout") + 1] == "1235s"
+    assert args[args.index("--min-hostgroup") + 1] == args[args.index("--max-hostgroup") + 1] == "700"
+    udp_only = tcp_scan_arguments([], None, udp=[161], tcp=False)
+    assert "-sS" not in udp_only and udp_only[udp_only.index("-p") + 1] == "U:161"
+
+
+_XML = """<?xml version="1.0"?><nmaprun scanner="nmap" args="nmap" version="7.93">
+<host><status state="up" reason="arp-response"/>
+<address addr="10.64.0.2" addrtype="ipv4"/><address addr="02:5C:00:00:00:02" addrtype="mac"/>
+<ports><extraports state="closed" count="1040"><extrareasons reason="reset" count="1040" proto="tcp" ports="1-21,23-79,81-1045"/></extraports>
+<port protocol="tcp" portid="22"><state state="open" reason="syn-ack" reason_ttl="64"/><service name="ssh" method="table" conf="3"/></port>
+<port protocol="tcp" portid="80"><state state="filtered" reason="no-response" reason_ttl="0"/><service name="http" method="table" conf="3"/></port>
+</ports></host>
+<host><status state="up" reason="arp-response"/>
+<address addr="10.64.0.5" addrtype="ipv4"/>
+<ports><extraports state="filtered" count="1045"><extrareasons reason="no-response" count="1045" proto="tcp" ports="1-1045"/></extraports></ports></host>
+<host><status state="up" reason="user-set"/>
+<address addr="10.64.0.6" addrtype="ipv4"/>
+<ports><extraports state="filtered" count="1043"><extrareasons reason="no-response" count="1043" proto="tcp" ports="1-442,444-635,637-1045"/></extraports>
+<port protocol="tcp" portid="443"><state state="open" reason="syn-ack" reason_ttl="64"/></port>
+<port protocol="tcp" portid="636"><state state="open" reason="syn-ack" reason_ttl="64"/></port>
+</ports></host>
+<runstats><finished time="1" timestr="" elapsed="1" exit="success"/><hosts up="3" down="0" total="3"/></runstats></nmaprun>
+"""
+
+
+def test_nmap_xml_says_which_ports_got_no_answer() -> None:
+    hosts = {h.ip: h for h in parse_nmap_xml(_XML)}
+    assert hosts["10.64.0.2"].answered_tcp and hosts["10.64.0.2"].unanswered_tcp == {80}
+    assert not hosts["10.64.0.5"].answered_tcp  # a firewall dropping everything
+    assert len(hosts["10.64.0.5"].unanswered_tcp) == 1045
+    assert hosts["10.64.0.6"].answered_tcp and len(hosts["10.64.0.6"].unanswered_tcp) == 1043
+
+
+def test_merge_keeps_every_open_port_of_every_run() -> None:
+    tcp = NmapHost("10.64.0.6", None, (Service(443, Protocol.TCP, "https"),))
+    udp = NmapHost("10.64.0.6", "02:5c:00:00:00:06", (Service(161, Protocol.UDP, "snmp"),))
+    again = NmapHost("10.64.0.6", None, (Service(80, Protocol.TCP, "http"),))
+    got = merge(tcp, udp, again)
+    assert got.mac == "02:5c:00:00:00:06"
+    assert [(s.protocol.value, s.port) for s in got.services] == [("tcp", 80), ("tcp", 443),
+                                                                  ("udp", 161)]
+
+
+def test_the_scale_segment_plan() -> None:
+    from scanner.errors import LabError
+    from scanner.lab import scale
+
+    hosts = scale.scale_hosts(1000)
+    assert len({h.ip for h in hosts}) == len({h.mac for h in hosts}) == 1000
+    assert all(ipaddress.IPv4Address(h.ip) in scale.SUBNET for h in hosts)
+    assert scale.SCANNER_IP not in {h.ip for h in hosts}
+    assert sum(h.firewalled for h in hosts) == 200
+    assert all(1 <= len(h.tcp_open) <= 3 for h in hosts)
+    assert all(len(h.namespace) <= 255 and len(h.port_name) <= 15 for h in hosts)
+    with pytest.raises(LabError, match="from 0 to 1000"):
+        scale.scale_hosts(1001)
+
+
+@pytest.mark.parametrize("pps", [40.0, 20.0, 10.0])
+def test_host_groups_are_sized_with_the_pace_nmap_is_given(pps: float) -> None:
+    # The engine fills a class's rate with hosts at nmap's per-host pace (--scan-delay); a
+    # pace it overrates makes the groups too small and leaves the class's rate unused.
+    args = tcp_scan_arguments([22, 80], "eth0", host_pps=pps)
+    delay = args[args.index("--scan-delay") + 1]
+    nmap_pps = 1000 / int(delay.removesuffix("ms"))
+    cls = PortClass(pps, (22, 80), ())
+    assert cls.fastest(1) == pytest.approx(nmap_pps)
+    assert hostgroup(cls, 10_000, 1000) * nmap_pps >= 1000  # the group can fill the rate
+
+
+def test_the_neighbour_table_gets_only_what_arp_said_and_no_static_entry() -> None:
+    from scanner.portscan.neighbours import commands
+
+    learned = [("10.64.0.2", "02:5C:00:00:00:02"), ("10.64.0.3", "02:5c:00:00:00:03"),
+               ("10.64.0.4; reboot", "02:5c:00:00:00:04"),  # network input: never a command
+               ("10.64.0.5", "02:5c:00:00:00:05 dev lo"), ("10.64.0.6", "01:00:5e:00:00:01"),
+               ("224.0.0.1", "02:5c:00:00:00:07"), ("10.64.0.8", "00:00:00:00:00:00")]
+    assert commands("eth0", learned, static={"10.64.0.3"}) == [
+        "neigh replace 10.64.0.2 lladdr 02:5c:00:00:00:02 dev eth0 nud reachable"]
+    assert commands("eth0 dev lo", learned, static=set()) == []
+
+
+@pytest.mark.parametrize("hosts", [90, 200, 1000])
+def test_hosts_are_spread_evenly_over_the_host_groups(hosts: int) -> None:
+    # quick at 200 hosts: nmap's rate about 1,175 packets/s fills groups of 89 hosts; two
+    # of 89 and one of 22 took a whole host's time more than three of 67
+    rate = 1175.0
+    group = hostgroup(QUICK, hosts, rate)
+    groups = math.ceil(hosts / group)
+    assert group * groups - hosts < groups  # sizes differ by one at most
+    assert groups == math.ceil(hosts / math.ceil(1.5 * rate / QUICK.fastest(1)))

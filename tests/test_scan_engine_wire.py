@@ -1,0 +1,140 @@
+"""The scan engine on the wire, in namespaces of the test's own (no lab needed).
+
+A bridge namespace joins the scanner (10.97.0.1) and two targets: one whose firewall drops
+all IPv4 like a Windows PC (10.97.0.2), one that answers (RSTs, one open port, two ports
+dropped) (10.97.0.3). tcpdump in the scanner's namespace records every packet it sends.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from scanner.ports import Profile, tcp_ports
+from tests.conftest import REPO, unavailable
+
+pytestmark = pytest.mark.lab
+SILENT, ANSWERS, DROPPED = "10.97.0.2", "10.97.0.3", (22, 80)
+
+
+def _run(*argv: str) -> None:
+    subprocess.run(argv, check=True, capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def net() -> Iterator[dict[str, str]]:
+    if os.geteuid() != 0:
+        unavailable("needs root to create network namespaces")
+    base = f"pxtest-eng{os.getpid()}"
+    names = {"br": f"{base}-br", "scanner": f"{base}-s", "silent": f"{base}-a",
+             "answers": f"{base}-b"}
+    server = None
+    try:
+        for ns in names.values():
+            _run("ip", "netns", "add", ns)
+            _run("ip", "-n", ns, "link", "set", "lo", "up")
+        _run("ip", "-n", names["br"], "link", "add", "br0", "type", "bridge")
+        _run("ip", "-n", names["br"], "link", "set", "br0", "up")
+        for i, (role, ip) in enumerate((("scanner", "10.97.0.1"), ("silent", SILENT),
+                                        ("answers", ANSWERS))):
+            _run("ip", "-n", names[role], "link", "add", "eth0", "type", "veth", "peer",
+                 "name", f"p{i}", "netns", names["br"])
+            _run("ip", "-n", names["br"], "link", "set", f"p{i}", "master", "br0", "up")
+            _run("ip", "-n", names[role], "addr", "add", f"{ip}/24", "dev", "eth0")
+            _run("ip", "-n", names[role], "link", "set", "eth0", "up")
+        _run("ip", "netns", "exec", names["silent"], "iptables-legacy", "-P", "INPUT", "DROP")
+        for port in DROPPED:
+            _run("ip", "netns", "exec", names["answers"], "iptables-legacy", "-A", "INPUT",
+                 "-p", "tcp", "--dport", str(port), "-j", "DROP")
+        server = subprocess.Popen(["ip", "netns", "exec", names["answers"], sys.executable,
+                                   "-c", "import socket,time\ns=socket.socket()\n"
+                                   "s.bind(('0.0.0.0',445))\ns.listen()\ntime.sleep(600)"])
+        time.sleep(0.5)
+        yield names
+    finally:
+        if server:
+            server.kill()
+            server.wait()
+        for ns in names.values():
+            subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def quick_scan(net: dict[str, str], tmp_path_factory) -> tuple[dict, list]:
+    from scapy.layers.inet import IP  # noqa: F401 - registers Ethernet/IP for rdpcap
+    from scapy.utils import rdpcap
+
+    out = tmp_path_factory.mktemp("engine")
+    pcap, scan = out / "scan.pcap", out / "scan.json"
+    dump = subprocess.Popen(["ip", "netns", "exec", net["scanner"], "tcpdump", "-i", "eth0",
+                             "-U", "-n", "-w", str(pcap), "src", "10.97.0.1"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)
+    try:
+        r = subprocess.run(["ip", "netns", "exec", net["scanner"], sys.executable, "-m",
+                            "scanner", "scan", SILENT, ANSWERS, "-i", "eth0", "--listen", "0",
+                            "--format", "json", "-o", str(scan), "-q", "--fail-on", "none",
+                            "--no-history"], cwd=REPO, capture_output=True, text=True,
+                           timeout=300)
+    finally:
+        time.sleep(0.5)
+        dump.send_signal(signal.SIGINT)
+        dump.wait(timeout=10)
+    assert r.returncode == 0, r.stderr
+    return json.loads(scan.read_text()), list(rdpcap(str(pcap)))
+
+
+def _syns(packets: list, dst: str) -> list[int]:
+    from scapy.layers.inet import IP, TCP
+
+    return [p[TCP].dport for p in packets if IP in p and p[IP].dst == dst and TCP in p
+            and p[TCP].flags == "S"]
+
+
+def test_a_host_that_answers_nothing_is_asked_every_port_once(quick_scan) -> None:
+    ports = [p for p in tcp_ports(Profile.QUICK)]
+    syns = _syns(quick_scan[1], SILENT)
+    assert sorted(syns) == sorted(ports)
+
+
+def test_a_host_that_answers_gets_its_silent_ports_asked_again(quick_scan) -> None:
+    syns = _syns(quick_scan[1], ANSWERS)
+    for port in DROPPED:
+        assert syns.count(port) == 2, port
+    assert syns.count(443) == 1  # closed: its RST was the answer
+    host = next(h for h in quick_scan[0]["hosts"] if h["ip"] == ANSWERS)
+    assert [s["port"] for s in host["services"]] == [445]
+
+
+def test_every_packet_to_a_host_fits_its_cap(quick_scan) -> None:
+    from scapy.layers.inet import IP
+
+    for dst in (SILENT, ANSWERS):
+        ts = sorted(float(p.time) for p in quick_scan[1] if IP in p and p[IP].dst == dst)
+        worst, j = 0, 0
+        for i in range(len(ts)):
+            while ts[i] - ts[j] >= 1.0:
+                j += 1
+            worst = max(worst, i - j + 1)
+        assert 0 < worst <= 40, (dst, worst)
+
+
+def _arp_requests(packets: list, ip: str) -> int:
+    from scapy.layers.l2 import ARP
+
+    return sum(1 for p in packets if ARP in p and p[ARP].op == 1 and p[ARP].pdst == ip)
+
+
+def test_after_the_sweep_nobody_asks_arp_again(quick_scan) -> None:
+    # The sweep's answers are in the kernel's neighbour table before nmap starts: nmap and
+    # the kernel (our probes' connect()) do not ask again, and cannot hold SYNs back for a
+    # lost reply and then send them in one burst.
+    for dst in (SILENT, ANSWERS):
+        assert _arp_requests(quick_scan[1], dst) == 1, dst  # the sweep's one who-has
