@@ -24,6 +24,7 @@ from scanner.discovery.arp import arp_sweep
 from scanner.discovery.passive import Heard, PassiveListener
 from scanner.errors import PrivilegeError
 from scanner.hosts import HostDraft, build_host
+from scanner.ipv6_stage import Ipv6Stage
 from scanner.model import (Host, NotTested, Observation, Protocol, Role, Scan, Source,
                            WlanNetwork)
 from scanner.observer import NullObserver, ScanObserver
@@ -63,6 +64,7 @@ class _State:
     windows: dict[str, RateWindow] = field(default_factory=dict)  # per host, after nmap
     wlans: list[WlanNetwork] | None = None  # set once a WLAN source (TR-064) was read
     stage: str = "start"
+    ipv6: Ipv6Stage | None = None
 
     def draft(self, ip: str) -> HostDraft:
         return self.drafts.setdefault(ip, HostDraft(ip))
@@ -90,13 +92,16 @@ def run_scan(plan: Plan, observer: ScanObserver = NullObserver(),
     nmap_runs: list[NmapRun] = []
     timer = _deadline_timer(deadline, nmap_runs)
     listeners = [PassiveListener(t.interface) for t in plan.arp]
+    st.ipv6 = Ipv6Stage([t.interface for t in plan.arp], plan.allow_public)
     interrupted = ""
     try:
         for listener in listeners:
             listener.start()
             if listener.error:
                 st.not_tested.append(NotTested("passive-discovery", listener.error))
+        st.ipv6.start()
         _discover(plan, st, listeners, observer, nmap_runs)
+        st.ipv6.after_arp(st.by_mac, st.drafts)
         _scan_hosts(plan, st, policy, vendors, nmap_runs, deadline, observer, site,
                     options.fritzbox_login)
         _upnp(st, listeners, policy, plan.guard())
@@ -115,6 +120,7 @@ def run_scan(plan: Plan, observer: ScanObserver = NullObserver(),
             timer.cancel()
     for listener in listeners:
         _attach_heard(plan, st, listener.stop())
+    st.ipv6.stop()
     st.not_tested.extend(_nmap_database_gap())
     cut_short = interrupted or _past(deadline)
     if cut_short:
@@ -126,7 +132,8 @@ def run_scan(plan: Plan, observer: ScanObserver = NullObserver(),
         scope=plan.scope(),
         complete=not cut_short,
         hosts=hosts,
-        not_tested=tuple(_standing_gaps(plan)) + tuple(st.not_tested),
+        not_tested=(tuple(_standing_gaps(plan)) + tuple(st.not_tested)
+                    + tuple(st.ipv6.standing_gaps())),
         tool_version=__version__,
         wlans=tuple(st.wlans) if st.wlans is not None else None,
     )
@@ -226,6 +233,9 @@ def _scan_hosts(plan: Plan, st: _State, policy: Policy, vendors: MacVendors,
             st.not_tested.extend(result.not_tested)
         if fritzbox_login and tr064.PORT in open_tcp and "tr064" in rp.probes:
             _fritzbox(ip, d, st, lock, fritzbox_login, result.window)
+        if st.ipv6 and not (stop.is_set() or _past(deadline)):  # after IPv4: one rate per host
+            st.ipv6.scan_host(ip, d.key, tcp_ports(profile), run, rp.host_pps,
+                              policy.max_pps / workers)
         observer.advance()
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="host") as pool:
@@ -340,7 +350,8 @@ def _host(st: _State, ip: str, vendors: MacVendors) -> Host:
     a failure here keeps the host with what nmap saw and says what was not judged."""
     d = st.drafts[ip]
     try:
-        return classify(build_host(d, st.nmap.get(ip), vendors))
+        host = classify(build_host(d, st.nmap.get(ip), vendors))
+        return st.ipv6.merge(host) if st.ipv6 else host
     except Exception as e:  # noqa: BLE001 - failure after discovery is data, not a lost scan
         st.not_tested.append(NotTested("classification", f"evidence not understood: "
                                                          f"{type(e).__name__}", d.key))

@@ -50,7 +50,7 @@ def nmap_binary() -> str:
 def tcp_scan_arguments(ports: Sequence[int], interface: str | None, *, host_pps: float = 40,
                        max_pps: float = 2000, max_retries: int = 1,
                        version_detection: bool = False,
-                       udp: Sequence[int] = ()) -> list[str]:
+                       udp: Sequence[int] = (), ipv6: bool = False) -> list[str]:
     if any(p in NEVER_PROBED for p in ports):
         raise ScanRuntimeError("refusing to probe ports 9100-9107 (raw printing)")
     spec = port_spec(list(ports))
@@ -73,6 +73,8 @@ def tcp_scan_arguments(ports: Sequence[int], interface: str | None, *, host_pps:
         args += ["-sV", "--version-light"]
     if interface:
         args += ["-e", interface]
+    if ipv6:  # the IPv6 pass (scanner/portscan/ipv6_pass.py): one family per nmap run
+        args.insert(0, "-6")
     return args
 
 
