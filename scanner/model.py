@@ -194,6 +194,8 @@ TYPED: dict[tuple[str, str], Number | Choice] = {
     ("upnp-device", "igd"): YES_NO,
     ("ipv6-router", "managed"): YES_NO,  # RA M flag
     ("ipv6-router", "other"): YES_NO,  # RA O flag
+    ("upnp-ipv6-firewall", "firewall_enabled"): YES_NO,  # IGDv2 GetFirewallStatus
+    ("upnp-ipv6-firewall", "inbound_pinhole_allowed"): YES_NO,
     ("upnp-device", "add_mapping"): Choice("offered/not offered/unknown",
                                            frozenset({"offered", "not offered", "unknown"})),
     ("tr064-remote-access", "enabled"): YES_NO,

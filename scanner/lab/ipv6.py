@@ -7,7 +7,7 @@ internet namespace through an ip6tables firewall that drops everything inbound e
 share (the NAS's DSM port, as a FRITZ!Box "IPv6-Freigabe" bound to the NAS's interface ID)
 and what miniupnpd opens in its MINIUPNPD chain (IGDv2 pinholes).
 
-Planted over IPv6 (see docs/ipv6 notes in ../shared/docs/ipv6.md §10):
+Planted over IPv6 (docs/ipv6.md §10):
 - ws-empfang drops every IPv4 packet (iptables) but has no ip6tables rules: its SMB port,
   listening on both families, answers over IPv6 only (ipv6-firewall-gap);
 - the NAS's DSM port 5001 is reachable from the internet namespace over IPv6 (the share).
@@ -86,7 +86,7 @@ def wire_router(practice: Practice, internet_ns: str) -> None:
     in_ns(internet_ns, ["ip", "-6", "route", "add", str(GLOBAL_PREFIX), "via", str(ROUTER_WAN)])
     nas = practice.host(SHARE[0])
     # Legacy ip6tables: miniupnpd links the legacy library, and an nft DROP would still drop
-    # what its legacy MINIUPNPD chain accepts (../shared/docs/ipv6.md §10 step 4).
+    # what its legacy MINIUPNPD chain accepts (docs/ipv6.md §10 step 4).
     rules = "\n".join([
         "*filter",
         ":INPUT ACCEPT [0:0]",

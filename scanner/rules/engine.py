@@ -253,7 +253,7 @@ def fingerprint(rule_id: str, host: str | None, port: int | None) -> str:
 
 def evaluate(scan: Scan, site: Site | None, today: date | None = None
              ) -> tuple[tuple[Finding, ...], tuple[NotTested, ...]]:
-    from scanner.rules import checks, lifecycle  # noqa: F401 - registers the rules
+    from scanner.rules import checks, ipv6, lifecycle  # noqa: F401 - registers the rules
 
     today = today.date() if isinstance(today, datetime) else today or date.today()
     ctx = Context(apply_site(scan, site), site, today)
