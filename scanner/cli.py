@@ -59,6 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--allow-public", action="store_true",
                    help="allow public (non-RFC 1918) targets")
     s.add_argument("--allow-large", action="store_true", help="allow more than a /16")
+    s.add_argument("--no-ipv6", dest="ipv6", action="store_false",
+                   help="IPv4 only: no IPv6 discovery and no IPv6 pass")
     s.add_argument("--fail-on", choices=SEVERITIES, default="high",
                    help="exit 1 when a finding has at least this severity (default: high)")
     s.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
@@ -273,7 +275,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     site = load_site(args.site) if args.site else None
     plan = make_plan(args.targets, interface=args.interface, profile=Profile(args.profile),
                      allow_public=args.allow_public, allow_large=args.allow_large,
-                     arp_rounds=1 + args.arp_retries)
+                     arp_rounds=1 + args.arp_retries, ipv6=args.ipv6)
     from scanner.policy import load_policy
 
     policy = load_policy().with_overrides(site.policy) if site else None

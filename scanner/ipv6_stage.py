@@ -96,6 +96,9 @@ class Ipv6Stage:
 
     def standing_gaps(self) -> list[NotTested]:
         gaps = list(self.not_tested)
+        if not self.discoveries:
+            gaps.append(NotTested("ipv6", "IPv6 was not examined (--no-ipv6, or no target on a "
+                                  "local link): a device open over IPv6 would not be seen"))
         if self.services:
             gaps.append(NotTested("ipv6-services", "over IPv6 only TCP ports are scanned (one "
                                   "address per host); UDP and the service probes run over IPv4"))

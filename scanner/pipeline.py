@@ -92,7 +92,7 @@ def run_scan(plan: Plan, observer: ScanObserver = NullObserver(),
     nmap_runs: list[NmapRun] = []
     timer = _deadline_timer(deadline, nmap_runs)
     listeners = [PassiveListener(t.interface) for t in plan.arp]
-    st.ipv6 = Ipv6Stage([t.interface for t in plan.arp], plan.allow_public)
+    st.ipv6 = Ipv6Stage([t.interface for t in plan.arp] if plan.ipv6 else [], plan.allow_public)
     interrupted = ""
     try:
         for listener in listeners:
