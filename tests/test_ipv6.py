@@ -214,3 +214,39 @@ def test_the_lab_addresses_are_the_eui64_ones_the_kernel_forms() -> None:
 
     # seen in the lab: `ip -6 addr` in pxlab-nas
     assert str(eui64(GLOBAL_PREFIX, "00:11:32:0a:60:60")) == "2001:db8:1:1:211:32ff:fe0a:6060"
+
+
+@pytest.mark.parametrize("address, what", [
+    ("fe80::1", "a link-local address"), ("fd00::1", "a unique local (LAN) address"),
+    ("ff02::1", "a multicast address"), ("::1", "not a global unicast address"),
+    ("::ffff:11.22.33.2", "not a global unicast address"),
+])
+def test_external_refuses_what_no_internet_host_has(address: str, what: str) -> None:
+    from tests.conftest import praxisscan
+
+    r = praxisscan("external", address, "--plan")
+    assert r.returncode == 2 and r.stdout == ""
+    assert r.stderr == (f"praxisscan: error: external checks addresses the Internet can reach; "
+                        f"{ipaddress.IPv6Address(address)} is {what} (the LAN inside is checked "
+                        "with praxisscan scan)\n")
+
+
+def test_external_plans_the_inside_devices_global_ipv6_addresses(tmp_path: Path) -> None:
+    from scanner.jsonio import dumps
+    from tests.conftest import praxisscan
+
+    t = datetime(2026, 12, 1, tzinfo=timezone.utc)
+    nas = Host(ip="192.168.178.60", mac="00:11:32:0a:60:60", ipv6=(
+        Ipv6Address("2001:db8:1:1:211:32ff:fe0a:6060", AddressKind.GLOBAL),
+        Ipv6Address("2001:db8:1:1:c1f8:3f19:f0ad:fcb9", AddressKind.TEMPORARY),
+        Ipv6Address("fd00::211:32ff:fe0a:6060", AddressKind.ULA)))
+    inside = tmp_path / "inside.json"
+    inside.write_text(dumps(Scan(started_at=t, finished_at=t, scope=Scope((), ()), complete=True,
+                                 hosts=(nas,))))
+    r = praxisscan("external", "--inside", str(inside), "--plan")
+    assert r.returncode == 0, r.stderr
+    assert "1 stable global IPv6 addresses" in r.stdout
+    assert "2001:db8:1:1:211:32ff:fe0a:6060" in r.stdout and "fcb9" not in r.stdout
+    assert "fd00" not in r.stdout
+    r = praxisscan("external")
+    assert r.returncode == 2 and "--inside" in r.stderr
