@@ -47,7 +47,7 @@ class Ipv6Stage:
         """Guess the stable addresses, then tie what was learned to the ARP-found hosts."""
         for d in self.discoveries:
             if d.error is None:
-                d.confirm_stable(wait=ANSWER_WAIT)
+                d.confirm_stable(set(by_mac), wait=ANSWER_WAIT)
         self.views = [d.view() for d in self.discoveries]
         hosts_macs = set(by_mac)
         # Only the practice's own router (a host of this scan) sets which global prefixes

@@ -159,8 +159,9 @@ class Ipv6Discovery:
         for src in sources:
             self._send(src, ALL_NODES, _echo(0), hops=1)
 
-    def confirm_stable(self, wait: float = 1.0) -> None:
-        """One echo to each host's likely stable address in each announced prefix."""
+    def confirm_stable(self, macs: set[str], wait: float = 1.0) -> None:
+        """One echo to the likely stable address, in each announced prefix, of each host
+        with one of ``macs`` (the hosts of the scan: nothing goes to other devices)."""
         view = self.view()
         own = ipv6_addresses(self.iface.name)
         by_prefix = {}
@@ -170,6 +171,8 @@ class Ipv6Discovery:
                     by_prefix[p] = a.ip
         interval = 1.0 / GUESS_PPS
         for mac, addrs in view.by_mac:
+            if mac not in macs:
+                continue
             have = {ipaddress.IPv6Address(a.address) for a in addrs}
             iids = {int(a) & LOW64 for a in have if a.is_link_local}
             for prefix, src in by_prefix.items():

@@ -93,6 +93,10 @@ def wire_router(practice: Practice, internet_ns: str) -> None:
         ":FORWARD DROP [0:0]",
         ":OUTPUT ACCEPT [0:0]",
         ":MINIUPNPD - [0:0]",
+        # The router itself answers nothing from the WAN side but ICMPv6 (RFC 6092 REC-50)
+        "-A INPUT -i wan -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT",
+        "-A INPUT -i wan -p ipv6-icmp -j ACCEPT",
+        "-A INPUT -i wan -j DROP",
         "-A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT",
         "-A FORWARD -m conntrack --ctstate INVALID -j DROP",
         "-A FORWARD -i eth0 -o wan -j ACCEPT",
