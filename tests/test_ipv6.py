@@ -250,3 +250,44 @@ def test_external_plans_the_inside_devices_global_ipv6_addresses(tmp_path: Path)
     assert "fd00" not in r.stdout
     r = praxisscan("external")
     assert r.returncode == 2 and "--inside" in r.stderr
+
+
+def test_the_inventory_lists_each_devices_ipv6_addresses_with_their_kind() -> None:
+    import csv
+    import io
+
+    from scanner.render.csv_inventory import render_csv
+
+    t = datetime(2026, 12, 1, tzinfo=timezone.utc)
+    host = Host(ip="192.168.178.101", mac="6a:3f:c1:5e:22:91", ipv6=(
+        Ipv6Address("2001:db8:1:1:683f:c1ff:fe5e:2291", AddressKind.GLOBAL),
+        Ipv6Address("2001:db8:1:1:c1f8:3f19:f0ad:fcb9", AddressKind.TEMPORARY)),
+        ipv6_services=(Service(62078, Protocol.TCP),))
+    scan = Scan(started_at=t, finished_at=t, scope=Scope((), ()), complete=True, hosts=(host,))
+    (row,) = csv.DictReader(io.StringIO(render_csv(scan)))
+    assert row["ipv6"] == ("2001:db8:1:1:683f:c1ff:fe5e:2291 (global) "
+                           "2001:db8:1:1:c1f8:3f19:f0ad:fcb9 (temporary)")
+    assert row["ipv6_services"] == "tcp/62078"
+
+
+@pytest.mark.parametrize("external, prefixes, line", [
+    ("11.22.33.2", "2001:db8:1:1::/64, fd00::/64", "dual-stack"),
+    ("", "2001:db8:1:1::/64, fd00::/64", "ds-lite"),  # FRITZ!Box on DS-Lite: empty
+    ("0.0.0.0", "2001:db8:1:1::/64", "ds-lite"),  # miniupnpd with a reserved WAN address
+    ("100.64.1.2", "2001:db8:1:1::/64", "ds-lite"),  # carrier-grade NAT
+    ("11.22.33.2", "fd00::/64", "ipv4-only"),  # only a ULA: no IPv6 Internet
+    (None, "2001:db8:1:1::/64", None),  # the router told nothing about IPv4: unknown
+])
+def test_the_summary_tells_the_line(external: str | None, prefixes: str, line: str | None) -> None:
+    from scanner.model import Observation, Source
+    from scanner.render.summary import internet_line
+
+    t = datetime(2026, 12, 1, tzinfo=timezone.utc)
+    obs = [Observation(Source.NDP, "ipv6-router", (("prefixes", prefixes),), t)]
+    if external is not None:
+        data = (("address", external),) if external else ()
+        obs.append(Observation(Source.PROBE, "upnp-external-ip", data, t))
+    router = Host(ip="192.168.178.1", mac="3c:a6:2f:0a:01:01", observations=tuple(obs),
+                  ipv6=(Ipv6Address("fe80::1", AddressKind.LINK_LOCAL),))
+    scan = Scan(started_at=t, finished_at=t, scope=Scope((), ()), complete=True, hosts=(router,))
+    assert internet_line(scan) == line
