@@ -20,11 +20,13 @@ from scanner.errors import ScanFileError
 from scanner.inputfile import read_limited
 from scanner.model import (
     SCHEMA_VERSION,
+    AddressKind,
     Classification,
     Evidence,
     Reason,
     Finding,
     Host,
+    Ipv6Address,
     KnowledgeStamp,
     Localized,
     NotTested,
@@ -220,18 +222,7 @@ def _host_to_dict(h: Host) -> dict[str, Any]:
         "vendor": h.vendor,
         "product": h.product,
         "os": h.os,
-        "services": [
-            {
-                "port": s.port,
-                "protocol": s.protocol.value,
-                "name": s.name,
-                "product": s.product,
-                "version": s.version,
-                "extra_info": s.extra_info,
-                "seen_by": s.seen_by.value,
-            }
-            for s in h.services
-        ],
+        "services": [_service_to_dict(s) for s in h.services],
         "observations": [
             {
                 "source": o.source.value,
@@ -244,7 +235,33 @@ def _host_to_dict(h: Host) -> dict[str, Any]:
         "classification": _classification_to_dict(h.classification),
         "site_name": h.site_name,
         "classified_role": h.classified_role.value if h.classified_role else None,
+        "ipv6": [{"address": a.address, "kind": a.kind.value} for a in h.ipv6],
+        "ipv6_services": [_service_to_dict(s) for s in h.ipv6_services],
     }
+
+
+def _service_to_dict(s: Service) -> dict[str, Any]:
+    return {
+        "port": s.port,
+        "protocol": s.protocol.value,
+        "name": s.name,
+        "product": s.product,
+        "version": s.version,
+        "extra_info": s.extra_info,
+        "seen_by": s.seen_by.value,
+    }
+
+
+def _service_from_dict(s: dict[str, Any]) -> Service:
+    return Service(
+        port=int(s["port"]),
+        protocol=Protocol(s["protocol"]),
+        name=s.get("name", ""),
+        product=s.get("product", ""),
+        version=s.get("version", ""),
+        extra_info=s.get("extra_info", ""),
+        seen_by=SeenBy(s.get("seen_by", SeenBy.NMAP.value)),
+    )
 
 
 def _reason_to_dict(r: Reason) -> dict[str, Any]:
@@ -287,18 +304,9 @@ def _host_from_dict(d: dict[str, Any]) -> Host:
         vendor=d.get("vendor"),
         product=d.get("product"),
         os=d.get("os"),
-        services=tuple(
-            Service(
-                port=int(s["port"]),
-                protocol=Protocol(s["protocol"]),
-                name=s.get("name", ""),
-                product=s.get("product", ""),
-                version=s.get("version", ""),
-                extra_info=s.get("extra_info", ""),
-                seen_by=SeenBy(s.get("seen_by", SeenBy.NMAP.value)),
-            )
-            for s in d.get("services", ())
-        ),
+        services=tuple(_service_from_dict(s) for s in d.get("services", ())),
+        ipv6=tuple(Ipv6Address(a["address"], AddressKind(a["kind"])) for a in d.get("ipv6", ())),
+        ipv6_services=tuple(_service_from_dict(s) for s in d.get("ipv6_services", ())),
         observations=_each("observations", _observation_from_dict, d.get("observations", [])),
         classification=_classification_from_dict(d.get("classification")),
         site_name=d.get("site_name"),

@@ -99,6 +99,24 @@ class Source(str, enum.Enum):
     SICCT = "sicct"
     PROBE = "probe"
     SITE = "site"
+    NDP = "ndp"  # IPv6 neighbour discovery: router advertisements, NS/NA, echo replies
+
+
+class AddressKind(str, enum.Enum):
+    """What an IPv6 address of a host is (RFC 4291 §2.5, RFC 4193, RFC 8981)."""
+
+    LINK_LOCAL = "link-local"  # fe80::/10: the link only
+    ULA = "ula"  # fc00::/7: the practice only, never routed to the Internet
+    GLOBAL = "global"  # reachable from the Internet where the router lets it through
+    TEMPORARY = "temporary"  # a global privacy address: changes daily, used for outbound
+
+
+@dataclass(frozen=True)
+class Ipv6Address:
+    """One IPv6 address of a host, tied to it by MAC (neighbour discovery)."""
+
+    address: str
+    kind: AddressKind
 
 
 class Lang(enum.StrEnum):
@@ -193,6 +211,10 @@ TYPED: dict[tuple[str, str], Number | Choice] = {
     ("smtp", "starttls"): YES_NO,
     ("pop3", "stls"): YES_NO,
     ("upnp-device", "igd"): YES_NO,
+    ("ipv6-router", "managed"): YES_NO,  # RA M flag
+    ("ipv6-router", "other"): YES_NO,  # RA O flag
+    ("upnp-ipv6-firewall", "firewall_enabled"): YES_NO,  # IGDv2 GetFirewallStatus
+    ("upnp-ipv6-firewall", "inbound_pinhole_allowed"): YES_NO,
     ("upnp-device", "add_mapping"): Choice("offered/not offered/unknown",
                                            frozenset({"offered", "not offered", "unknown"})),
     ("tr064-remote-access", "enabled"): YES_NO,
@@ -340,6 +362,16 @@ class Host:
     # classifier found (``role`` is then the site file's).
     site_name: str | None = None
     classified_role: Role | None = None
+    # IPv6: the addresses discovered for this device (by its MAC), and the ports that
+    # answered over IPv6 (the separate IPv6 pass; ``services`` is what answered over IPv4).
+    ipv6: tuple[Ipv6Address, ...] = ()
+    ipv6_services: tuple[Service, ...] = ()
+
+    @property
+    def global_ipv6(self) -> tuple[str, ...]:
+        """Addresses the Internet could reach (stable and temporary global ones)."""
+        return tuple(a.address for a in self.ipv6
+                     if a.kind in (AddressKind.GLOBAL, AddressKind.TEMPORARY))
 
     @property
     def key(self) -> str:

@@ -58,3 +58,22 @@ def interface_for(ip: ipaddress.IPv4Address, candidates: list[Interface]) -> Int
         if any(ip in net for net in iface.networks):
             return iface
     return None
+
+
+def ipv6_addresses(name: str) -> list[ipaddress.IPv6Interface]:
+    """The IPv6 addresses of interface ``name`` (link-local ones without their zone)."""
+    import netifaces
+
+    try:
+        found = netifaces.ifaddresses(name).get(netifaces.AF_INET6, [])
+    except ValueError:  # no such interface
+        return []
+    out = []
+    for a in found:
+        addr = (a.get("addr") or "").split("%")[0]
+        bits = str(a.get("netmask") or "/128").rsplit("/", 1)[-1]
+        try:
+            out.append(ipaddress.IPv6Interface(f"{addr}/{bits if bits.isdigit() else 128}"))
+        except ValueError:
+            continue
+    return out

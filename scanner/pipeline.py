@@ -24,6 +24,7 @@ from scanner.discovery.arp import arp_sweep
 from scanner.discovery.passive import Heard, PassiveListener
 from scanner.errors import PrivilegeError
 from scanner.hosts import HostDraft, build_host
+from scanner.portscan.ipv6_stage import Ipv6Stage
 from scanner.model import (Host, NotTested, Observation, Protocol, Role, Scan, Service,
                            Source, WlanNetwork)
 from scanner.observer import NullObserver, ScanObserver
@@ -65,6 +66,7 @@ class _State:
     windows: dict[str, RateWindow] = field(default_factory=dict)  # per host, after nmap
     wlans: list[WlanNetwork] | None = None  # set once a WLAN source (TR-064) was read
     stage: str = "start"
+    ipv6: Ipv6Stage | None = None
 
     def draft(self, ip: str) -> HostDraft:
         return self.drafts.setdefault(ip, HostDraft(ip))
@@ -92,13 +94,16 @@ def run_scan(plan: Plan, observer: ScanObserver = NullObserver(),
     nmap_runs: list[NmapRun] = []
     timer = _deadline_timer(deadline, nmap_runs)
     listeners = [PassiveListener(t.interface) for t in plan.arp]
+    st.ipv6 = Ipv6Stage([t.interface for t in plan.arp] if plan.ipv6 else [], plan.allow_public)
     interrupted = ""
     try:
         for listener in listeners:
             listener.start()
             if listener.error:
                 st.not_tested.append(NotTested("passive-discovery", listener.error))
+        st.ipv6.start()
         _discover(plan, st, listeners, observer, nmap_runs)
+        st.ipv6.after_arp(st.by_mac, st.drafts)
         _scan_hosts(plan, st, policy, vendors, nmap_runs, deadline, observer, site,
                     options.fritzbox_login)
         _upnp(st, listeners, policy, plan.guard())
@@ -117,6 +122,7 @@ def run_scan(plan: Plan, observer: ScanObserver = NullObserver(),
             timer.cancel()
     for listener in listeners:
         _attach_heard(plan, st, listener.stop())
+    st.ipv6.stop()
     st.not_tested.extend(_nmap_database_gap())
     cut_short = interrupted or _past(deadline)
     if cut_short:
@@ -129,7 +135,8 @@ def run_scan(plan: Plan, observer: ScanObserver = NullObserver(),
         scope=plan.scope(),
         complete=not cut_short,
         hosts=hosts,
-        not_tested=tuple(_standing_gaps(plan)) + tuple(st.not_tested),
+        not_tested=(tuple(_standing_gaps(plan)) + tuple(st.not_tested)
+                    + tuple(st.ipv6.standing_gaps())),
         tool_version=__version__,
         wlans=tuple(st.wlans) if st.wlans is not None else None,
     )
@@ -235,6 +242,12 @@ def _scan_hosts(plan: Plan, st: _State, policy: Policy, vendors: MacVendors,
                 st.not_tested.extend(dataclasses.replace(n, host=d.key) for n in r.gaps)
                 if r.wlans is not None:
                     st.wlans = (st.wlans or []) + list(r.wlans)
+        if st.ipv6 and not (stop.is_set() or _past(deadline)):
+            # After the host's IPv4 scan and probes, so one device never gets both families
+            # at once; its nmap rate is taken from the global budget like a class's.
+            with budget.nmap(rp.host_pps):
+                st.ipv6.scan_host(ip, d.key, tcp_ports(rp.profile(plan.profile)), new_run(),
+                                  rp.host_pps, rp.host_pps)
         observer.advance()
 
     probing: list[Future[None]] = []
@@ -354,7 +367,8 @@ def _host(st: _State, ip: str, vendors: MacVendors) -> Host:
     a failure here keeps the host with what nmap saw and says what was not judged."""
     d = st.drafts[ip]
     try:
-        return classify(build_host(d, st.nmap.get(ip), vendors))
+        host = classify(build_host(d, st.nmap.get(ip), vendors))
+        return st.ipv6.merge(host) if st.ipv6 else host
     except Exception as e:  # noqa: BLE001 - failure after discovery is data, not a lost scan
         st.not_tested.append(NotTested("classification", f"evidence not understood: "
                                                          f"{type(e).__name__}", d.key))

@@ -40,6 +40,7 @@ class Plan:
     allow_large: bool
     target_texts: tuple[str, ...]
     arp_rounds: int = 1
+    ipv6: bool = True  # IPv6 discovery and the IPv6 pass (scanner/portscan/ipv6_stage.py)
 
     @property
     def address_count(self) -> int:
@@ -81,6 +82,7 @@ class Plan:
         if udp_ports(self.profile):
             lines.append(f"nmap UDP scan of {len(udp_ports(self.profile))} key ports: "
                          f"{port_spec(udp_ports(self.profile))}")
+        lines.extend(_ipv6_lines(self))
         lines.append("mDNS service enumeration and SSDP M-SEARCH (multicast, once); listening "
                      "for DHCP, mDNS, SSDP, NetBIOS, LLMNR and SICCT during the scan")
         lines.append("Per host, by the role guessed from MAC vendor and open ports:")
@@ -98,6 +100,23 @@ class Plan:
         return lines
 
 
+def _ipv6_lines(plan: Plan) -> list[str]:
+    if not plan.ipv6:
+        return ["IPv6: off (--no-ipv6)"]
+    links = ", ".join(t.interface.name for t in plan.arp) or "no local link"
+    scope = ("any global address (--allow-public)" if plan.allow_public else
+             "global addresses only inside the prefixes the practice's router announces")
+    return [
+        f"IPv6 on {links}: one router solicitation (ff02::2), one ICMPv6 echo to ff02::1 from "
+        "each own address, one echo per host to its likely stable address (announced prefix + "
+        "its link-local interface ID); listening for RA, NS/NA, DHCPv6, mDNS and LLMNR",
+        "IPv6 scan: only addresses tied by MAC to a host found by ARP, never a prefix sweep; "
+        "nmap -6 TCP SYN of the same ports on one address per host (stable global, else "
+        "unique local, else link-local), after that host's IPv4 scan, at its rate",
+        f"IPv6 scope: link-local (fe80::/10) and unique local (fc00::/7); {scope}",
+    ]
+
+
 def _abbrev(spec: str, limit: int = 160) -> str:
     return spec if len(spec) <= limit else spec[:limit].rsplit(",", 1)[0] + ",..."
 
@@ -110,6 +129,7 @@ def make_plan(
     allow_public: bool = False,
     allow_large: bool = False,
     arp_rounds: int = 1,
+    ipv6: bool = True,
 ) -> Plan:
     chosen = [netinfo.interface(interface)] if interface else None
     if targets:
@@ -150,4 +170,5 @@ def make_plan(
         allow_large=allow_large,
         target_texts=tuple(targets),
         arp_rounds=arp_rounds,
+        ipv6=ipv6,
     )

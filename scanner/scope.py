@@ -173,3 +173,44 @@ class ScopeGuard:
 
 
 LIMITED_BROADCAST = ipaddress.IPv4Address("255.255.255.255")
+
+
+GLOBAL_UNICAST = ipaddress.IPv6Network("2000::/3")
+UNIQUE_LOCAL = ipaddress.IPv6Network("fc00::/7")
+
+
+@dataclass(frozen=True)
+class Ipv6Guard:
+    """The scope for IPv6, whose addresses the operator never types: they are discovered.
+
+    Link-local (fe80::/10) and unique local (fc00::/7) addresses are private, like the
+    RFC 1918 ranges. A global unicast address is accepted only inside a prefix that the
+    practice's own router announced on the scanned link (``prefixes``: from router
+    advertisements sent by a host of the scan), otherwise refused without --allow-public.
+    Everything else (multicast, loopback, unspecified, IPv4-mapped) is never contacted.
+    """
+
+    prefixes: tuple[ipaddress.IPv6Network, ...] = ()
+    allow_public: bool = False
+
+    def refusal(self, host: object) -> str | None:
+        text = str(host).split("%", 1)[0]
+        try:
+            addr = ipaddress.IPv6Address(text)
+        except ValueError:
+            return f"{text[:64]!r} is not an IPv6 address"
+        if addr.is_multicast or addr.is_unspecified or addr.is_loopback or addr.ipv4_mapped:
+            return f"{addr} is not a host address"
+        if addr.is_link_local or addr in UNIQUE_LOCAL:
+            return None
+        if addr not in GLOBAL_UNICAST:
+            return f"{addr} is not a unicast address in use (outside 2000::/3)"
+        if any(addr in p for p in self.prefixes):
+            return None
+        if self.allow_public:
+            return None
+        return (f"{addr} is a global address outside the prefixes the practice's router "
+                "announced (no --allow-public)")
+
+    def allows(self, host: object) -> bool:
+        return self.refusal(host) is None

@@ -14,12 +14,12 @@ cd "$here"
 APT_PACKAGES=(
   nmap arp-scan iproute2 iptables procps util-linux tcpdump socat openssl curl ieee-data
   samba openssh-server nginx-light vsftpd busybox-static snmpd snmp cups xrdp
-  miniupnpd miniupnpd-iptables miniupnpc postgresql tigervnc-standalone-server
+  miniupnpd miniupnpd-iptables miniupnpc postgresql tigervnc-standalone-server radvd
   chromium poppler-utils fonts-dejavu-core systemd libwireshark-data
 )
 # Services whose Debian packages enable a system unit: none of them may run on the host.
 HOST_UNITS=(smbd nmbd samba-ad-dc ssh nginx vsftpd snmpd cups cups-browsed xrdp xrdp-sesman
-            miniupnpd postgresql)
+            miniupnpd postgresql radvd)
 
 log() { printf '[dev] %s\n' "$*" >&2; }
 

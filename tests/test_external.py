@@ -36,7 +36,7 @@ def test_rdp_negotiation_replies() -> None:
 
 def test_external_cli_input() -> None:
     r = praxisscan("external", "practice.example")
-    assert r.returncode == 2 and "one IPv4 address" in r.stderr
+    assert r.returncode == 2 and "one IPv4 or IPv6 address" in r.stderr
     r = praxisscan("external", "11.22.33.2", "--plan")
     assert r.returncode == 0 and "Outside-in check of 11.22.33.2" in r.stdout
 

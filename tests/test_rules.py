@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from scanner.model import (Classification, Host, Observation, Protocol, Role, Scan, Scope,
+from scanner.model import (AddressKind, Classification, Host, Ipv6Address, Observation, Protocol, Role, Scan, Scope,
                            Service, Severity,
                            Source, WlanNetwork, WlanSecurity)
 from scanner.classification.oui import is_randomized
@@ -56,10 +56,16 @@ def load_case(path: Path) -> tuple[Scan, object, date, set[tuple[str, int | None
         mac = h.get("mac")
         # "confidence": the classifier's confidence in the role (no key: no classification)
         classification = (Classification(h["confidence"]) if "confidence" in h else None)
+        # IPv6: "ipv6" = ["2001:db8::1 global", ...], "ipv6_services" like "services"
+        ipv6 = tuple(Ipv6Address(a.split()[0], AddressKind(a.split()[1]))
+                     for a in h.get("ipv6", []))
+        ipv6_services = tuple(Service(int(s.split("/")[1]), Protocol(s.split("/")[0]))
+                              for s in h.get("ipv6_services", []))
         hosts.append(Host(ip=h["ip"], mac=mac, mac_randomized=bool(mac and is_randomized(mac)),
                           role=Role(h.get("role", "unknown")), os=h.get("os"),
                           hostnames=tuple(h.get("hostnames", [])), services=services,
-                          observations=observations, classification=classification))
+                          observations=observations, classification=classification,
+                          ipv6=ipv6, ipv6_services=ipv6_services))
     wlans = None
     if "wlan" in doc or "wlans" in doc:
         wlans = tuple(_wlan(w) for w in doc.get("wlan", []))

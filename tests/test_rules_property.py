@@ -53,6 +53,7 @@ READ = {
     "tr064-storage": ("ftp_wan",),
     "dhcp-server": ("message", "offered"),
     "tr064-device": ("port", "firmware", "manufacturer", "model"),
+    "upnp-ipv6-firewall": ("firewall_enabled", "inbound_pinhole_allowed", "location"),
 }
 KINDS = (*READ, "unknown-kind", "", "TLS")
 ALL_KEYS = sorted({k for keys in READ.values() for k in keys} | {k for _, k in TYPED})

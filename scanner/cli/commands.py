@@ -7,6 +7,7 @@ Imports of the heavy parts (scapy, nmap, jinja2, rich) happen inside the command
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import os
 import signal
@@ -70,6 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--allow-public", action="store_true",
                    help="allow public (non-RFC 1918) targets")
     s.add_argument("--allow-large", action="store_true", help="allow more than a /16")
+    s.add_argument("--no-ipv6", dest="ipv6", action="store_false",
+                   help="IPv4 only: no IPv6 discovery and no IPv6 pass")
     s.add_argument("--fail-on", choices=SEVERITIES, default="high",
                    help="exit 1 when a finding has at least this severity (default: high)")
     s.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
@@ -115,7 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     ex = sub.add_parser("external", help="outside-in check of the practice's public address "
                                          "(run from outside the practice)")
-    ex.add_argument("address", help="the practice's public IPv4 address")
+    ex.add_argument("address", nargs="?",
+                    help="the practice's public IPv4 or IPv6 address (may be left out with "
+                         "--inside: then only the devices' IPv6 addresses are checked)")
     ex.add_argument("--inside", type=Path, help="the inside scan (JSON) to tie results to")
     ex.add_argument("--site", type=Path)
     ex.add_argument("--interface", "-i")
@@ -287,7 +292,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     site = load_site(args.site) if args.site else None
     plan = make_plan(args.targets, interface=args.interface, profile=Profile(args.profile),
                      allow_public=args.allow_public, allow_large=args.allow_large,
-                     arp_rounds=1 + args.arp_retries)
+                     arp_rounds=1 + args.arp_retries, ipv6=args.ipv6)
     from scanner.policy import load_policy
 
     policy = load_policy().with_overrides(site.policy) if site else None
@@ -503,15 +508,22 @@ def cmd_external(args: argparse.Namespace) -> int:
     from scanner.render import Format, render
     from scanner.site import load_site
 
-    address = external.public_address(args.address)
+    if not args.address and not args.inside:
+        raise UsageError("external needs the practice's public address, or --inside SCAN.json "
+                         "to check its devices' IPv6 addresses")
+    address = external.public_address(args.address) if args.address else None
+    inside = load_file(args.inside) if args.inside else None
     if args.plan:
-        print("\n".join(external.describe(address)))
+        print("\n".join(external.describe(address, inside)))
         return EXIT_OK
     site = load_site(args.site) if args.site else None
-    inside = load_file(args.inside) if args.inside else None
     require_root()
-    reached = external.check(address, inside, args.interface)
-    scan = apply_rules(external.merge(address, inside, reached), site)
+    reached = external.check(address, inside, args.interface) if address else []
+    if inside and not (address and ":" in address):
+        reached += external.check_inside_ipv6(inside, args.interface)
+    scan = external.merge(address or "", inside, reached)
+    scan = dataclasses.replace(scan, not_tested=scan.not_tested + external.gaps(address, inside))
+    scan = apply_rules(scan, site)
     color = args.output is None and args.format == "terminal" and sys.stdout.isatty()
     emit(render(scan, Format(args.format), args.lang, color=color, site=site), args.output)
     return exit_for(scan, args.fail_on)

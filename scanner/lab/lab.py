@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import IO
 
 from scanner.errors import LabError, PrivilegeError, ToolMissingError
-from scanner.lab import netns, scale
+from scanner.lab import ipv6, netns, scale
 from scanner.lab.daemons import HostDir, procs_for
 from scanner.lab.netns import PREFIX, in_ns, ns_name, run
 from scanner.lab.topology import LabHost, Practice, load_practice
@@ -34,7 +34,8 @@ INTERNET_NS = PREFIX + "internet"
 SCANNER_NS = PREFIX + "scanner"
 REQUIRED_TOOLS = ("ip", "unshare", "iptables-legacy", "busybox", "socat", "openssl", "nmap",
                   "smbd", "nmbd", "nginx", "miniupnpd", "upnpc", "snmpd", "cupsd", "xrdp",
-                  "vsftpd", "ssh-keygen", "runuser", "Xtigervnc")
+                  "vsftpd", "ssh-keygen", "runuser", "Xtigervnc", "radvd",
+                  "ip6tables-legacy-restore")
 READY_TIMEOUT = 30.0
 # The lab's namespaces (pxlab-*) are one per machine, whatever the directory: whoever brings
 # the lab up holds this lock until its down(); another up() or down() waits for it instead
@@ -215,6 +216,8 @@ class Lab:
         self._attach(SCANNER_NS, "scanner", p.scanner_mac)
         self._address(SCANNER_NS, p.scanner_ip)
         self._wire_internet()
+        ipv6.prepare_hosts(p)
+        ipv6.wire_router(p, INTERNET_NS)
         for h in p.hosts:
             if h.role.value != "router" and not h.dhcp:
                 in_ns(ns_name(h.name), ["ip", "route", "add", "default", "via", p.router.ip])
@@ -226,6 +229,7 @@ class Lab:
         for h in p.hosts:
             if not h.dhcp:
                 pids.update(self._start_daemons(h, self._host_dir(h)))
+        pids.update(ipv6.start_radvd(p, self._host_dir(p.router).root))
         self.progress("waiting for the router's DHCP server")
         self._wait_ready([p.router])
         for h in p.hosts:  # a DHCP host's daemons can only bind once it has its lease
@@ -234,8 +238,12 @@ class Lab:
                 hd = self._host_dir(h)
                 pids.update(self._start_daemons(h, hd))
                 pids.update(self._dhcp_reconnects(h, hd))
+        pids.update(ipv6.start_listeners(p, self._host_dir))
         self.progress("waiting for every daemon to listen")
         self._wait_ready(list(p.hosts))
+        self.progress("waiting for the IPv6 addresses (SLAAC)")
+        ipv6.wait_for_addresses(p, [ns_name(h.name) for h in p.hosts if h is not p.router]
+                                + [SCANNER_NS])
         for h in p.hosts:
             for m in h.upnp_mappings:
                 self._upnp_map(h, m.proto, m.external_port, m.internal_port, m.description)

@@ -60,7 +60,8 @@ def tcp_scan_arguments(ports: Sequence[int], interface: str | None, *, host_pps:
                        max_pps: float = 2000, max_retries: int = 1,
                        version_detection: bool = False,
                        udp: Sequence[int] = (), tcp: bool = True,
-                       host_timeout: float = 600, hostgroup: int | None = None) -> list[str]:
+                       host_timeout: float = 600, hostgroup: int | None = None,
+                       ipv6: bool = False) -> list[str]:
     if any(p in NEVER_PROBED for p in ports):
         raise ScanRuntimeError("refusing to probe ports 9100-9107 (raw printing)")
     spec = port_spec(list(ports))
@@ -87,6 +88,8 @@ def tcp_scan_arguments(ports: Sequence[int], interface: str | None, *, host_pps:
         args += ["-sV", "--version-light"]
     if interface:
         args += ["-e", interface]
+    if ipv6:  # the IPv6 pass (scanner/portscan/ipv6_pass.py): one family per nmap run
+        args.insert(0, "-6")
     return args
 
 

@@ -29,11 +29,17 @@ from scanner.scope import OutOfScope, ScopeGuard
 
 MAX_MAPPINGS = 128
 _WAN = re.compile(r"urn:schemas-upnp-org:service:WAN(IP|PPP)Connection:\d")
+_V6_FIREWALL = re.compile(r"urn:schemas-upnp-org:service:WANIPv6FirewallControl:\d")
 _DECIMAL = re.compile(r"[0-9]{1,10}")  # ASCII digits only: int() would take "３" and " 1_0"
 
 
 def is_wan_service(service: str) -> bool:
     return bool(_WAN.fullmatch(service))
+
+
+def is_ipv6_firewall_service(service: str) -> bool:
+    """IGDv2's WANIPv6FirewallControl (ISO/IEC 29341-24-11)."""
+    return bool(_V6_FIREWALL.fullmatch(service))
 
 
 # -- one mapping ------------------------------------------------------------------------------
@@ -195,6 +201,33 @@ def audit(controls: list[tuple[str, HttpUrl]], window: RateWindow, guard: ScopeG
     return out, notes
 
 
+def firewall_status(controls: list[tuple[str, HttpUrl]], window: RateWindow,
+                    guard: ScopeGuard) -> tuple[list[Observation], list[str]]:
+    """IGDv2 GetFirewallStatus: is the router's IPv6 firewall on, and may LAN devices open
+    pinholes? Read-only; the service has no action that lists pinholes (by design)."""
+    for service, url in controls:
+        if not is_ipv6_firewall_service(service):
+            continue
+        try:
+            with window.paced(HTTP_EXCHANGE_PACKETS):
+                answer = _soap(url, service, "GetFirewallStatus", "", guard)
+        except OutOfScope as e:
+            return [], [f"control URL outside the scope: not contacted ({url}: {e})"]
+        if answer is None:
+            return [], ["IGDv2 GetFirewallStatus gave no answer"]
+        enabled = _bool_word(find_text(answer, "FirewallEnabled"))
+        allowed = _bool_word(find_text(answer, "InboundPinholeAllowed"))
+        return [observation("upnp-ipv6-firewall", firewall_enabled=enabled,
+                            inbound_pinhole_allowed=allowed, location=str(url))], []
+    return [], []
+
+
+def _bool_word(v: object) -> str | None:
+    """UPnP booleans ("1", "0", "true", "false", "yes", "no") as yes/no; else None."""
+    t = str(v or "").strip().lower()
+    return "yes" if t in ("1", "true", "yes") else "no" if t in ("0", "false", "no") else None
+
+
 def _fields(entry) -> dict[str, str]:  # noqa: ANN001 - an ElementTree element
     """The answer's out arguments by name; a missing one stays missing."""
     names = ("NewRemoteHost", "NewExternalPort", "NewProtocol", "NewInternalPort",
@@ -205,7 +238,7 @@ def _fields(entry) -> dict[str, str]:  # noqa: ANN001 - an ElementTree element
 
 def _soap(url: HttpUrl, service: str, action: str, args: str, guard: ScopeGuard):  # noqa: ANN202
     ip = guard.check(url.host)
-    if not is_wan_service(service):  # it goes into our request headers
+    if not (is_wan_service(service) or is_ipv6_firewall_service(service)):  # goes into headers
         return None
     body = ('<?xml version="1.0"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" '
             's:encodingStyle="http://schemas.xmlsoap.org/soap/encoding/"><s:Body>'

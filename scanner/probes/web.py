@@ -165,6 +165,11 @@ def upnp_description(url: upnp.HttpUrl, window: RateWindow, guard: ScopeGuard,
         found, gaps = upnp_igd.audit(controls, window, guard)
         extra.extend(found)
         notes.extend(gaps)
+        v6 = [(s, u) for s, raw in desc.control_urls
+              if upnp_igd.is_ipv6_firewall_service(s) and (u := on_host("control URL", raw))]
+        found, gaps = upnp_igd.firewall_status(v6, window, guard)
+        extra.extend(found)
+        notes.extend(gaps)
         with window.paced(2):
             ext = upnp_igd.natpmp_external_address(url.host, guard)
         if ext:

@@ -17,7 +17,8 @@ from scanner.model import Scan
 from scanner.text import clean
 
 COLUMNS = ("ip", "mac", "mac_vendor", "mac_randomized", "hostname", "role", "vendor", "product",
-           "os", "confidence", "services", "findings", "site_name", "classified_role")
+           "os", "confidence", "services", "findings", "site_name", "classified_role", "ipv6",
+           "ipv6_services")
 
 
 # the start of the cell or of a part after a separator, then what a spreadsheet reads as a formula
@@ -42,5 +43,7 @@ def render_csv(scan: Scan) -> str:
             h.os or "", f"{h.classification.confidence:.2f}" if h.classification else "",
             " ".join(f"{s.protocol.value}/{s.port}" for s in h.services),
             findings.get(h.key, 0), h.site_name or "",
-            h.classified_role.value if h.classified_role else "")])
+            h.classified_role.value if h.classified_role else "",
+            " ".join(f"{a.address} ({a.kind.value})" for a in h.ipv6),
+            " ".join(f"{s.protocol.value}/{s.port}" for s in h.ipv6_services))])
     return buf.getvalue()

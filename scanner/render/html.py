@@ -56,6 +56,7 @@ def render_html(scan: Scan, lang: str = "de", site: Site | None = None) -> str:
         findings=findings,
         rating=summary.rating(scan, lang),
         knowledge=summary.knowledge_line(scan, lang),
+        internet_line=summary.internet_line_text(scan, lang),
         knowledge_words=summary.knowledge_words(lang),
         actions=summary.top_actions(scan, lang),
         counts=summary.severity_counts(scan),

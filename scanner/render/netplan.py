@@ -41,6 +41,7 @@ class Box:
     line2: str
     severity: str  # worst open finding on the device, "" for none
     exposed: bool  # reachable from the Internet
+    ipv6_global: bool = False  # holds a global IPv6 address: addressable from the Internet
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class Plan:
     columns: tuple[Column, ...]
     exposed: tuple[Box, ...]  # boxes with a line to the Internet
     frame: str = ""  # the one zone every column lies in, when the site file says so
+    ipv6: bool = False  # some device holds a global IPv6 address (the legend says what it means)
 
 
 def plan(scan: Scan, lang: str, zone_of: Callable[[str], str | None] | None = None) -> Plan:
@@ -84,7 +86,7 @@ def plan(scan: Scan, lang: str, zone_of: Callable[[str], str | None] | None = No
         beside = network if h.site_name and network.lower() != h.site_name.lower() else ""
         second = " · ".join(x for x in (h.ip, beside, h.role.value if by_zone else "") if x)
         return Box(x, y, clean(name, 22) or "?", clean(second, 34), sev_name.get(h.key, ""),
-                   h.key in exposed_keys)
+                   h.key in exposed_keys, bool(h.global_ipv6))
 
     if by_zone:
         present = set(zones.values())
@@ -116,4 +118,5 @@ def plan(scan: Scan, lang: str, zone_of: Callable[[str], str | None] | None = No
     shared = set(zones.values()) - {None}
     frame = f"Zone {next(iter(shared))}" if not by_zone and len(shared) == 1 else ""
     return Plan(width, height, width // 2, network, tuple(columns),
-                tuple(b for b in all_boxes if b.exposed), frame)
+                tuple(b for b in all_boxes if b.exposed), frame,
+                any(b.ipv6_global for b in all_boxes))

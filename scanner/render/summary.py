@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from scanner.rules.line import internet_line
 from scanner.model import Finding, Scan, Severity
 from scanner.rules.base import rules_in
 
@@ -119,3 +120,37 @@ def knowledge_line(scan: Scan, lang: str) -> str | None:
 
 def knowledge_words(lang: str) -> dict[str, str]:
     return KNOWLEDGE["en" if lang == "en" else "de"]
+
+
+LINE = {
+    "de": {
+        "dual-stack": "Internetanschluss: Dual-Stack (öffentliche IPv4-Adresse und IPv6). Über IPv6 "
+                      "gibt es kein NAT: {n} Geräte mit globaler IPv6-Adresse sind aus dem Internet "
+                      "direkt adressierbar, geschützt nur von der IPv6-Firewall des Routers.",
+        "ds-lite": "Internetanschluss: DS-Lite (keine öffentliche IPv4-Adresse, IPv4 teilt sich die "
+                   "Praxis mit anderen Kunden des Anbieters). Aus dem Internet ist die Praxis nur "
+                   "über IPv6 erreichbar: {n} Geräte mit globaler IPv6-Adresse; IPv4-Portfreigaben "
+                   "wirken nicht, die Prüfung von außen muss über IPv6 laufen.",
+        "ipv4-only": "Internetanschluss: nur IPv4 (im Praxisnetz kündigt kein Router ein globales "
+                     "IPv6-Präfix an).",
+    },
+    "en": {
+        "dual-stack": "Internet line: dual stack (a public IPv4 address and IPv6). IPv6 has no "
+                      "NAT: {n} devices with a global IPv6 address are directly addressable from "
+                      "the Internet, protected only by the router's IPv6 firewall.",
+        "ds-lite": "Internet line: DS-Lite (no public IPv4 address; the practice shares IPv4 with "
+                   "other customers of the provider). From the Internet the practice is reachable "
+                   "over IPv6 only: {n} devices with a global IPv6 address; IPv4 port shares do "
+                   "not work, and the outside-in check has to use IPv6.",
+        "ipv4-only": "Internet line: IPv4 only (no router announces a global IPv6 prefix in the "
+                     "practice network).",
+    },
+}
+
+
+def internet_line_text(scan: Scan, lang: str) -> str | None:
+    kind = internet_line(scan)
+    if kind is None:
+        return None
+    n = sum(1 for h in scan.hosts if h.global_ipv6)
+    return LINE["en" if lang == "en" else "de"][kind].format(n=n)

@@ -28,6 +28,8 @@ def render_terminal(scan: Scan, lang: str = "de", color: bool = False, width: in
                                            findings=len(scan.findings)), style="bold"))
     if known := summary.knowledge_line(scan, lang):
         console.print(Text(known, style="dim"))
+    if line := summary.internet_line_text(scan, lang):
+        console.print(Text(line))
     if scan.hosts or scan.wlans is None:
         console.print(_hosts_table(scan, L))
     if scan.wlans is not None:

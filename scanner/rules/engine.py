@@ -14,12 +14,12 @@ import hashlib
 from datetime import date, datetime
 
 from scanner.model import Finding, NotTested, Role, Scan
-from scanner.rules import checks, lifecycle
+from scanner.rules import checks, ipv6, lifecycle
 from scanner.rules.base import RULES, Context, Entry, Hit, _device_index, catalog
 from scanner.site import Acknowledgement, Site
 
 # The modules whose @rule functions the engine runs (importing them registers them).
-RULE_MODULES = (checks, lifecycle)
+RULE_MODULES = (checks, lifecycle, ipv6)
 
 
 def apply_site(scan: Scan, site: Site | None) -> Scan:

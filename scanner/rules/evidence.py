@@ -101,6 +101,14 @@ _TABLE: tuple[tuple[str, str, str], ...] = (
      "points to {ip}[, {site}][, {name}][, {device}][, {role:role}]"),
     ("internet-reachable", "aus dem Internet erreichbar: {detail}",
      "reachable from the Internet: {detail}"),
+    ("ipv6-open-ipv4-closed", "tcp/{port} über IPv6 offen ({address})[: {what}], über IPv4 "
+     "geschlossen oder gefiltert", "tcp/{port} open over IPv6 ({address})[: {what}], closed or "
+     "filtered over IPv4"),
+    ("ipv6-pinholes-allowed", "UPnP IGDv2 WANIPv6FirewallControl: Firewall an, Geräte im LAN "
+     "dürfen IPv6-Pinholes öffnen[ ({location})]", "UPnP IGDv2 WANIPv6FirewallControl: "
+     "firewall on, LAN devices may open IPv6 pinholes[ ({location})]"),
+    ("ipv6-firewall-off", "die IPv6-Firewall des Routers ist ausgeschaltet",
+     "the router's IPv6 firewall is switched off"),
     ("port-share", "{router} leitet {protocol} {external} an {client}:{port} weiter "
      "('{description}')", "{router} forwards {protocol} {external} -> {client}:{port} "
      "'{description}'"),

@@ -5,7 +5,7 @@ scan is read, so what the schema refuses never reaches the model or the rules. I
 few JSON Schema keywords the file uses (an unknown keyword is refused when the schema is
 loaded, so the schema cannot grow a rule that is silently not enforced), and three formats:
 ``date-time`` (ISO 8601 with an offset: timestamps are compared with each other),
-``ipv4`` and ``ipv4-network`` (a network address with its prefix, as the scope writes it).
+``ipv4``, ``ipv6`` and ``ipv4-network`` (a network address with its prefix, as the scope writes it).
 
 A failure is ``Invalid(path, what)`` with a JSON path (``$.hosts[3].services[0].port``).
 The walker only descends where the schema does, so its depth is the schema's, whatever the
@@ -211,8 +211,17 @@ def _ipv4_network(value: str) -> str | None:
     return None
 
 
+def _ipv6(value: str) -> str | None:
+    try:
+        ipaddress.IPv6Address(value)
+    except ValueError:
+        return "is not an IPv6 address"
+    return None
+
+
 _FORMATS: dict[str, Callable[[str], str | None]] = {
     "date-time": _date_time,
     "ipv4": _ipv4,
+    "ipv6": _ipv6,
     "ipv4-network": _ipv4_network,
 }

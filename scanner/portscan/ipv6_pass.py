@@ -1,0 +1,41 @@
+"""The IPv6 pass of a host's port scan: nmap -6 on one discovered address of the host.
+
+Called from the pipeline after the host's IPv4 scan and probes, in the same worker, so the
+two families never run at the same time and the host's rate (its policy's packets per
+second) holds across both. Only an address discovery tied to the host's MAC is scanned, never
+a prefix. One address per host is enough to see its listening sockets and its host firewall:
+the stable global one (what the Internet would reach), else the unique local one, else the
+link-local one; temporary addresses belong to the same sockets and are not scanned again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from scanner.model import AddressKind, Ipv6Address, Protocol, Service
+from scanner.portscan.nmap_scan import NmapRun
+from scanner.scope import Ipv6Guard
+
+PREFERENCE = (AddressKind.GLOBAL, AddressKind.ULA, AddressKind.LINK_LOCAL)
+
+
+def target(addresses: Sequence[Ipv6Address], guard: Ipv6Guard,
+           interface: str | None) -> str | None:
+    """The address to scan (link-local with its zone), or None when the scope allows none."""
+    for kind in PREFERENCE:
+        for a in addresses:
+            if a.kind is kind and guard.allows(a.address):
+                if kind is AddressKind.LINK_LOCAL:
+                    return f"{a.address}%{interface}" if interface else None
+                return a.address
+    return None
+
+
+def scan(address: str, ports: Sequence[int], interface: str | None, run: NmapRun,
+         host_pps: float, max_pps: float) -> tuple[Service, ...]:
+    """Open TCP ports over IPv6 (UDP is not scanned over IPv6: said in the report)."""
+    found = run.scan([address], ports, interface, host_pps=host_pps, max_pps=max_pps,
+                     ipv6=True)
+    if not found:
+        return ()
+    return tuple(s for s in found[0].services if s.protocol is Protocol.TCP)

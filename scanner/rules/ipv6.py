@@ -1,0 +1,45 @@
+"""The IPv6 exposure rules: a host firewall written for IPv4 only, and a router that lets
+the Internet open its IPv6 firewall. IPv6 results reached from outside are ``inbound``
+observations like IPv4 ones (scanner/external.py), judged by inbound-service."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from scanner.model import NotTested, Protocol
+from scanner.rules.checks import _who
+from scanner.rules.base import Context, Hit, rule
+from scanner.rules.evidence import make
+
+Out = Iterator["Hit | NotTested"]
+
+
+@rule("ipv6-firewall-gap")
+def firewall_gap(ctx: Context) -> Out:
+    """Open over IPv6, closed or filtered over IPv4, on the same device (keyed by MAC)."""
+    for h in ctx.scan.hosts:
+        if not h.ipv6_services:
+            continue
+        over_ipv4 = ctx.open_tcp(h)
+        scanned = next((a.address for a in h.ipv6 if a.kind.value == "global"), None) or \
+            next((a.address for a in h.ipv6), "?")
+        for s in h.ipv6_services:
+            if s.protocol is Protocol.TCP and s.port not in over_ipv4:
+                what = " ".join(x for x in (s.name, s.product, s.version) if x)
+                yield Hit(h.key, s.port, (make("ipv6-open-ipv4-closed", port=s.port,
+                                               address=scanned, what=what), _who(h)))
+
+
+@rule("ipv6-inbound-open")
+def inbound_open(ctx: Context) -> Out:
+    """The router's IGDv2 WANIPv6FirewallControl says the firewall is off or LAN devices
+    may open pinholes (GetFirewallStatus; a FRITZ!Box answers for the asking device)."""
+    for h in ctx.scan.hosts:
+        for o in ctx.observations(h, "upnp-ipv6-firewall"):
+            enabled, allowed = o.flag("firewall_enabled"), o.flag("inbound_pinhole_allowed")
+            if enabled is False:
+                yield Hit(h.key, None, (make("ipv6-firewall-off"), _who(h)))
+            elif allowed:
+                yield Hit(h.key, None, (make("ipv6-pinholes-allowed",
+                                             location=o.get("location", "")), _who(h)))
+            break

@@ -1,0 +1,189 @@
+"""IPv6 in the lab practice: a real scan from the scanner namespace (dual stack: radvd on the
+router, SLAAC and privacy addresses on the hosts), compared with what the kernels of the
+hosts' namespaces hold, and checked on the wire; then the outside-in check over IPv6 from the
+internet namespace.
+
+Run under the lab lock: flock /tmp/praxisscan-lab.lock .venv/bin/python -m pytest -q tests/lab/test_lab_ipv6.py
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import signal
+import subprocess
+import time
+
+import pytest
+
+from scanner.jsonio import dumps, loads
+from scanner.lab import ipv6 as lab6
+from scanner.lab.lab import INTERNET_NS, LAB_SITE_FILE, SCANNER_NS
+from scanner.lab.netns import ns_name
+from scanner.lab.topology import load_practice
+from scanner.model import AddressKind, Scan
+from scanner.rules.evidence import text
+from tests.conftest import praxisscan
+
+pytestmark = pytest.mark.lab
+
+PRACTICE = load_practice()
+SUBNET = str(PRACTICE.subnet)
+LINK_PREFIXES = (lab6.ULA_PREFIX, lab6.GLOBAL_PREFIX)
+
+
+@pytest.fixture(scope="module")
+def scan_run(lab, tmp_path_factory):
+    out = tmp_path_factory.mktemp("labscan6")
+    pcap, json_path = out / "scanner.pcap", out / "scan.json"
+    # everything the scanner's interface sends, both families
+    dump = subprocess.Popen(["ip", "netns", "exec", SCANNER_NS, "tcpdump", "-i", "eth0", "-U",
+                             "-n", "-w", str(pcap), "ether", "src", PRACTICE.scanner_mac],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    time.sleep(1.0)
+    try:
+        r = praxisscan("scan", SUBNET, "--interface", "eth0", "--format", "json",
+                       "--output", str(json_path), "--fail-on", "none",
+                       "--site", str(LAB_SITE_FILE), ns=SCANNER_NS)
+    finally:
+        time.sleep(0.5)
+        dump.send_signal(signal.SIGINT)
+        dump.wait(timeout=10)
+    assert r.returncode == 0, r.stderr
+    return loads(json_path.read_text()), pcap, json_path
+
+
+def _host(scan: Scan, name: str):  # noqa: ANN202
+    ip = PRACTICE.host(name).ip
+    return next(h for h in scan.hosts if h.ip == ip)
+
+
+def test_every_lab_host_has_its_ipv6_addresses_tied_to_the_right_device(scan_run) -> None:
+    scan: Scan = scan_run[0]
+    for truth in PRACTICE.hosts:
+        h = _host(scan, truth.name)
+        ns = ns_name(truth.name)
+        # what the host's own kernel holds, scope global (SLAAC, temporary included)
+        held = {a for a, _ in lab6.addresses(ns)}
+        temporary = {a for a, t in lab6.addresses(ns) if t}
+        if truth is PRACTICE.router:  # static on the router: ::1 in both prefixes
+            held = {str(p.network_address + 1) for p in LINK_PREFIXES}
+        got = {a.address: a.kind for a in h.ipv6}
+        link_local = str(lab6.eui64(ipaddress.IPv6Network("fe80::/64"), truth.mac))
+        assert got.get(link_local) is AddressKind.LINK_LOCAL, truth.name
+        assert set(got) - {link_local} == held, truth.name
+        for a in held:
+            in_global = ipaddress.IPv6Address(a) in lab6.GLOBAL_PREFIX
+            want = (AddressKind.ULA if not in_global else
+                    AddressKind.TEMPORARY if a in temporary else AddressKind.GLOBAL)
+            assert got[a] is want, (truth.name, a)
+        if truth.role.value == "smartphone":
+            assert AddressKind.TEMPORARY in got.values(), truth.name
+
+
+def test_the_routers_advertisement_is_evidence_on_the_router(scan_run) -> None:
+    scan: Scan = scan_run[0]
+    (ra,) = [o for o in _host(scan, "fritzbox").observations if o.kind == "ipv6-router"]
+    assert ra.get("prefixes") == "2001:db8:1:1::/64, fd00::/64"
+    assert (ra.flag("managed"), ra.flag("other"), ra.get("dns")) == (False, True, "fd00::1")
+    assert ra.get("router") == str(lab6.eui64(ipaddress.IPv6Network("fe80::/64"),
+                                              PRACTICE.router.mac))
+
+
+def test_the_planted_ipv6_gap_is_reported_with_evidence(scan_run) -> None:
+    scan: Scan = scan_run[0]
+    ws = _host(scan, lab6.GAP[0])
+    assert [s.port for s in ws.services] == []  # IPv4: every packet dropped
+    assert [s.port for s in ws.ipv6_services] == [lab6.GAP[1]]
+    gaps = [f for f in scan.findings if f.rule == "ipv6-firewall-gap"]
+    assert [(f.host, f.port, f.severity.value) for f in gaps] == [(ws.key, 445, "high")]
+    lines = [text(e, "en") for e in gaps[0].evidence]
+    assert lines[0] == (f"tcp/445 open over IPv6 ({lab6.stable_address(PRACTICE.host('ws-empfang'))})"
+                        ": microsoft-ds, closed or filtered over IPv4")
+    assert "192.168.178.21" in lines[1]
+
+
+def test_the_routers_igdv2_lets_lan_devices_open_pinholes(scan_run) -> None:
+    scan: Scan = scan_run[0]
+    router = _host(scan, "fritzbox")
+    (fw,) = [o for o in router.observations if o.kind == "upnp-ipv6-firewall"]
+    # miniupnpd always says 1/1 (docs/ipv6.md §3.2)
+    assert (fw.flag("firewall_enabled"), fw.flag("inbound_pinhole_allowed")) == (True, True)
+    hits = [(f.host, f.severity.value) for f in scan.findings if f.rule == "ipv6-inbound-open"]
+    assert hits == [(router.key, "medium")]
+
+
+def test_the_summary_says_dual_stack(scan_run) -> None:
+    from scanner.render.summary import internet_line_text
+    from scanner.rules.line import internet_line
+
+    scan: Scan = scan_run[0]
+    assert internet_line(scan) == "dual-stack"
+    assert f"{len(PRACTICE.hosts)} devices with a global IPv6 address" in internet_line_text(
+        scan, "en")
+
+
+def test_on_the_wire_no_ipv6_packet_leaves_the_labs_prefixes_and_no_prefix_is_swept(
+        scan_run) -> None:
+    from scapy.layers.inet import IP, TCP
+    from scapy.layers.inet6 import ICMPv6EchoRequest, IPv6
+    from scapy.layers.l2 import Ether
+    from scapy.utils import rdpcap
+
+    scan: Scan = scan_run[0]
+    packets = rdpcap(str(scan_run[1]))
+    sent6 = [p for p in packets if IPv6 in p]
+    assert len(sent6) > 100, "the capture did not record the IPv6 pass"
+    asked = set()  # what the scanner asked: echo requests and SYNs (not its kernel's replies)
+    for p in sent6:
+        dst = ipaddress.IPv6Address(p[IPv6].dst)
+        if dst.is_multicast:
+            assert (int(dst) >> 112) & 0xF == 2, f"multicast beyond the link: {p.summary()}"
+            continue
+        assert dst.is_link_local or any(dst in n for n in LINK_PREFIXES), \
+            f"IPv6 packet outside the lab's prefixes: {p.summary()}"
+        if TCP in p or ICMPv6EchoRequest in p:
+            asked.add(dst)
+    # no sweep: every address asked is one a host of the scan holds (the guessed stable
+    # addresses are in the lab the ones the hosts hold), at most a few per host
+    held = {ipaddress.IPv6Address(a.address) for h in scan.hosts for a in h.ipv6}
+    assert asked <= held, sorted(map(str, asked - held))[:5]
+    assert len(asked) <= 3 * len(scan.hosts)
+
+    # per device (MAC), no IPv4 SYN while its IPv6 pass runs (the UPnP audit of the router
+    # comes later, after every host's scan)
+    by_mac: dict[str, dict[int, list[float]]] = {}
+    for p in packets:
+        if TCP in p and p[TCP].flags == "S":
+            fam = 6 if IPv6 in p else 4 if IP in p else 0
+            by_mac.setdefault(p[Ether].dst, {}).setdefault(fam, []).append(float(p.time))
+    gap = PRACTICE.host(lab6.GAP[0]).mac
+    assert by_mac[gap][6], "ws-empfang got no IPv6 SYN"
+    for mac, fams in by_mac.items():
+        if fams.get(4) and fams.get(6):
+            during = [t for t in fams[4] if min(fams[6]) <= t <= max(fams[6])]
+            assert not during, (mac, len(during))
+
+
+@pytest.fixture(scope="module")
+def outside_in6(scan_run, tmp_path_factory):
+    out = tmp_path_factory.mktemp("outside6")
+    inside = out / "inside.json"
+    inside.write_text(dumps(scan_run[0]))
+    r = praxisscan("external", "--inside", str(inside), "--site", str(LAB_SITE_FILE),
+                   "-i", "eth0", "--format", "json", "-o", str(out / "combined.json"),
+                   "--fail-on", "none", ns=INTERNET_NS)
+    assert r.returncode == 0, r.stderr
+    return loads((out / "combined.json").read_text())
+
+
+def test_outside_in_over_ipv6_finds_exactly_the_share_and_names_its_device(outside_in6) -> None:
+    nas = PRACTICE.host(lab6.SHARE[0])
+    inbound = [f for f in outside_in6.findings if f.rule == "inbound-service"]
+    assert [(f.host, f.port) for f in inbound] == [(f"mac:{nas.mac}", lab6.SHARE[1])]
+    lines = [text(e, "en") for e in inbound[0].evidence]
+    assert lines[0].startswith(f"reachable from the Internet: [{lab6.stable_address(nas)}]:5001 "
+                               f"-> mac:{nas.mac}:5001 (address)")
+    assert "DiskStation" in lines[-1] or nas.ip in lines[-1]
+    reasons = {n.check: n.reason for n in outside_in6.not_tested}
+    assert reasons["external-ipv4"] == "no public IPv4 address given: only the IPv6 check was done"
+    assert "temporary" in reasons["external-ipv6"]
