@@ -173,8 +173,6 @@ def _identify(address: str, port: int, inside: Scan | None) -> Reachable:
 def _probe(address: str, port: int) -> list[Observation]:
     """The probe table's outside-in entries for the port (scanner/probes/table.py)."""
     out: list[Observation] = []
-    if ":" in address:  # our probes speak IPv4 URLs and sockets: IPv6 ports stay "tcp/N"
-        return out
     for probe in outside_in(port, lambda: is_tls(address, port)):
         if probe.run is None:
             continue
@@ -220,11 +218,12 @@ def describe(address: str | None, inside: Scan | None = None) -> list[str]:
     if address:
         lines.append(f"Outside-in check of {address}: TCP SYN to {len(tcp_ports(Profile.STANDARD))} "
                      f"ports ({port_spec(tcp_ports(Profile.STANDARD))[:60]}...) at most 40 packets/s, "
-                     "then TLS/RDP/SSH/HTTP identification of open ports (IPv4); nothing else.")
+                     "then TLS/RDP/SSH/HTTP identification of open ports; nothing else.")
     v6 = inside_ipv6(inside)
     if v6:
         lines.append(f"IPv6: the same TCP SYN scan of the {len(v6)} stable global IPv6 addresses "
-                     "of the inside scan's devices, each at most 40 packets/s: "
+                     "of the inside scan's devices, each at most 40 packets/s, and the same "
+                     "identification of their open ports: "
                      + ", ".join(a for _, a in v6[:8]) + (" ..." if len(v6) > 8 else ""))
     return lines
 

@@ -248,6 +248,11 @@ def _scan_hosts(plan: Plan, st: _State, policy: Policy, vendors: MacVendors,
             with budget.nmap(rp.host_pps):
                 st.ipv6.scan_host(ip, d.key, tcp_ports(rp.profile(plan.profile)), new_run(),
                                   rp.host_pps, rp.host_pps)
+            # the same window: the host's cap counts the probes of both families
+            v6 = st.ipv6.probe_host(ip, d.key, open_tcp, rp.probes, result.window, deadline, stop)
+            d.observations.extend(v6.observations)
+            with lock:
+                st.not_tested.extend(v6.not_tested)
         observer.advance()
 
     probing: list[Future[None]] = []

@@ -112,7 +112,8 @@ def _ipv6_lines(plan: Plan) -> list[str]:
         "its link-local interface ID); listening for RA, NS/NA, DHCPv6, mDNS and LLMNR",
         "IPv6 scan: only addresses tied by MAC to a host found by ARP, never a prefix sweep; "
         "nmap -6 TCP SYN of the same ports on one address per host (stable global, else "
-        "unique local, else link-local), after that host's IPv4 scan, at its rate",
+        "unique local, else link-local), after that host's IPv4 scan, at its rate; then "
+        "the policy's TCP probes on the ports open over IPv6 only (in the same rate window)",
         f"IPv6 scope: link-local (fe80::/10) and unique local (fc00::/7); {scope}",
     ]
 

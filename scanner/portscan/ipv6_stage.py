@@ -15,6 +15,8 @@ from scanner.discovery.ipv6 import Ipv6Discovery, LinkView
 from scanner.model import Host, Ipv6Address, NotTested, Observation, Service, Source
 from scanner.portscan import ipv6_pass
 from scanner.portscan.nmap_scan import NmapRun
+from scanner.probes.base import RateWindow
+from scanner.probes.registry import jobs_for, probe_host
 from scanner.protocols.ndp import RouterAdvert
 from scanner.scope import Ipv6Guard
 
@@ -28,6 +30,7 @@ class Ipv6Stage:
         self.views: list[LinkView] = []
         self.addresses: dict[str, tuple[Ipv6Address, ...]] = {}  # by IPv4 address
         self.targets: dict[str, str] = {}  # IPv4 address -> the IPv6 address scanned
+        self.zoned: dict[str, str] = {}  # the same, with its zone (link-local): to connect to
         self.interface_of: dict[str, str] = {}  # IPv4 address -> the link it was found on
         self.services: dict[str, tuple[Service, ...]] = {}
         self.guard = Ipv6Guard((), allow_public)
@@ -88,7 +91,34 @@ class Ipv6Stage:
         found = ipv6_pass.scan(address, ports, interface, run, host_pps, max_pps)
         with self._lock:
             self.targets[ip] = address.split("%")[0]
+            self.zoned[ip] = address
             self.services[ip] = found
+
+    def probe_host(self, ip: str, key: str, open_over_ipv4: list[int], allowed: frozenset[str],
+                   window: RateWindow, deadline: float | None = None,
+                   stop: threading.Event | None = None) -> Ipv6Probes:
+        """The probe table's TCP probes on the ports open over IPv6 but not over IPv4.
+
+        Only the gap ports: a port open over both families is one listening socket, which
+        the IPv4 probes have identified already; probing it again would double the host's
+        packets for nothing. The gap is what a firewall written for IPv4 only leaves open,
+        and what ipv6-firewall-gap reports: there the service's name and version matter.
+        ``window`` is the host's IPv4 probe window, so its per-host cap counts both families.
+        The UDP questions stay out (UDP is not scanned over IPv6: a standing gap), and so
+        does the operator's login (the TR-064 audit ran over IPv4 on the same device).
+        """
+        address = self.zoned.get(ip)
+        found = self.services.get(ip, ())
+        gap = sorted({s.port for s in found} - set(open_over_ipv4))
+        if address is None or not gap:
+            return Ipv6Probes()
+        why = self.guard.refusal(address)
+        if why:  # target() chose it through the guard; a second look costs nothing
+            return Ipv6Probes(not_tested=(NotTested("ipv6-probes", why, key),))
+        got = probe_address(address, gap, allowed, window, key, deadline, stop)
+        with self._lock:
+            self.services[ip] = _identified(found, got.services)
+        return got
 
     def merge(self, host: Host) -> Host:
         return dataclasses.replace(host, ipv6=self.addresses.get(host.ip, ()),
@@ -101,12 +131,57 @@ class Ipv6Stage:
                                   "local link): a device open over IPv6 would not be seen"))
         if self.services:
             gaps.append(NotTested("ipv6-services", "over IPv6 only TCP ports are scanned (one "
-                                  "address per host); UDP and the service probes run over IPv4"))
+                                  "address per host), and probed only where IPv4 does not show "
+                                  "the port open; UDP is neither scanned nor probed over IPv6"))
         return gaps
 
     def stop(self) -> None:
         for d in self.discoveries:
             d.stop()
+
+
+@dataclasses.dataclass(frozen=True)
+class Ipv6Probes:
+    """What the probes learned over IPv6: observations carry ``address`` (the IPv6 one)."""
+
+    observations: tuple[Observation, ...] = ()
+    services: tuple[Service, ...] = ()
+    not_tested: tuple[NotTested, ...] = ()
+
+
+def probe_address(address: str, ports: list[int], allowed: frozenset[str], window: RateWindow,
+                  key: str, deadline: float | None = None,
+                  stop: threading.Event | None = None) -> Ipv6Probes:
+    """The TCP probes of ``ports`` on one IPv6 address (its scope checked by the caller)."""
+    jobs = [j for j in jobs_for(address, ports, allowed, "", None, window) if j.port is not None]
+    if not jobs:
+        return Ipv6Probes()
+    # The nmap -6 pass just used up to the host's rate: the first probe waits for it, as
+    # the IPv4 probes wait for the IPv4 scan.
+    window.sent(int(0.9 * window.pps))
+    run = probe_host(jobs, window.pps, key, deadline, stop, window=window)
+    shown = address.split("%", 1)[0]
+    observations = tuple(dataclasses.replace(o, data=o.data + (("address", shown),))
+                         for r in run.results for o in r.observations)
+    gaps = [dataclasses.replace(n, reason=f"over IPv6 ({shown}): {n.reason}")
+            for n in run.not_tested]
+    gaps += [dataclasses.replace(n, host=key, reason=f"over IPv6 ({shown}): {n.reason}")
+             for r in run.results for n in r.gaps]
+    return Ipv6Probes(observations, tuple(r.service for r in run.results if r.service),
+                      tuple(gaps))
+
+
+def _identified(found: tuple[Service, ...], probed: tuple[Service, ...]) -> tuple[Service, ...]:
+    """nmap's open ports, named by the probes where they identified the service (as
+    scanner.hosts.merge_services does over IPv4, which this stage may not import)."""
+    by_port = {s.port: s for s in probed}
+    out = []
+    for s in found:
+        p = by_port.get(s.port)
+        out.append(s if p is None else dataclasses.replace(
+            s, name=p.name or s.name, product=p.product or s.product,
+            version=p.version or s.version, extra_info=p.extra_info or s.extra_info))
+    return tuple(out)
 
 
 def _advert_observation(ra: RouterAdvert) -> Observation:

@@ -33,13 +33,12 @@ def exchange(ip: str, port: int, path: str = "/", use_tls: bool = False,
              host: str | None = None) -> tuple[int, dict[str, str], bytes, bytes] | None:
     """:func:`fetch`, plus the start of the answer as received (status line, headers, the
     start of the body; for HTTPS the decrypted answer), which nmap's GetRequest lines read."""
-    try:
-        ipaddress.IPv4Address(ip)
-    except ValueError:
+    literal = host_literal(ip)
+    if literal is None:
         return None
     if any(c in path for c in "\r\n ") or (host and any(c in host for c in "\r\n")):
         return None
-    request = (f"GET {path} HTTP/1.0\r\nHost: {host or ip}\r\n"
+    request = (f"GET {path} HTTP/1.0\r\nHost: {host or literal}\r\n"
                "User-Agent: praxisscan\r\nAccept: */*\r\nConnection: close\r\n\r\n").encode()
     try:
         raw_sock = connect(ip, port)
@@ -60,6 +59,19 @@ def exchange(ip: str, port: int, path: str = "/", use_tls: bool = False,
         if sep:
             headers[k.strip().lower()[:64]] = v.strip()[:512]
     return int(m.group(1)), headers, body, raw[:RAW_START]
+
+
+def host_literal(ip: str) -> str | None:
+    """The address as a URL or Host header writes it: an IPv6 literal in brackets, without
+    its zone (``fe80::1%eth0``: the zone is the scanner's interface, meaningless to the
+    server); None for anything but a literal address, so that a name is never resolved."""
+    try:
+        addr = ipaddress.ip_address(ip)
+    except ValueError:
+        return None
+    if isinstance(addr, ipaddress.IPv6Address):
+        return f"[{str(addr).split('%', 1)[0]}]"
+    return str(addr)
 
 
 def http(ip: str, port: int, use_tls: bool) -> ProbeResult:

@@ -203,12 +203,14 @@ def management_http(ctx: Context) -> Out:
             continue
         sev = Severity.HIGH if h.role in (Role.KONNEKTOR, Role.CARD_TERMINAL) else None
         port = _port(o, default=80)
+        v6 = o.get("address")  # probed over IPv6 (a port IPv4 does not show open)
+        ip = f"[{v6}]" if v6 else h.ip
         if o.flag("login_form") or o.get("auth"):
-            yield Hit(h.key, port, (make("http-login", ip=h.ip, port=port, title=o.get("title")),
+            yield Hit(h.key, port, (make("http-login", ip=ip, port=port, title=o.get("title")),
                                     _who(h)), sev)
         elif ui := admin_ui.identify(h, o):  # a login built by JavaScript has no form to see
             yield Hit(h.key, port, (
-                make("admin-ui-plain", ip=h.ip, port=port, device=ui.device, kind=ui.kind,
+                make("admin-ui-plain", ip=ip, port=port, device=ui.device, kind=ui.kind,
                      title=o.get("title")),
                 make(f"admin-ui-by-{ui.source}", device=ui.device, kind=ui.kind, rule=ui.rule,
                      field=ui.field, value=ui.value, scripts="yes" if o.flag("scripts") else ""),

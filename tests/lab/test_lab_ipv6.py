@@ -102,6 +102,28 @@ def test_the_planted_ipv6_gap_is_reported_with_evidence(scan_run) -> None:
     assert "192.168.178.21" in lines[1]
 
 
+def test_the_ipv6_only_port_carries_probe_evidence(scan_run) -> None:
+    """Our probes run over IPv6 on the ports IPv4 does not show open: ws-empfang's SMB port
+    gets the SMB negotiate at its IPv6 address; a port open over both is not probed twice."""
+    from scapy.layers.inet import TCP
+    from scapy.layers.inet6 import IPv6
+    from scapy.utils import rdpcap
+
+    scan: Scan = scan_run[0]
+    ws = _host(scan, lab6.GAP[0])
+    address = lab6.stable_address(PRACTICE.host(lab6.GAP[0]))
+    (smb,) = [o for o in ws.observations if o.kind == "smb" and o.get("address") == address]
+    assert smb.get("port") == str(lab6.GAP[1])
+    assert [s.name for s in ws.ipv6_services] == ["microsoft-ds"]
+    nas = _host(scan, lab6.SHARE[0])  # 5001 answers over both families: probed over IPv4
+    assert lab6.SHARE[1] in [s.port for s in nas.ipv6_services]
+    assert not [o for o in nas.observations if o.get("address")]
+    # on the wire: data (not only the SYN scan) went to the gap port's IPv6 address
+    data = [p for p in rdpcap(str(scan_run[1])) if IPv6 in p and TCP in p
+            and p[IPv6].dst == address and p[TCP].dport == lab6.GAP[1] and len(p[TCP].payload)]
+    assert data, "no probe data reached ws-empfang over IPv6"
+
+
 def test_the_routers_igdv2_lets_lan_devices_open_pinholes(scan_run) -> None:
     scan: Scan = scan_run[0]
     router = _host(scan, "fritzbox")
@@ -184,6 +206,9 @@ def test_outside_in_over_ipv6_finds_exactly_the_share_and_names_its_device(outsi
     assert lines[0].startswith(f"reachable from the Internet: [{lab6.stable_address(nas)}]:5001 "
                                f"-> mac:{nas.mac}:5001 (address)")
     assert "DiskStation" in lines[-1] or nas.ip in lines[-1]
+    # the probe table identified the service over IPv6 (it used to stay "tcp/5001")
+    (seen,) = [o for h in outside_in6.hosts for o in h.observations if o.kind == "inbound"]
+    assert not seen.get("detail", "").endswith(f"; tcp/{lab6.SHARE[1]}"), seen.get("detail")
     reasons = {n.check: n.reason for n in outside_in6.not_tested}
     assert reasons["external-ipv4"] == "no public IPv4 address given: only the IPv6 check was done"
     assert "temporary" in reasons["external-ipv6"]
