@@ -32,6 +32,7 @@ sys.path.insert(0, str(REPO))
 
 from scanner.lab import scale  # noqa: E402
 from scanner.lab.lab import Lab  # noqa: E402
+from scanner.lab.wire import busiest_second  # noqa: E402
 from scanner.policy import load_policy  # noqa: E402
 from scanner.probes.registry import jobs_for  # noqa: E402
 from scanner.ports import NEVER_PROBED, Profile, nmap_top_tcp, tcp_ports, udp_ports  # noqa: E402
@@ -82,16 +83,7 @@ def busiest_seconds(pcap: Path) -> tuple[int, int]:
             continue
         every.append(t)
         per.setdefault(dst, []).append(t)
-    return _busiest(every), max((_busiest(ts) for ts in per.values()), default=0)
-
-
-def _busiest(ts: list[float]) -> int:
-    ts, worst, j = sorted(ts), 0, 0
-    for i in range(len(ts)):
-        while ts[i] - ts[j] >= 1.0:
-            j += 1
-        worst = max(worst, i - j + 1)
-    return worst
+    return busiest_second(every), max((busiest_second(ts) for ts in per.values()), default=0)
 
 
 def target(size: int) -> str:

@@ -19,6 +19,7 @@ import pytest
 from scanner.jsonio import loads, scan_to_dict
 from scanner.lab.lab import SCANNER_NS
 from scanner.lab.topology import load_practice
+from scanner.lab.wire import busiest_second
 from scanner.model import Scan
 from tests.conftest import REPO, praxisscan, root_links
 
@@ -384,15 +385,6 @@ def _sent_times(pcap: Path) -> dict[str, list[float]]:
     return times
 
 
-def _busiest_second(ts: list[float]) -> int:
-    ts, worst, j = sorted(ts), 0, 0
-    for i in range(len(ts)):
-        while ts[i] - ts[j] >= 1.0:
-            j += 1
-        worst = max(worst, i - j + 1)
-    return worst
-
-
 def test_every_host_stays_under_its_packet_rate(scan_run) -> None:
     from scanner.policy import load_policy
 
@@ -401,7 +393,7 @@ def test_every_host_stays_under_its_packet_rate(scan_run) -> None:
     busiest = {}
     for h in PRACTICE.hosts:
         cap = policy.for_role(policy.prescan_role(_vendor(scan_run[0], h.ip))).host_pps
-        busiest[h.name] = (_busiest_second(times[h.ip]), cap)
+        busiest[h.name] = (busiest_second(times[h.ip]), cap)
     print("busiest second per host (packets, cap):", busiest)
     over = {name: v for name, v in busiest.items() if v[0] > v[1]}
     assert over == {}, f"over the cap in one second (packets, cap): {over}"
@@ -411,7 +403,7 @@ def test_the_scan_stays_under_the_global_rate(scan_run) -> None:
     from scanner.policy import load_policy
 
     every = [t for ts in _sent_times(scan_run[1]).values() for t in ts]
-    worst = _busiest_second(every)
+    worst = busiest_second(every)
     print("busiest second over all hosts:", worst)
     assert worst <= load_policy().max_pps
 
