@@ -94,6 +94,11 @@ def test_read_only_directory_as_non_root(scan_file: Path) -> None:
     import shutil
     import tempfile
 
+    repo = Path(__file__).resolve().parent.parent
+    private = [str(d) for base in (repo, Path(sys.prefix).resolve()) for d in (base, *base.parents)
+               if not d.stat().st_mode & 0o001]
+    if private:  # e.g. a clone inside `mktemp -d` (0700): uid 65534 cannot import praxisscan
+        pytest.skip(f"the checkout is not reachable by another user ({private[0]} is private)")
     top = Path(tempfile.mkdtemp(prefix="praxisscan-ro-"))  # pytest's tmp_path is root-only
     locked = top / "locked"
     locked.mkdir(mode=0o555)
@@ -105,8 +110,7 @@ def test_read_only_directory_as_non_root(scan_file: Path) -> None:
     r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
                         sys.executable, "-m", "scanner", "report", str(scan_file), "-o",
                         str(locked / "r.txt")], capture_output=True, text=True,
-                       cwd=Path(__file__).resolve().parent.parent,
-                       env={**os.environ, "HOME": str(tmp_path)})
+                       cwd=repo, env={**os.environ, "HOME": str(tmp_path)})
     shutil.rmtree(top)
     assert r.returncode == 2 and "is not writable" in error_line(r)
 
