@@ -165,6 +165,9 @@ def _discover(plan: Plan, st: _State, listeners: list[PassiveListener],
         why = neighbours.load(task.interface.name, [(r.ip, r.mac) for r in replies])
         if why:
             observer.note(why)
+        if (full := neighbours.capacity_gap(len(replies))) is not None:
+            observer.note(full)
+            st.not_tested.append(NotTested("neighbour-table", full))
         listener.query_service_types()
     if plan.routed_targets:
         observer.stage_started("nmap host discovery (routed)", 100)

@@ -128,3 +128,15 @@ def test_hosts_are_spread_evenly_over_the_host_groups(hosts: int) -> None:
     groups = math.ceil(hosts / group)
     assert group * groups - hosts < groups  # sizes differ by one at most
     assert groups == math.ceil(hosts / math.ceil(1.5 * rate / QUICK.fastest(1)))
+
+
+def test_a_network_bigger_than_the_neighbour_table_is_said(tmp_path) -> None:
+    from scanner.portscan.neighbours import capacity_gap
+
+    limit = tmp_path / "gc_thresh3"
+    limit.write_text("1024\n")
+    said = capacity_gap(1000, str(limit))
+    assert said is not None and "1000 hosts" in said and "1024" in said
+    assert "gc_thresh3=4096" in said  # room for twice the hosts, rounded up
+    assert capacity_gap(900, str(limit)) is None
+    assert capacity_gap(1000, str(tmp_path / "absent")) is None  # inside a namespace

@@ -11,6 +11,11 @@ own pace, and nobody asks again.
 The entries are ordinary ones (state REACHABLE): the kernel ages them out and verifies them
 as it does with what it learns itself. A static (PERMANENT or NOARP) entry the operator set
 is never changed.
+
+The table has a size: above ``gc_thresh3`` entries (1,024 by default) the kernel refuses new
+ones ("neighbor table overflow") and drops what waits for them, so on a /22 with a thousand
+hosts SYNs are lost and open ports go unseen. capacity_gap() says so before the scan; the
+operator raises the limit (we never change the scanning machine's settings ourselves).
 """
 
 from __future__ import annotations
@@ -25,6 +30,31 @@ from collections.abc import Iterable
 _MAC = re.compile(r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}$")
 _IFACE = re.compile(r"^[A-Za-z0-9_.:@-]{1,15}$")
 _KEPT_STATES = {"PERMANENT", "NOARP"}
+# One table per kernel (inside a network namespace this file is absent: the namespace shares
+# the table and the limit of the root namespace, which it cannot read).
+GC_THRESH3 = "/proc/sys/net/ipv4/neigh/default/gc_thresh3"
+# Room for the entries the machine holds anyway (its router, its own peers).
+HEADROOM = 64
+
+
+def capacity_gap(hosts: int, path: str = GC_THRESH3) -> str | None:
+    """Why the scan of ``hosts`` neighbours may miss ports, or None when the table holds them
+    (or its limit cannot be read)."""
+    try:
+        with open(path) as f:
+            limit = int(f.read().strip())
+    except (OSError, ValueError):
+        return None
+    if hosts + HEADROOM <= limit:
+        return None
+    return (f"{hosts} hosts answered ARP, but the kernel's neighbour table holds at most "
+            f"{limit} entries (net.ipv4.neigh.default.gc_thresh3): packets to hosts beyond it "
+            f"are dropped and their open ports may be missed. Raise it before scanning, e.g. "
+            f"sysctl -w net.ipv4.neigh.default.gc_thresh3={_round_up(2 * (hosts + HEADROOM))}")
+
+
+def _round_up(n: int) -> int:
+    return 1 << (n - 1).bit_length()
 
 
 def commands(interface: str, learned: Iterable[tuple[str, str]],
