@@ -84,8 +84,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--fritzbox-user", metavar="USER",
                    help="read the FRITZ!Box settings over TR-064 as this user; the password "
                         "comes from $PRAXISSCAN_FRITZBOX_PASSWORD (never the command line)")
-    s.add_argument("--arp-retries", type=int, choices=range(0, 4), default=0, metavar="N",
-                   help="ask silent addresses again N times (lossy WLAN links; default 0)")
+    # One retry by default, as arp-scan and nmap do: a who-has or its answer lost on a busy
+    # link would otherwise hide a host for the whole scan; it costs one frame per silent address.
+    s.add_argument("--arp-retries", type=int, choices=range(0, 4), default=1, metavar="N",
+                   help="ask silent addresses again N times (default 1; more for lossy WLAN)")
     s.add_argument("--listen", type=_listen_seconds, default=6.0, metavar="SECONDS",
                    help="listen at least this long for DHCP, mDNS, SSDP, NetBIOS (default 6)")
 
