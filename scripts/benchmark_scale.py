@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Benchmark at MVZ size: praxisscan quick and standard against nmap, with the policy floor.
 
-Run as root from the checkout, under the lab lock:
-    flock /tmp/praxisscan-lab.lock .venv/bin/python scripts/benchmark_scale.py 40 200 1000
-Per size it builds the lab with a scale segment of that many hosts (every 5th drops all
-IPv4), scans the segment from its scanner namespace with praxisscan quick and standard
-(--listen 1) and with ``nmap -sS -sV --top-ports 1000 -T4`` in the same run, and prints
+Run as root from the checkout:
+    .venv/bin/python scripts/benchmark_scale.py 40 200 1000
+Per size it builds the lab's scale segment of that many hosts on its own (namespaces
+``pxbench-*``, apart from the practice lab, so the lab stays free for tests; every 5th host
+drops all IPv4), scans the segment from its scanner namespace with praxisscan quick and standard
+(--listen 1, --no-ipv6: the reference is IPv4 only; scripts/benchmark_ipv6.py measures
+what the IPv6 pass adds) and with ``nmap -sS -sV --top-ports 1000 -T4`` in the same run, and prints
 times, the policy floor, the ratios, the coverage on the shared port set and the peak RSS.
 
 The floor: max(all packets / the global cap, the busiest host's packets / its cap) plus
@@ -31,18 +33,19 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from scanner.lab import scale  # noqa: E402
-from scanner.lab.lab import Lab  # noqa: E402
 from scanner.lab.wire import busiest_second  # noqa: E402
 from scanner.policy import load_policy  # noqa: E402
 from scanner.probes.registry import jobs_for  # noqa: E402
 from scanner.ports import NEVER_PROBED, Profile, nmap_top_tcp, tcp_ports, udp_ports  # noqa: E402
 
 PY = sys.executable
+PREFIX = "pxbench-"
+SCANNER_NS = PREFIX + "sscan"
 PROBE_SECONDS = 1.0 + 1.5  # nmap's last second of the host, then the UDP probes' wait
 
 
 def in_ns(argv: list[str], **kw) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["ip", "netns", "exec", scale.SCANNER_NS, *argv],
+    return subprocess.run(["ip", "netns", "exec", SCANNER_NS, *argv],
                           capture_output=True, text=True, cwd=REPO, **kw)
 
 
@@ -100,7 +103,7 @@ def target(size: int) -> str:
 def praxisscan(profile: Profile, out: Path, size: int, capture: bool = False) -> dict[str, object]:
     path = out / f"{profile.value}.json"
     pcap = out / f"{profile.value}.pcap"
-    dump = subprocess.Popen(["ip", "netns", "exec", scale.SCANNER_NS, "tcpdump", "-i", "eth0",
+    dump = subprocess.Popen(["ip", "netns", "exec", SCANNER_NS, "tcpdump", "-i", "eth0",
                              "-U", "-n", "-s", "64", "-w", str(pcap), "src", scale.SCANNER_IP,
                              "or", "arp"], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL) if capture else None
@@ -109,7 +112,8 @@ def praxisscan(profile: Profile, out: Path, size: int, capture: bool = False) ->
     t = time.perf_counter()
     r = in_ns(["/usr/bin/time", "-f", "maxrss %M", PY, "-m", "scanner", "scan", target(size),
                "-i", "eth0", "--profile", profile.value, "--listen", "1", "--format", "json",
-               "-o", str(path), "-q", "--fail-on", "none", "--no-history"])
+               "-o", str(path), "-q", "--fail-on", "none", "--no-history",
+               "--no-ipv6"])  # like with like: the nmap reference scans IPv4 only
     seconds = time.perf_counter() - t
     if dump:
         time.sleep(0.5)
@@ -146,13 +150,14 @@ def missing(ours: set, theirs: set, profile: Profile) -> list:
 
 
 def one_size(size: int, skip_nmap: bool) -> dict[str, object]:
-    lab = Lab(progress=lambda m: print(f"lab: {m}", file=sys.stderr))
     t = time.perf_counter()
-    lab.up(size)
-    setup = time.perf_counter() - t
+    scale.remove(PREFIX)  # what an interrupted run left
     try:
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp)
+            scale.build(out, size, lambda m: print(f"segment: {m}", file=sys.stderr),
+                        prefix=PREFIX)
+            setup = time.perf_counter() - t
             load = os.getloadavg()[0]
             quick = praxisscan(Profile.QUICK, out, size, capture=True)
             std = praxisscan(Profile.STANDARD, out, size)
@@ -160,7 +165,7 @@ def one_size(size: int, skip_nmap: bool) -> dict[str, object]:
                                                                    "open": set()}
             load = max(load, os.getloadavg()[0])
     finally:
-        lab.down()
+        scale.remove(PREFIX)
     return {
         "size": size, "setup": setup, "found": len(std["hosts"]), "load": load,
         "quick": quick["seconds"], "quick_floor": floor(Profile.QUICK, size),

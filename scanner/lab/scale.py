@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scanner.errors import LabError
-from scanner.lab.netns import PREFIX, in_ns, listening, run
+from scanner.lab.netns import PREFIX, in_ns, kill_namespace_processes, listening, run
 
 SCALE_NS = PREFIX + "scale"  # the segment's bridge and its listener process
 SCANNER_NS = PREFIX + "sscan"
@@ -117,6 +117,16 @@ def build(lab_dir: Path, size: int, progress: Callable[[str], None],
     log.close()
     _wait_listening(hosts[-1], lab_dir)
     progress(f"scale segment up: {size} hosts in {time.monotonic() - started:.1f} s")
+
+
+def remove(prefix: str) -> None:
+    """Remove a segment built with ``prefix`` outside the lab (a test's or a benchmark's):
+    its listener first, then every namespace named ``prefix``*."""
+    kill_namespace_processes(prefix + "scale")
+    spaces = [line.split()[0] for line in run(["ip", "netns", "list"], check=False).splitlines()
+              if line.startswith(prefix)]
+    if spaces:
+        _batch(None, [f"netns del {ns}" for ns in spaces])
 
 
 def _fit_neighbour_tables(size: int, progress: Callable[[str], None]) -> None:

@@ -24,11 +24,6 @@ pytestmark = pytest.mark.lab
 SIZE = 600
 
 
-def _namespaces(prefix: str) -> list[str]:
-    out = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
-    return [line.split()[0] for line in out.splitlines() if line.startswith(prefix)]
-
-
 @pytest.fixture(scope="module")
 def segment(tmp_path_factory) -> Iterator[str]:
     if os.geteuid() != 0:
@@ -40,12 +35,7 @@ def segment(tmp_path_factory) -> Iterator[str]:
         scale.build(tmp_path_factory.mktemp("scale"), SIZE, lambda m: None, prefix=prefix)
         yield prefix
     finally:
-        pids = subprocess.run(["ip", "netns", "pids", prefix + "scale"], capture_output=True,
-                              text=True).stdout.split()
-        for pid in pids:
-            subprocess.run(["kill", "-9", pid], capture_output=True)
-        subprocess.run(["ip", "-batch", "-"], capture_output=True, text=True,
-                       input="".join(f"netns del {ns}\n" for ns in _namespaces(prefix)))
+        scale.remove(prefix)
 
 
 def test_a_quick_scan_of_600_hosts_finds_every_host_and_open_port(segment: str,
