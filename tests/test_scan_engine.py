@@ -128,3 +128,22 @@ def test_hosts_are_spread_evenly_over_the_host_groups(hosts: int) -> None:
     groups = math.ceil(hosts / group)
     assert group * groups - hosts < groups  # sizes differ by one at most
     assert groups == math.ceil(hosts / math.ceil(1.5 * rate / QUICK.fastest(1)))
+
+
+def test_a_rechecked_port_is_named_as_the_services_file_names_it_once_per_port(monkeypatch) -> None:
+    import socket
+
+    from scanner import pipeline
+
+    getattr(pipeline._service_name, "cache_clear", lambda: None)()
+    asked: list[int] = []
+    real = socket.getservbyport
+
+    def counted(port: int, proto: str = "tcp") -> str:
+        asked.append(port)
+        return real(port, proto)
+
+    monkeypatch.setattr(socket, "getservbyport", counted)
+    names = [pipeline._service_name(p) for p in (873, 873, 873, 61999, 61999)]
+    assert names == ["rsync", "rsync", "rsync", "", ""]  # a port without a name: empty
+    assert asked == [873, 61999]  # a scan of many hosts asks the system once per port
