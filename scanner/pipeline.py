@@ -17,6 +17,7 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import cache
 
 from scanner import __version__
 from scanner.classification.classify import classify
@@ -291,6 +292,7 @@ def _scan_hosts(plan: Plan, st: _State, policy: Policy, vendors: MacVendors,
     observer.stage_finished()
 
 
+@cache  # rechecked ports repeat across hosts; the answer never changes during a run
 def _service_name(port: int) -> str:
     """nmap's name for a TCP port (nmap-services), as its scan would have said."""
     import socket

@@ -87,17 +87,24 @@ def standard(out: Path) -> dict[str, object]:
     t = time.perf_counter()
     in_ns(["nmap", "-n", "-sS", "-sV", "--top-ports", "1000", "-T4", "-oX", str(xml), *hosts])
     theirs = time.perf_counter() - t
-    nmap_open = set()
-    for host in re.findall(r"<host .*?</host>", xml.read_text(), re.S):
-        ip = re.search(r'addr="([\d.]+)" addrtype="ipv4"', host).group(1)
-        for port in re.findall(r'<port protocol="tcp" portid="(\d+)"><state state="open"', host):
-            nmap_open.add((ip, int(port)))
     # The comparison covers the port set both scan: praxisscan never probes 9100-9107.
-    nmap_open = {(ip, port) for ip, port in nmap_open if port not in NEVER_PROBED}
+    nmap_open = {(ip, port) for ip, port in nmap_open_tcp(xml.read_text())
+                 if port not in NEVER_PROBED}
     ours_open = {(h["ip"], s["port"]) for h in scan["hosts"] for s in h["services"]}
     missing = sorted(nmap_open - ours_open)
     return {"ours": ours, "nmap": theirs, "missing": missing, "nmap_open": len(nmap_open),
             "ours_open": len(ours_open)}
+
+
+def nmap_open_tcp(xml: str) -> set[tuple[str, int]]:
+    """(IPv4 address, port) of every TCP port nmap's XML output (-oX) calls open; read
+    apart from praxisscan's own nmap adapter, whose results it is the reference for."""
+    found = set()
+    for host in re.findall(r"<host .*?</host>", xml, re.S):
+        ip = re.search(r'addr="([\d.]+)" addrtype="ipv4"', host).group(1)
+        for port in re.findall(r'<port protocol="tcp" portid="(\d+)"><state state="open"', host):
+            found.add((ip, int(port)))
+    return found
 
 
 def help_time(repeat: int = 7) -> float:

@@ -37,6 +37,7 @@ from scanner.lab.wire import busiest_second  # noqa: E402
 from scanner.policy import load_policy  # noqa: E402
 from scanner.probes.registry import jobs_for  # noqa: E402
 from scanner.ports import NEVER_PROBED, Profile, nmap_top_tcp, tcp_ports, udp_ports  # noqa: E402
+from scripts.benchmark import nmap_open_tcp  # noqa: E402
 
 PY = sys.executable
 PREFIX = "pxbench-"
@@ -136,12 +137,7 @@ def nmap(hosts: list[str], out: Path) -> dict[str, object]:
     in_ns(["nmap", "-n", "-sS", "-sV", "--top-ports", "1000", "-T4", "-oX", str(xml),
            "-iL", str(targets)])
     seconds = time.perf_counter() - t
-    found = set()
-    for host in re.findall(r"<host .*?</host>", xml.read_text(), re.S):
-        ip = re.search(r'addr="([\d.]+)" addrtype="ipv4"', host).group(1)
-        for port in re.findall(r'<port protocol="tcp" portid="(\d+)"><state state="open"', host):
-            found.add((ip, int(port)))
-    return {"seconds": seconds, "open": found}
+    return {"seconds": seconds, "open": nmap_open_tcp(xml.read_text())}
 
 
 def missing(ours: set, theirs: set, profile: Profile) -> list:

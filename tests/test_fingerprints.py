@@ -88,3 +88,30 @@ example = [{ value = "Pixel", role = "smartphone" }]
 
 def test_attributes_are_the_scan_models() -> None:
     assert ATTRIBUTES == ("role", "vendor", "product", "model", "os", "os_version")
+
+
+def test_the_maker_spellings_are_read_once_per_process() -> None:
+    # load_rules checks fingerprints/maker_spellings.txt and the maker-name guess uses it:
+    # one read of the file serves both (a fresh process: no cache filled by other tests).
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    count = (
+        "import pathlib\n"
+        "reads = []\n"
+        "read_text = pathlib.Path.read_text\n"
+        "def counted(self, *a, **k):\n"
+        "    if self.name == 'maker_spellings.txt':\n"
+        "        reads.append(self)\n"
+        "    return read_text(self, *a, **k)\n"
+        "pathlib.Path.read_text = counted\n"
+        "from scanner.classification.fingerprints import load_rules\n"
+        "from scanner.classification.makers import maker_reasons\n"
+        "load_rules()\n"
+        "(r,) = maker_reasons([('ftp_banner', 'SHARP MX-M363N Ver 01.05.00.1k FTP server.')])\n"
+        "print(len(reads), dict(r.attributes)['vendor'])\n")
+    r = subprocess.run([sys.executable, "-c", count], capture_output=True, text=True, cwd=REPO)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["1", "Sharp"]

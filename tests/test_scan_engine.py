@@ -140,3 +140,22 @@ def test_a_network_bigger_than_the_neighbour_table_is_said(tmp_path) -> None:
     assert "gc_thresh3=4096" in said  # room for twice the hosts, rounded up
     assert capacity_gap(900, str(limit)) is None
     assert capacity_gap(1000, str(tmp_path / "absent")) is None  # inside a namespace
+
+
+def test_a_rechecked_port_is_named_as_the_services_file_names_it_once_per_port(monkeypatch) -> None:
+    import socket
+
+    from scanner import pipeline
+
+    getattr(pipeline._service_name, "cache_clear", lambda: None)()
+    asked: list[int] = []
+    real = socket.getservbyport
+
+    def counted(port: int, proto: str = "tcp") -> str:
+        asked.append(port)
+        return real(port, proto)
+
+    monkeypatch.setattr(socket, "getservbyport", counted)
+    names = [pipeline._service_name(p) for p in (873, 873, 873, 61999, 61999)]
+    assert names == ["rsync", "rsync", "rsync", "", ""]  # a port without a name: empty
+    assert asked == [873, 61999]  # a scan of many hosts asks the system once per port

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from collections.abc import Iterator
 import pytest
 
 from scanner.ports import Profile, tcp_ports
+from tests.capture import capture
 from tests.conftest import REPO, unavailable
 
 pytestmark = pytest.mark.lab
@@ -73,20 +73,12 @@ def quick_scan(net: dict[str, str], tmp_path_factory) -> tuple[dict, list]:
 
     out = tmp_path_factory.mktemp("engine")
     pcap, scan = out / "scan.pcap", out / "scan.json"
-    dump = subprocess.Popen(["ip", "netns", "exec", net["scanner"], "tcpdump", "-i", "eth0",
-                             "-U", "-n", "-w", str(pcap), "src", "10.97.0.1"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(1.0)
-    try:
+    with capture(net["scanner"], pcap, "src", "10.97.0.1"):
         r = subprocess.run(["ip", "netns", "exec", net["scanner"], sys.executable, "-m",
                             "scanner", "scan", SILENT, ANSWERS, "-i", "eth0", "--listen", "0",
                             "--format", "json", "-o", str(scan), "-q", "--fail-on", "none",
                             "--no-history"], cwd=REPO, capture_output=True, text=True,
                            timeout=300)
-    finally:
-        time.sleep(0.5)
-        dump.send_signal(signal.SIGINT)
-        dump.wait(timeout=10)
     assert r.returncode == 0, r.stderr
     return json.loads(scan.read_text()), list(rdpcap(str(pcap)))
 

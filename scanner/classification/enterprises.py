@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 
 from scanner.model import NotTested
@@ -123,11 +124,14 @@ def load(paths: Iterable[Path] = PATHS) -> Registry | Unavailable:
 
 
 _lock = threading.Lock()
-_default: list[Registry | Unavailable] = []
 
 
 def default() -> Registry | Unavailable:
-    with _lock:
-        if not _default:
-            _default.append(load())
-        return _default[0]
+    """The installed registry, read once per process."""
+    with _lock:  # a second thread asking meanwhile waits for this read, never reads again
+        return _loaded()
+
+
+@cache
+def _loaded() -> Registry | Unavailable:
+    return load()

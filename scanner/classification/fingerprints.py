@@ -80,9 +80,9 @@ def fingerprint_dir() -> Path:
 @cache
 def load_rules(directory: Path | None = None) -> tuple[RuleFile, ...]:
     directory = directory or fingerprint_dir()
-    from scanner.classification.makers import load_spellings  # it imports this module
+    from scanner.classification.makers import cached_spellings  # it imports this module
 
-    load_spellings(directory)  # a broken maker_spellings.txt fails here, like a bad rule file
+    cached_spellings(directory)  # a broken maker_spellings.txt fails here, like a bad rule file
     return tuple(load_file(p) for p in sorted(directory.glob("*.toml")))
 
 

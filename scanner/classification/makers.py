@@ -67,8 +67,14 @@ def load_spellings(directory: Path | None = None) -> dict[str, tuple[str, ...]]:
 
 
 @cache
+def cached_spellings(directory: Path) -> dict[str, tuple[str, ...]]:
+    """load_spellings, once per directory: rule loading checks the file, the guess uses it."""
+    return load_spellings(directory)
+
+
+@cache
 def _patterns() -> dict[str, tuple[re.Pattern[str], dict[str, str]]]:
-    spellings = load_spellings()
+    spellings = cached_spellings(fingerprint_dir())
     by_word = {w: m for m, words in spellings.items() for w in words}
     # longest first, so that "Konica Minolta" is tried before a shorter name
     names = "|".join(re.escape(w) for w in sorted(by_word, key=len, reverse=True))

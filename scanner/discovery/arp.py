@@ -43,7 +43,7 @@ def arp_sweep(
     from scapy.layers.l2 import ARP, Ether
     from scapy.packet import Raw
 
-    from scanner.discovery.passive import quiet_scapy
+    from scanner.discovery.sniff import quiet_scapy
 
     quiet_scapy()
 

@@ -12,13 +12,13 @@ DHCPv6, mDNS AAAA, LLMNR (scanner/protocols/ndp.py).
 from __future__ import annotations
 
 import ipaddress
-import select
 import socket
 import struct
 import threading
 import time
 from dataclasses import dataclass
 
+from scanner.discovery.sniff import FrameListener
 from scanner.model import AddressKind, Ipv6Address
 from scanner.netinfo import Interface, ipv6_addresses
 from scanner.protocols.ndp import RouterAdvert, Sighting, parse_frame
@@ -114,29 +114,16 @@ class Ipv6Discovery:
         self._adverts: list[RouterAdvert] = []
         self._sightings: list[Sighting] = []
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._listener = FrameListener(iface.name, BPF, self._on_frame, "ipv6-listen")
         self._sent = 0
 
     def start(self) -> None:
-        from scapy.arch.linux import L2ListenSocket
-
-        from scanner.discovery.passive import quiet_scapy
-
-        quiet_scapy()
-        try:
-            self._sock = L2ListenSocket(iface=self.iface.name, filter=BPF)
-        except Exception as e:  # noqa: BLE001 - no BPF compiler / no permission
-            self.error = f"cannot listen for IPv6 on {self.iface.name}: {e}"
-            return
-        self._thread = threading.Thread(target=self._loop, name="ipv6-listen", daemon=True)
-        self._thread.start()
+        why = self._listener.start()
+        if why is not None:
+            self.error = f"cannot listen for IPv6 on {self.iface.name}: {why}"
 
     def stop(self) -> LinkView:
-        self._stop.set()
-        if self._thread:
-            self._thread.join(timeout=2)
-            self._sock.close()
+        self._listener.stop()
         return self.view()
 
     def view(self) -> LinkView:
@@ -204,25 +191,15 @@ class Ipv6Discovery:
 
     # -- listening ---------------------------------------------------------------------------
 
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            ready, _, _ = select.select([self._sock], [], [], 0.2)
-            if not ready:
-                continue
-            try:
-                _cls, raw, _ts = self._sock.recv_raw()
-            except Exception:  # noqa: BLE001 - a socket hiccup must not end the listener
-                continue
-            if not raw:
-                continue
-            facts = parse_frame(raw)
-            with self._lock:
-                for f in facts:
-                    if isinstance(f, RouterAdvert):
-                        if len(self._adverts) < 64:
-                            self._adverts.append(f)
-                    elif len(self._sightings) < MAX_SIGHTINGS:
-                        self._sightings.append(f)
+    def _on_frame(self, raw: bytes) -> None:
+        facts = parse_frame(raw)
+        with self._lock:
+            for f in facts:
+                if isinstance(f, RouterAdvert):
+                    if len(self._adverts) < 64:
+                        self._adverts.append(f)
+                elif len(self._sightings) < MAX_SIGHTINGS:
+                    self._sightings.append(f)
 
 
 def _echo(seq: int) -> bytes:

@@ -8,23 +8,16 @@ enumeration (then a PTR query per service type found) and an SSDP M-SEARCH.
 
 from __future__ import annotations
 
-import select
 import socket
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from scanner.discovery.sniff import FrameListener
 from scanner.model import Observation, Source
 from scanner.netinfo import Interface
 from scanner.protocols import dhcp, mdns, netbios, sicct, ssdp
 from scanner.text import clean
-
-
-def quiet_scapy() -> None:
-    """scapy logs warnings to stderr itself; library code must not print."""
-    import logging
-
-    logging.getLogger("scapy").setLevel(logging.ERROR)
 
 BPF = ("udp and (port 67 or port 68 or port 137 or port 138 or port 1900 or port 4742 "
        "or port 5353 or port 5355)")
@@ -47,8 +40,7 @@ class PassiveListener:
         self.heard: list[Heard] = []
         self.service_types: set[str] = set()
         self.locations: dict[str, str] = {}  # SSDP LOCATION -> announcing IP
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._listener = FrameListener(iface.name, BPF, self._on_frame, "passive")
         self._lock = threading.Lock()
         self._query_sockets: list[socket.socket] = []
         self.error: str | None = None
@@ -56,22 +48,12 @@ class PassiveListener:
     # -- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> None:
-        from scapy.arch.linux import L2ListenSocket
-
-        quiet_scapy()
-        try:
-            self._sock = L2ListenSocket(iface=self.iface.name, filter=BPF)
-        except Exception as e:  # noqa: BLE001 - no BPF compiler / no permission
-            self.error = f"cannot listen on {self.iface.name}: {e}"
-            return
-        self._thread = threading.Thread(target=self._loop, name="passive", daemon=True)
-        self._thread.start()
+        why = self._listener.start()
+        if why is not None:
+            self.error = f"cannot listen on {self.iface.name}: {why}"
 
     def stop(self) -> list[Heard]:
-        self._stop.set()
-        if self._thread:
-            self._thread.join(timeout=2)
-            self._sock.close()
+        self._listener.stop()
         for s in self._query_sockets:
             s.close()
         with self._lock:
@@ -106,20 +88,11 @@ class PassiveListener:
 
     # -- receiving ---------------------------------------------------------------------------
 
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            ready, _, _ = select.select([self._sock], [], [], 0.2)
-            if not ready:
-                continue
-            try:
-                _cls, raw, _ts = self._sock.recv_raw()
-            except Exception:  # noqa: BLE001 - a socket hiccup must not end the listener
-                continue
-            if raw:
-                items = frame_to_heard(raw, self.iface.mac)
-                with self._lock:
-                    for h in items:
-                        self._note(h)
+    def _on_frame(self, raw: bytes) -> None:
+        items = frame_to_heard(raw, self.iface.mac)
+        with self._lock:
+            for h in items:
+                self._note(h)
 
     def _note(self, h: Heard) -> None:
         if len(self.heard) >= MAX_HEARD:

@@ -15,6 +15,7 @@ probe's lines are compiled on the first response for that probe.
 from __future__ import annotations
 
 import threading
+from functools import cache
 
 from scanner.nmapdb.database import (CHECK, MAX_RESPONSE, NmapMatch, ServiceDatabase, Unavailable,
                                      candidate_paths, load)
@@ -25,15 +26,17 @@ __all__ = ["CHECK", "MAX_RESPONSE", "NmapMatch", "ServiceDatabase", "Unavailable
 
 
 _lock = threading.Lock()
-_default: list[ServiceDatabase | Unavailable] = []
 
 
 def default() -> ServiceDatabase | Unavailable:
-    """The installed nmap's database, loaded once per process (probes run in threads)."""
-    with _lock:
-        if not _default:
-            _default.append(load())
-        return _default[0]
+    """The installed nmap's database, loaded once per process."""
+    with _lock:  # probes run in threads: one parses the file, the others wait for it
+        return _loaded()
+
+
+@cache
+def _loaded() -> ServiceDatabase | Unavailable:
+    return load()
 
 
 def match_response(probe: str, response: bytes) -> NmapMatch | None:

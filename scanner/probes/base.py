@@ -11,6 +11,7 @@ import socket
 import ssl
 import threading
 import time
+import warnings
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -76,6 +77,10 @@ def read_until(sock: socket.socket, done: bytes | None = None, limit: int = 4096
     return data
 
 
+# catch_warnings swaps the process's warning filters: probes in threads take turns.
+_WARNING_FILTERS = threading.Lock()
+
+
 def tls_client_context(minimum: ssl.TLSVersion | None = None,
                        maximum: ssl.TLSVersion | None = None) -> ssl.SSLContext:
     """No verification (we inspect, we do not trust); legacy versions allowed on request."""
@@ -84,10 +89,15 @@ def tls_client_context(minimum: ssl.TLSVersion | None = None,
     ctx.verify_mode = ssl.CERT_NONE
     if minimum or maximum:
         ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
-        if minimum:
-            ctx.minimum_version = minimum
-        if maximum:
-            ctx.maximum_version = maximum
+        # Asking for TLS 1.0/1.1 is what the legacy check is for: Python's warning that
+        # they are deprecated says nothing to the user of a scan.
+        with _WARNING_FILTERS, warnings.catch_warnings():
+            warnings.filterwarnings("ignore", r"ssl\.TLSVersion\.TLSv1(_1)? is deprecated",
+                                    DeprecationWarning)
+            if minimum:
+                ctx.minimum_version = minimum
+            if maximum:
+                ctx.maximum_version = maximum
     return ctx
 
 

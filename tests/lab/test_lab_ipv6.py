@@ -9,9 +9,6 @@ Run under the lab lock: flock /tmp/praxisscan-lab.lock .venv/bin/python -m pytes
 from __future__ import annotations
 
 import ipaddress
-import signal
-import subprocess
-import time
 
 import pytest
 
@@ -22,6 +19,7 @@ from scanner.lab.netns import ns_name
 from scanner.lab.topology import load_practice
 from scanner.model import AddressKind, Scan
 from scanner.rules.evidence import text
+from tests.capture import capture
 from tests.conftest import praxisscan
 
 pytestmark = pytest.mark.lab
@@ -36,18 +34,10 @@ def scan_run(lab, tmp_path_factory):
     out = tmp_path_factory.mktemp("labscan6")
     pcap, json_path = out / "scanner.pcap", out / "scan.json"
     # everything the scanner's interface sends, both families
-    dump = subprocess.Popen(["ip", "netns", "exec", SCANNER_NS, "tcpdump", "-i", "eth0", "-U",
-                             "-n", "-w", str(pcap), "ether", "src", PRACTICE.scanner_mac],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    time.sleep(1.0)
-    try:
+    with capture(SCANNER_NS, pcap, "ether", "src", PRACTICE.scanner_mac):
         r = praxisscan("scan", SUBNET, "--interface", "eth0", "--format", "json",
                        "--output", str(json_path), "--fail-on", "none",
                        "--site", str(LAB_SITE_FILE), ns=SCANNER_NS)
-    finally:
-        time.sleep(0.5)
-        dump.send_signal(signal.SIGINT)
-        dump.wait(timeout=10)
     assert r.returncode == 0, r.stderr
     return loads(json_path.read_text()), pcap, json_path
 

@@ -21,6 +21,7 @@ from scanner.lab.lab import SCANNER_NS
 from scanner.lab.topology import load_practice
 from scanner.lab.wire import busiest_second
 from scanner.model import Scan
+from tests.capture import capture
 from tests.conftest import REPO, praxisscan, root_links
 
 pytestmark = pytest.mark.lab
@@ -40,19 +41,11 @@ def _ports(spec: str) -> set[int]:
 def scan_run(lab, tmp_path_factory):
     out = tmp_path_factory.mktemp("labscan")
     pcap, json_path = out / "scanner.pcap", out / "scan.json"
-    dump = subprocess.Popen(["ip", "netns", "exec", SCANNER_NS, "tcpdump", "-i", "eth0", "-U",
-                             "-n", "-w", str(pcap), "src", PRACTICE.scanner_ip, "or", "arp"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    time.sleep(1.0)  # tcpdump needs a moment before it captures
-    try:
+    with capture(SCANNER_NS, pcap, "src", PRACTICE.scanner_ip, "or", "arp"):
         r = praxisscan("scan", SUBNET, "--interface", "eth0", "--format", "json",
                        "--output", str(json_path), "--fail-on", "none",
                        "--fritzbox-user", PRACTICE.router.tr064["user"], ns=SCANNER_NS,
                        env={"PRAXISSCAN_FRITZBOX_PASSWORD": PRACTICE.router.tr064["password"]})
-    finally:
-        time.sleep(0.5)
-        dump.send_signal(signal.SIGINT)
-        dump.wait(timeout=10)
     assert r.returncode == 0, r.stderr
     return loads(json_path.read_text()), pcap, r
 

@@ -15,14 +15,13 @@ import ipaddress
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
 from scanner.jsonio import loads
+from tests.capture import capture
 from tests.conftest import REPO, praxisscan, root_links, unavailable
 
 pytestmark = pytest.mark.lab
@@ -93,21 +92,13 @@ def hostile_scan(namespaces, tmp_path_factory):
     gateway = subprocess.Popen(["ip", "netns", "exec", gw_ns, sys.executable, "-m",
                                 "tests.fake_upnp", str(out / "gateway.json")],
                                cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    dump = None
     try:
         assert gateway.stdout.readline().strip() == "ready", gateway.stderr.read()
-        dump = subprocess.Popen(["ip", "netns", "exec", scan_ns, "tcpdump", "-i", "eth0", "-U",
-                                 "-n", "-w", str(pcap)],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        time.sleep(1.0)  # tcpdump needs a moment before it captures
-        r = praxisscan("scan", GATEWAY, "--interface", "eth0", "--format", "json",
-                       "--output", str(json_path), "--fail-on", "none", "--listen", "3",
-                       ns=scan_ns, timeout=300)
-        time.sleep(1.0)  # a late packet of the scan would still be captured
+        with capture(scan_ns, pcap, after=1.0):
+            r = praxisscan("scan", GATEWAY, "--interface", "eth0", "--format", "json",
+                           "--output", str(json_path), "--fail-on", "none", "--listen", "3",
+                           ns=scan_ns, timeout=300)
     finally:
-        if dump:
-            dump.send_signal(signal.SIGINT)
-            dump.wait(timeout=10)
         gateway.terminate()
         gateway.wait(timeout=10)
     return r, json_path, pcap, log.read_text().splitlines()
