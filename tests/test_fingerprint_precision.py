@@ -118,6 +118,23 @@ MAKER_NAME_RIGHT = [
     # a brand names its maker: Allen-Bradley is Rockwell Automation's
     ("snmp_sysdescr", "Allen-Bradley 1766-L32AWA A/5.00 MicroLogix1400 Series A Revision 5.0",
      "Rockwell Automation"),
+    # the holder of a copyright notice made the device (recog telnet_banners.xml, snmp_sysdescr.xml)
+    ("telnet_banner", "Welcome Visiting Huawei Home Gateway\r\nCopyright by Huawei Technologies "
+                      "Co., Ltd.\r\n\r\nLogin:", "Huawei"),
+    ("snmp_sysdescr", "Ethernet Routing Switch 2526T (Stack Enabled) HW:01 FW:1.0.0.13 "
+                      "SW:v4.1.0.000 BN:00 (c) Nortel Networks", "Nortel"),
+    # a default certificate names its maker as its organisation (recog x509_subjects.xml)
+    ("tls_subject", "commonName=FortiMail, organizationalUnitName=FortiMail, "
+                    "organizationName=Fortinet, localityName=Sunnyvale", "Fortinet"),
+    # a title names the maker after its separator (recog html_title.xml)
+    ("http_title", "Login - Cisco DNA Center", "Cisco"),
+    # a maker's name in capitals (recog snmp_sysdescr.xml)
+    ("snmp_sysdescr", "NORTEL, Succession 1000/M Call Server, System 2121, Release 3, Issue 0",
+     "Nortel"),
+    # makers and brands that nmap's database names (fingerprints/maker_spellings.txt), in
+    # real greetings (recog ftp_banners.xml, snmp_sysdescr.xml)
+    ("ftp_banner", "FUJI XEROX DocuPrint 3055", "Xerox"),
+    ("snmp_sysdescr", "Siemens Subscriber Networks 6500-Series (E652)", "Siemens"),
 ]
 
 MAKER_NAME_NONE = [
@@ -132,8 +149,14 @@ MAKER_NAME_NONE = [
     ("telnet_banner", "Username:"),
     # a maker's name later in the string is not where a device names itself
     ("ftp_banner", "ET0021B7549AF2 Source Technologies ST-9620 FTP Server NR.APS.N447b2 ready."),
-    ("telnet_banner", "Welcome Visiting Huawei Home Gateway\r\nCopyright by Huawei Technologies "
-                      "Co., Ltd.\r\n\r\nLogin:"),
+    ("telnet_banner", "Welcome Visiting Huawei Home Gateway\r\n\r\nLogin:"),
+    # software makers' copyrights and certificates name no device maker
+    ("telnet_banner", "Welcome to Microsoft Telnet Service\r\nCopyright (c) Microsoft Corp."),
+    ("tls_subject", "commonName=server99., organizationalUnitName=VMware ESX Server Default "
+                    "Certificate, organizationName=VMware, Inc."),
+    # an organisational unit is no organisation: a Vizio TV's Cast certificate is Google's
+    ("tls_subject", "commonName=9V039WC9 FA8FCA697898, organizationalUnitName=Cast TV (Vizio), "
+                    "organizationName=Google Inc"),
 ]
 
 

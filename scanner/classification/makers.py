@@ -6,8 +6,10 @@ server.", "Grandstream GXW-4008 V1.5A Command Shell", "Welcome to the Cisco Tele
 (fingerprints/maker_spellings.txt, case-sensitive), this reads the name as a whole word at
 such a position only: the start of an HTTP title, Server header, SNMP sysDescr or DHCP
 vendor class, the start of a line of a Telnet or FTP greeting, the software part of an SSH
-greeting. It names the maker, never a role, and ranks below every rule that knows the
-device and below nmap's database.
+greeting, the organisation or common name of a TLS certificate's subject, the part of a
+title after its separator ("<model> - <Maker>"), and the holder of a copyright notice in a
+title, sysDescr or greeting. A name in capitals counts as well. It names the maker, never a
+role, and ranks below every rule that knows the device and below nmap's database.
 """
 
 from __future__ import annotations
@@ -24,16 +26,26 @@ RULE = "maker-name"
 
 _WELCOME = r"(?:Welcome to (?:the )?)?"
 _LINE = r"(?:^|[\r\n])[\s\x00]*"
+# The holder of a copyright notice made the device ("Copyright (c) Cisco Systems, Inc.",
+# "(c) Avaya Networks", "Copyright by Huawei Technologies"): anywhere in the text.
+_COPYRIGHT = r"(?:Copyright|\([cC]\)|\xa9)[\s:]*(?:\([cC]\)\s*)?(?:[0-9]{4}(?:\s*[-,]\s*[0-9]{4})*[\s,.]*)?(?:by\s+)?"
+# After a title's separator the site names itself: "<model> - <Maker>", "... | <Maker>"
+_TITLE_PART = r"(?:\s[-|\u2013:]{1,2}\s+|Powered by\s+)"
 # field -> (what may stand before the name, what must follow it); the name is a whole word
 POSITIONS = {
-    "http_title": (r"^\s*" + _WELCOME, r"(?![\w&])"),
+    "http_title": (r"(?:^\s*" + _WELCOME + "|" + _TITLE_PART + "|" + _COPYRIGHT + ")",
+                   r"(?![\w&])"),
     "http_server": (r"^", r"(?![\w&])"),
-    "snmp_sysdescr": (r"^\s*", r"(?![\w&])"),
+    "snmp_sysdescr": (r"(?:^\s*|" + _COPYRIGHT + ")", r"(?![\w&])"),
     "dhcp_vendor_class": (r"^", r"(?![\w&])"),
     # a model or prompt follows the name in a greeting: "SHARP MX-M363N", "Ruijie login:"
-    "telnet_banner": (_LINE + _WELCOME, r"(?=[ \t_-]+\w)"),
+    "telnet_banner": (r"(?:" + _LINE + _WELCOME + ")", r"(?=[ \t_-]+\w)"),
+    "telnet_banner#copyright": (_COPYRIGHT, r"(?![\w&])"),
     "ftp_banner": (_LINE + r"(?:220[ -])?\s*" + _WELCOME, r"(?=[ \t_-]+\w)"),
+    "ftp_banner#copyright": (_COPYRIGHT, r"(?![\w&])"),
     "ssh_banner": (r"^(?:SSH-[12]\.[0-9]+-)?", r"(?=[-_ ]|$)"),
+    # a device's default certificate: its organisation or its name
+    "tls_subject": (r"(?:^|, )(?:organizationName|commonName)=", r"(?![\w&])"),
 }
 
 
@@ -67,25 +79,34 @@ def load_spellings(directory: Path | None = None) -> dict[str, tuple[str, ...]]:
 
 
 @cache
-def _patterns() -> dict[str, tuple[re.Pattern[str], dict[str, str]]]:
+def _patterns() -> dict[str, list[tuple[re.Pattern[str], dict[str, str]]]]:
     spellings = load_spellings()
     by_word = {w: m for m, words in spellings.items() for w in words}
+    # Devices print their maker's name in capitals as often as in its own letters
+    # ("POLYCOM", "CANON", "TRENDNET"): a name in capitals counts, unless another maker
+    # claims that spelling.
+    for maker, words in spellings.items():
+        for w in words:
+            if sum(c.isalpha() for c in w) >= 3:
+                by_word.setdefault(w.upper(), maker)
     # longest first, so that "Konica Minolta" is tried before a shorter name
     names = "|".join(re.escape(w) for w in sorted(by_word, key=len, reverse=True))
-    return {field: (re.compile(f"{before}(?P<name>{names}){after}"), by_word)
-            for field, (before, after) in POSITIONS.items()}
+    out: dict[str, list[tuple[re.Pattern[str], dict[str, str]]]] = {}
+    for key, (before, after) in POSITIONS.items():
+        out.setdefault(key.split("#")[0], []).append(
+            (re.compile(f"{before}(?P<name>{names}){after}"), by_word))
+    return out
 
 
 def maker_reasons(evidence: list[tuple[str, str]]) -> list[Reason]:
-    """One reason per piece of evidence that begins with a maker's name."""
+    """One reason per piece of evidence that names a maker where devices name theirs."""
     out = []
     patterns = _patterns()
     for field, value in evidence:
-        hit = patterns.get(field)
-        if hit is None:
-            continue
-        m = hit[0].search(value[:1024])
-        if m:
-            out.append(Reason(f"{RULE}:{m.group('name')}", field, value[:200],
-                              (("vendor", hit[1][m.group("name")]),), CONFIDENCE))
+        for pattern, by_word in patterns.get(field, ()):
+            m = pattern.search(value[:1024])
+            if m:
+                out.append(Reason(f"{RULE}:{m.group('name')}", field, value[:200],
+                                  (("vendor", by_word[m.group("name")]),), CONFIDENCE))
+                break
     return out
