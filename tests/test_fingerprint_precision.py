@@ -52,6 +52,15 @@ WRONG = [
     # a speaker's setup page is no PBX, a ticket system's dashboard no router
     ("http_title", "SoundTouch Access Point Setup", "pbx", None),
     ("http_title", "System Dashboard - [Dev Test JIRA]", "router", None),
+    # model families (fingerprints/model_families.toml): a Ricoh brand's "MP C2800" is no Cisco
+    # C2800 router image, APC's environmental monitor (AP9320) is no UPS card (recog examples)
+    ("ftp_banner", "NRG MP C2800 FTP server (8.25) ready.", "router", None),
+    ("snmp_sysdescr", "APC Environmental Management System (MB:v3.6.9 PF:v2.6.4 "
+                      "PN:apc_hw02_aos_264.bin AF1:v2.6.7 AN1:apc_hw02_ems_267.bin MN:AP9320 HR:4",
+     "ups", None),
+    # a proxy's model "SG400" is no Cisco SG300 switch (recog snmp_sysdescr.xml)
+    ("snmp_sysdescr", "Blue Coat SG400 Series, Version: SGOS 5.2.4.8, Release id: 35838 Proxy "
+                      "Edition", "switch", None),
 ]
 
 
@@ -205,3 +214,26 @@ def test_maker_spellings_name_makers_of_the_vocabulary(tmp_path) -> None:
     (tmp_path / "maker_spellings.txt").write_text("Ricoh: RICOH\nSharp: RICOH\n")
     with pytest.raises(RuleError, match="claimed by Ricoh and Sharp"):
         load_spellings(tmp_path)
+
+
+# Model families (fingerprints/model_families.toml) are read in every field where a device
+# names its model: real strings of the corpus' seen and dev parts and LibreNMS's test data.
+FAMILY_RIGHT = [
+    ("snmp_sysdescr", "WS6-DGS-1210-52/F1 6.10.007", "switch"),
+    ("snmp_sysdescr", "Cisco IOS Software, C2960X Software (C2960X-UNIVERSALK9-M), Version "
+                      "15.0(2a)EX5, RELEASE SOFTWARE (fc3)", "switch"),
+    ("snmp_sysdescr", "Cisco IOS Software, C2900 Software (C2900-UNIVERSALK9-M), "
+                      "Version 15.4(3)M3, RELEASE SOFTWARE (fc2)", "router"),
+    ("tls_subject", "commonName=HP Jetdirect 38831831, organizationalUnitName=2C413883186A, "
+                    "organizationalUnitName=J8028E, organizationName=Hewlett-Packard Co.", "printer"),
+    ("dhcp_vendor_class", "Polycom-VVX410", "voip-phone"),
+    ("ftp_banner", "TASKalfa 520i FTP server", "printer"),
+    ("ssdp_server", "DrayTek/Vigor2130 UPnP/1.0 miniupnpd/1.0", "router"),
+]
+
+
+@pytest.mark.parametrize("field,value,role", FAMILY_RIGHT, ids=lambda v: str(v)[:30])
+def test_a_model_family_names_the_role_in_any_field(field, value, role) -> None:
+    families = [dict(r.attributes) for r in match_value(field, value)
+                if r.rule.startswith("family.")]
+    assert [a["role"] for a in families] == [role], families
