@@ -144,6 +144,8 @@ MAKER_NAME_RIGHT = [
     # real greetings (recog ftp_banners.xml, snmp_sysdescr.xml)
     ("ftp_banner", "FUJI XEROX DocuPrint 3055", "Xerox"),
     ("snmp_sysdescr", "Siemens Subscriber Networks 6500-Series (E652)", "Siemens"),
+    # a trademark sign after the name (recog html_title.xml)
+    ("http_title", "BrightSign&reg;", "BrightSign"),
 ]
 
 MAKER_NAME_NONE = [

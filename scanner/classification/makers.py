@@ -31,21 +31,23 @@ _LINE = r"(?:^|[\r\n])[\s\x00]*"
 _COPYRIGHT = r"(?:Copyright|\([cC]\)|\xa9)[\s:]*(?:\([cC]\)\s*)?(?:[0-9]{4}(?:\s*[-,]\s*[0-9]{4})*[\s,.]*)?(?:by\s+)?"
 # After a title's separator the site names itself: "<model> - <Maker>", "... | <Maker>"
 _TITLE_PART = r"(?:\s[-|\u2013:]{1,2}\s+|Powered by\s+)"
+# A name followed by a trademark sign ("BrightSign&reg;", "Room Alert®") is a whole word.
+_END = r"(?:(?![\w&])|(?=&(?:reg|trade|#174|#8482);))"
 # field -> (what may stand before the name, what must follow it); the name is a whole word
 POSITIONS = {
     "http_title": (r"(?:^\s*" + _WELCOME + "|" + _TITLE_PART + "|" + _COPYRIGHT + ")",
-                   r"(?![\w&])"),
-    "http_server": (r"^", r"(?![\w&])"),
-    "snmp_sysdescr": (r"(?:^\s*|" + _COPYRIGHT + ")", r"(?![\w&])"),
-    "dhcp_vendor_class": (r"^", r"(?![\w&])"),
+                   _END),
+    "http_server": (r"^", _END),
+    "snmp_sysdescr": (r"(?:^\s*|" + _COPYRIGHT + ")", _END),
+    "dhcp_vendor_class": (r"^", _END),
     # a model or prompt follows the name in a greeting: "SHARP MX-M363N", "Ruijie login:"
     "telnet_banner": (r"(?:" + _LINE + _WELCOME + ")", r"(?=[ \t_-]+\w)"),
-    "telnet_banner#copyright": (_COPYRIGHT, r"(?![\w&])"),
+    "telnet_banner#copyright": (_COPYRIGHT, _END),
     "ftp_banner": (_LINE + r"(?:220[ -])?\s*" + _WELCOME, r"(?=[ \t_-]+\w)"),
-    "ftp_banner#copyright": (_COPYRIGHT, r"(?![\w&])"),
+    "ftp_banner#copyright": (_COPYRIGHT, _END),
     "ssh_banner": (r"^(?:SSH-[12]\.[0-9]+-)?", r"(?=[-_ ]|$)"),
     # a device's default certificate: its organisation or its name
-    "tls_subject": (r"(?:^|, )(?:organizationName|commonName)=", r"(?![\w&])"),
+    "tls_subject": (r"(?:^|, )(?:organizationName|commonName)=", _END),
 }
 
 
