@@ -146,6 +146,9 @@ MAKER_NAME_RIGHT = [
     ("snmp_sysdescr", "Siemens Subscriber Networks 6500-Series (E652)", "Siemens"),
     # a trademark sign after the name (recog html_title.xml)
     ("http_title", "BrightSign&reg;", "BrightSign"),
+    # a realm and an SSDP server name the maker first (recog http_wwwauth.xml, upnp_banners.xml)
+    ("http_auth", 'Basic realm="TP-LINK Wireless N Access Point WA801N"', "TP-Link"),
+    ("ssdp_server", "DrayTek/Vigor2130 UPnP/1.0 miniupnpd/1.0", "DrayTek"),
 ]
 
 MAKER_NAME_NONE = [

@@ -4,8 +4,8 @@ Devices often begin what they say with their maker's name ("SHARP MX-M363N Ver 0
 server.", "Grandstream GXW-4008 V1.5A Command Shell", "Welcome to the Cisco TelePresence
 ..."). For every maker of fingerprints/vendors.txt, spelt as its devices write it
 (fingerprints/maker_spellings.txt, case-sensitive), this reads the name as a whole word at
-such a position only: the start of an HTTP title, Server header, SNMP sysDescr or DHCP
-vendor class, the start of a line of a Telnet or FTP greeting, the software part of an SSH
+such a position only: the start of an HTTP title, Server header, realm, SNMP sysDescr, DHCP
+vendor class, UPnP manufacturer or SSDP product, the start of a line of a Telnet or FTP greeting, the software part of an SSH
 greeting, the organisation or common name of a TLS certificate's subject, the part of a
 title after its separator ("<model> - <Maker>"), and the holder of a copyright notice in a
 title, sysDescr or greeting. A name in capitals counts as well. It names the maker, never a
@@ -40,6 +40,10 @@ POSITIONS = {
     "http_server": (r"^", _END),
     "snmp_sysdescr": (r"(?:^\s*|" + _COPYRIGHT + ")", _END),
     "dhcp_vendor_class": (r"^", _END),
+    # a realm, an SSDP server's product after "UPnP/1.0", a UPnP manufacturer
+    "http_auth": (r'realm="\s*' + _WELCOME, _END),
+    "ssdp_server": (r"(?:^|UPnP/[12]\.[0-9],? )", _END),
+    "upnp_device": (r"^", _END),
     # a model or prompt follows the name in a greeting: "SHARP MX-M363N", "Ruijie login:"
     "telnet_banner": (r"(?:" + _LINE + _WELCOME + ")", r"(?=[ \t_-]+\w)"),
     "telnet_banner#copyright": (_COPYRIGHT, _END),
