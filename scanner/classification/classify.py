@@ -28,10 +28,11 @@ Evidence = tuple[str, "str | frozenset[int]"]
 # "DGS-1210") appear in whatever a device says about itself: their rules
 # (fingerprints/model_families.toml) are read in each of these fields.
 DEVICE_TEXT = "device_text"
+# (Not mDNS models: Apple's identifiers and board ids, which mdns_model.toml reads whole.)
 MODEL_FIELDS = frozenset({
     "http_title", "http_server", "http_auth", "snmp_sysdescr", "telnet_banner", "ftp_banner",
     "ssh_banner", "tls_subject", "dhcp_vendor_class", "ssdp_server", "upnp_device",
-    "mdns_model", "smtp_banner", "pop3_banner", "tr064_model"})
+    "smtp_banner", "pop3_banner", "tr064_model"})
 
 
 def evidence(host: Host) -> Iterator[Evidence]:
