@@ -135,8 +135,6 @@ MAKER_NAME_RIGHT = [
     # a default certificate names its maker as its organisation (recog x509_subjects.xml)
     ("tls_subject", "commonName=FortiMail, organizationalUnitName=FortiMail, "
                     "organizationName=Fortinet, localityName=Sunnyvale", "Fortinet"),
-    # a title names the maker after its separator (recog html_title.xml)
-    ("http_title", "Login - Cisco DNA Center", "Cisco"),
     # a maker's name in capitals (recog snmp_sysdescr.xml)
     ("snmp_sysdescr", "NORTEL, Succession 1000/M Call Server, System 2121, Release 3, Issue 0",
      "Nortel"),
@@ -164,6 +162,8 @@ MAKER_NAME_NONE = [
     # a maker's name later in the string is not where a device names itself
     ("ftp_banner", "ET0021B7549AF2 Source Technologies ST-9620 FTP Server NR.APS.N447b2 ready."),
     ("telnet_banner", "Welcome Visiting Huawei Home Gateway\r\n\r\nLogin:"),
+    # a title names its maker at its start only (recog html_title.xml)
+    ("http_title", "Login - Cisco DNA Center"),
     # software makers' copyrights and certificates name no device maker
     ("telnet_banner", "Welcome to Microsoft Telnet Service\r\nCopyright (c) Microsoft Corp."),
     ("tls_subject", "commonName=server99., organizationalUnitName=VMware ESX Server Default "
