@@ -108,9 +108,12 @@ def test_operating_systems_from_banners(capture: str, os_name: str) -> None:
 
 
 def test_single_observations_from_the_lab_capture() -> None:
-    (hp,) = match_value("dhcp_vendor_class",
-                        "Mfg=Hewlett Packard;Typ=Printer;Mod=HP LaserJet 400 M401dne;Ser=ABCDE12345;")
+    hp, *families = match_value(
+        "dhcp_vendor_class", "Mfg=Hewlett Packard;Typ=Printer;Mod=HP LaserJet 400 M401dne;Ser=ABCDE12345;")
     assert (hp.get("role"), hp.get("vendor"), hp.get("product")) == ("printer", "HP", "HP LaserJet 400 M401dne")
+    # the model family (fingerprints/model_families.toml) agrees
+    assert [(f.rule, f.get("role"), f.get("vendor")) for f in families] == [
+        ("family.hp-printer", "printer", "HP")]
     (win,) = match_value("dhcp_vendor_class", "MSFT 5.0")
     assert win.get("os") == "Windows"
 

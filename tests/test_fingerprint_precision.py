@@ -52,6 +52,15 @@ WRONG = [
     # a speaker's setup page is no PBX, a ticket system's dashboard no router
     ("http_title", "SoundTouch Access Point Setup", "pbx", None),
     ("http_title", "System Dashboard - [Dev Test JIRA]", "router", None),
+    # model families (fingerprints/model_families.toml): a Ricoh brand's "MP C2800" is no Cisco
+    # C2800 router image, APC's environmental monitor (AP9320) is no UPS card (recog examples)
+    ("ftp_banner", "NRG MP C2800 FTP server (8.25) ready.", "router", None),
+    ("snmp_sysdescr", "APC Environmental Management System (MB:v3.6.9 PF:v2.6.4 "
+                      "PN:apc_hw02_aos_264.bin AF1:v2.6.7 AN1:apc_hw02_ems_267.bin MN:AP9320 HR:4",
+     "ups", None),
+    # a proxy's model "SG400" is no Cisco SG300 switch (recog snmp_sysdescr.xml)
+    ("snmp_sysdescr", "Blue Coat SG400 Series, Version: SGOS 5.2.4.8, Release id: 35838 Proxy "
+                      "Edition", "switch", None),
 ]
 
 
@@ -118,6 +127,26 @@ MAKER_NAME_RIGHT = [
     # a brand names its maker: Allen-Bradley is Rockwell Automation's
     ("snmp_sysdescr", "Allen-Bradley 1766-L32AWA A/5.00 MicroLogix1400 Series A Revision 5.0",
      "Rockwell Automation"),
+    # the holder of a copyright notice made the device (recog telnet_banners.xml, snmp_sysdescr.xml)
+    ("telnet_banner", "Welcome Visiting Huawei Home Gateway\r\nCopyright by Huawei Technologies "
+                      "Co., Ltd.\r\n\r\nLogin:", "Huawei"),
+    ("snmp_sysdescr", "Ethernet Routing Switch 2526T (Stack Enabled) HW:01 FW:1.0.0.13 "
+                      "SW:v4.1.0.000 BN:00 (c) Nortel Networks", "Nortel"),
+    # a default certificate names its maker as its organisation (recog x509_subjects.xml)
+    ("tls_subject", "commonName=FortiMail, organizationalUnitName=FortiMail, "
+                    "organizationName=Fortinet, localityName=Sunnyvale", "Fortinet"),
+    # a maker's name in capitals (recog snmp_sysdescr.xml)
+    ("snmp_sysdescr", "NORTEL, Succession 1000/M Call Server, System 2121, Release 3, Issue 0",
+     "Nortel"),
+    # makers and brands that nmap's database names (fingerprints/maker_spellings.txt), in
+    # real greetings (recog ftp_banners.xml, snmp_sysdescr.xml)
+    ("ftp_banner", "FUJI XEROX DocuPrint 3055", "Xerox"),
+    ("snmp_sysdescr", "Siemens Subscriber Networks 6500-Series (E652)", "Siemens"),
+    # a trademark sign after the name (recog html_title.xml)
+    ("http_title", "BrightSign&reg;", "BrightSign"),
+    # a realm and an SSDP server name the maker first (recog http_wwwauth.xml, upnp_banners.xml)
+    ("http_auth", 'Basic realm="TP-LINK Wireless N Access Point WA801N"', "TP-Link"),
+    ("ssdp_server", "DrayTek/Vigor2130 UPnP/1.0 miniupnpd/1.0", "DrayTek"),
 ]
 
 MAKER_NAME_NONE = [
@@ -132,8 +161,16 @@ MAKER_NAME_NONE = [
     ("telnet_banner", "Username:"),
     # a maker's name later in the string is not where a device names itself
     ("ftp_banner", "ET0021B7549AF2 Source Technologies ST-9620 FTP Server NR.APS.N447b2 ready."),
-    ("telnet_banner", "Welcome Visiting Huawei Home Gateway\r\nCopyright by Huawei Technologies "
-                      "Co., Ltd.\r\n\r\nLogin:"),
+    ("telnet_banner", "Welcome Visiting Huawei Home Gateway\r\n\r\nLogin:"),
+    # a title names its maker at its start only (recog html_title.xml)
+    ("http_title", "Login - Cisco DNA Center"),
+    # software makers' copyrights and certificates name no device maker
+    ("telnet_banner", "Welcome to Microsoft Telnet Service\r\nCopyright (c) Microsoft Corp."),
+    ("tls_subject", "commonName=server99., organizationalUnitName=VMware ESX Server Default "
+                    "Certificate, organizationName=VMware, Inc."),
+    # an organisational unit is no organisation: a Vizio TV's Cast certificate is Google's
+    ("tls_subject", "commonName=9V039WC9 FA8FCA697898, organizationalUnitName=Cast TV (Vizio), "
+                    "organizationName=Google Inc"),
 ]
 
 
@@ -182,3 +219,26 @@ def test_maker_spellings_name_makers_of_the_vocabulary(tmp_path) -> None:
     (tmp_path / "maker_spellings.txt").write_text("Ricoh: RICOH\nSharp: RICOH\n")
     with pytest.raises(RuleError, match="claimed by Ricoh and Sharp"):
         load_spellings(tmp_path)
+
+
+# Model families (fingerprints/model_families.toml) are read in every field where a device
+# names its model: real strings of the corpus' seen and dev parts and LibreNMS's test data.
+FAMILY_RIGHT = [
+    ("snmp_sysdescr", "WS6-DGS-1210-52/F1 6.10.007", "switch"),
+    ("snmp_sysdescr", "Cisco IOS Software, C2960X Software (C2960X-UNIVERSALK9-M), Version "
+                      "15.0(2a)EX5, RELEASE SOFTWARE (fc3)", "switch"),
+    ("snmp_sysdescr", "Cisco IOS Software, C2900 Software (C2900-UNIVERSALK9-M), "
+                      "Version 15.4(3)M3, RELEASE SOFTWARE (fc2)", "router"),
+    ("tls_subject", "commonName=HP Jetdirect 38831831, organizationalUnitName=2C413883186A, "
+                    "organizationalUnitName=J8028E, organizationName=Hewlett-Packard Co.", "printer"),
+    ("dhcp_vendor_class", "Polycom-VVX410", "voip-phone"),
+    ("ftp_banner", "TASKalfa 520i FTP server", "printer"),
+    ("ssdp_server", "DrayTek/Vigor2130 UPnP/1.0 miniupnpd/1.0", "router"),
+]
+
+
+@pytest.mark.parametrize("field,value,role", FAMILY_RIGHT, ids=lambda v: str(v)[:30])
+def test_a_model_family_names_the_role_in_any_field(field, value, role) -> None:
+    families = [dict(r.attributes) for r in match_value(field, value)
+                if r.rule.startswith("family.")]
+    assert [a["role"] for a in families] == [role], families

@@ -115,3 +115,21 @@ def test_the_maker_spellings_are_read_once_per_process() -> None:
     r = subprocess.run([sys.executable, "-c", count], capture_output=True, text=True, cwd=REPO)
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == ["1", "Sharp"]
+
+
+def test_a_leading_word_boundary_still_holds_with_the_faster_gate(tmp_path: Path) -> None:
+    # rules starting with \b are first tried without it (a faster superset): the boundary
+    # must still decide, and a value the gate passes must still be matched in full
+    f = load_file(_write(tmp_path, """
+[[rule]]
+id = "juniper-switch"
+pattern = "\\\\b(EX|QFX)[0-9]{4}"
+case = "sensitive"
+role = "switch"
+confidence = 0.5
+example = [{ value = "Juniper EX4200-48PX Ethernet Switch", role = "switch" }]
+"""))
+    (rule,) = f.rules
+    assert rule.gate is not None
+    assert rule.match("Juniper EX4200-48PX Ethernet Switch") == {"role": "switch"}
+    assert rule.match("APEX4200 controller") is None  # the gate matches, the rule does not

@@ -24,6 +24,16 @@ from scanner.model import Classification, Host, Observation, Reason, Role
 
 Evidence = tuple[str, "str | frozenset[int]"]
 
+# Model families that makers use across many models ("LaserJet", "imageRUNNER", "Catalyst",
+# "DGS-1210") appear in whatever a device says about itself: their rules
+# (fingerprints/model_families.toml) are read in each of these fields.
+DEVICE_TEXT = "device_text"
+# (Not mDNS models: Apple's identifiers and board ids, which mdns_model.toml reads whole.)
+MODEL_FIELDS = frozenset({
+    "http_title", "http_server", "http_auth", "snmp_sysdescr", "telnet_banner", "ftp_banner",
+    "ssh_banner", "tls_subject", "dhcp_vendor_class", "ssdp_server", "upnp_device",
+    "smtp_banner", "pop3_banner", "tr064_model"})
+
 
 def evidence(host: Host) -> Iterator[Evidence]:
     """The host's facts as (field, value) pairs, the fields the rule files are keyed by."""
@@ -95,7 +105,10 @@ def classify(host: Host, rules: tuple[RuleFile, ...] | None = None) -> Host:
     for field, value in evidence(host):
         if isinstance(value, str):
             texts.append((field, value))
-        for f in by_field.get(field, ()):
+        files = by_field.get(field, [])
+        if field in MODEL_FIELDS:
+            files = files + by_field.get(DEVICE_TEXT, [])
+        for f in files:
             hit = f.first_match(value)
             if hit is None:
                 continue
@@ -309,7 +322,7 @@ def match_value(field: str, value: str) -> list[Reason]:
     if field == "ports":
         parsed = parse_port_list(value)
     for f in load_rules():
-        if f.field != field:
+        if f.field != field and not (f.field == DEVICE_TEXT and field in MODEL_FIELDS):
             continue
         hit = f.first_match(parsed)
         if hit:

@@ -41,6 +41,10 @@ class Rule:
     examples: tuple[dict[str, Any], ...]
     source: str  # file:rule index, for messages
     origin: str = ""  # the public source its pattern and examples come from (rule key `source`)
+    # The pattern without its leading \b: it matches wherever the pattern does, and Python's
+    # re skips ahead to a possible first letter only without the \b (five times faster on
+    # evidence that matches neither, which is most evidence)
+    gate: re.Pattern[str] | None = None
 
     def match(self, value: str | frozenset[int]) -> dict[str, str] | None:
         """The extracted attributes, or None."""
@@ -51,7 +55,10 @@ class Rule:
             return None
         if not isinstance(value, str):
             return None
-        m = self.pattern.search(value[:MAX_VALUE])
+        value = value[:MAX_VALUE]
+        if self.gate is not None and not self.gate.search(value):
+            return None
+        m = self.pattern.search(value)
         if not m:
             return None
         out = dict(self.constants)
@@ -136,8 +143,14 @@ def _rule(field: str, fname: str, i: int, d: dict[str, Any]) -> Rule:
     examples = tuple(d.get("example", ()))
     if not examples:
         raise RuleError(f"{where}: every rule needs at least one example")
+    gate = None
+    if pattern is not None and pattern.pattern.startswith("\\b"):
+        try:
+            gate = re.compile(pattern.pattern[2:], pattern.flags)
+        except re.error:
+            gate = None
     return Rule(
-        id=d["id"], field=field, pattern=pattern,
+        id=d["id"], field=field, pattern=pattern, gate=gate,
         ports_all=frozenset(d.get("ports_all", ())), ports_any=frozenset(d.get("ports_any", ())),
         constants=tuple((k, str(d[k])) for k in ATTRIBUTES if k in d),
         confidence=confidence, examples=examples, source=where,
