@@ -220,6 +220,8 @@ TYPED: dict[tuple[str, str], Number | Choice] = {
     ("tr064-remote-access", "enabled"): YES_NO,
     ("tr064-myfritz", "enabled"): YES_NO,
     ("tr064-port-share", "enabled"): YES_NO,
+    ("tr064-myfritz-share", "enabled"): YES_NO,  # scanner/probes/tr064_myfritz.py
+    ("tr064-myfritz-share", "index"): COUNT,
     ("tr064-storage", "ftp_wan"): YES_NO,
     ("nmap-service", "line"): Number("line number (1-9999999)", 1, 9_999_999),
     ("nmap-service", "soft"): YES_NO,

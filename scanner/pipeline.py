@@ -104,7 +104,7 @@ def run_scan(plan: Plan, observer: ScanObserver = NullObserver(),
                 st.not_tested.append(NotTested("passive-discovery", listener.error))
         st.ipv6.start()
         _discover(plan, st, listeners, observer, nmap_runs)
-        st.ipv6.after_arp(st.by_mac, st.drafts)
+        st.ipv6.after_arp(st.by_mac, st.drafts, vendors.lookup)
         _scan_hosts(plan, st, policy, vendors, nmap_runs, deadline, observer, site,
                     options.fritzbox_login)
         _upnp(st, listeners, policy, plan.guard())

@@ -291,3 +291,56 @@ def test_the_summary_tells_the_line(external: str | None, prefixes: str, line: s
                   ipv6=(Ipv6Address("fe80::1", AddressKind.LINK_LOCAL),))
     scan = Scan(started_at=t, finished_at=t, scope=Scope((), ()), complete=True, hosts=(router,))
     assert internet_line(scan) == line
+
+
+class _RecordedLink:
+    """The seam of the discovery's raw sockets: the link as the lab capture recorded it."""
+
+    error = None
+
+    class iface:  # noqa: N801 - stands in for scanner.netinfo.Interface
+        name = "eth0"
+
+    def __init__(self, view) -> None:  # noqa: ANN001
+        self._view = view
+
+    def confirm_stable(self, macs: set[str], wait: float) -> None:
+        pass
+
+    def view(self):  # noqa: ANN201
+        return self._view
+
+
+def test_the_ipv6_only_note_names_each_device_a_technician_must_find() -> None:
+    """A device that answers over IPv6 but not ARP is listed by MAC, maker and addresses
+    (it used to be a bare count: "1 devices answered over IPv6 ...")."""
+    from scanner.portscan.ipv6_stage import Ipv6Stage
+
+    facts = [f for raw in _frames(LAB) for f in parse_frame(raw)]
+    view = build_view([f for f in facts if isinstance(f, RouterAdvert)],
+                      [f for f in facts if isinstance(f, Sighting)], 0, set())
+    nas = "00:11:32:0a:60:60"
+    assert view.addresses(nas), "the NAS is not in the lab capture"
+    stage = Ipv6Stage([], allow_public=False)
+    stage.discoveries = [_RecordedLink(view)]  # type: ignore[list-item]
+    by_mac = {mac: f"192.168.178.{i}" for i, (mac, _) in enumerate(view.by_mac, 1) if mac != nas}
+    stage.after_arp(by_mac, {}, vendor=lambda mac: "Synology" if mac == nas else None)
+    (note,) = [n for n in stage.not_tested if n.check == "ipv6-only-devices"]
+    assert note.reason.startswith("1 devices answered over IPv6 but not ARP in the scanned "
+                                  "networks: not scanned: 00:11:32:0a:60:60 (Synology): ")
+    shown = note.reason.split("(Synology): ", 1)[1].split(", ")
+    held = [a.address for a in view.addresses(nas)]
+    assert shown[0] in held and len(shown) <= 3
+    assert "fe80::211:32ff:fe0a:6060" in held
+
+
+def test_the_ipv6_only_note_is_capped() -> None:
+    from scanner.portscan.ipv6_stage import LISTED_DEVICES, ipv6_only_note
+
+    unknown = {f"02:00:00:00:00:{i:02x}": tuple(
+        Ipv6Address(f"fe80::{i}:{j}", AddressKind.LINK_LOCAL) for j in range(5))
+        for i in range(40)}
+    note = ipv6_only_note(unknown, lambda _mac: None)
+    assert note.count("02:00:00:00:00:") == LISTED_DEVICES
+    assert note.endswith(f"; and {40 - LISTED_DEVICES} more") and "(+2)" in note
+    assert len(note) < 1200

@@ -51,6 +51,8 @@ READ = {
                          "enabled", "description"),
     "tr064-remote-access": ("enabled", "port", "username"),
     "tr064-myfritz": ("enabled", "dyndns", "port"),
+    "tr064-myfritz-share": ("enabled", "port", "name", "hostname", "mac", "ipv4", "ipv6",
+                            "ipv6_iids"),  # scanner/rules/myfritz.py (#15)
     "tr064-storage": ("ftp_wan",),
     "dhcp-server": ("message", "offered"),
     "tr064-device": ("port", "firmware", "manufacturer", "model"),

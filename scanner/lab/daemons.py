@@ -8,6 +8,7 @@ processes to start. The traps these recipes avoid are listed in docs/lab-recipe.
 from __future__ import annotations
 
 import glob
+import ipaddress
 import json
 import shutil
 import subprocess
@@ -461,10 +462,24 @@ def _synology_ssdp(hd: HostDir, p: dict[str, Any]) -> list[Proc]:
 
 @recipe("tr064")
 def _tr064(hd: HostDir, p: dict[str, Any]) -> list[Proc]:
-    cfg = hd.host.tr064 or {}
+    cfg = dict(hd.host.tr064 or {})
+    cfg["myfritz_shares"] = [myfritz_share(hd.practice, s) for s in cfg.get("myfritz_shares", [])]
     conf = hd.write("tr064.json", json.dumps(cfg))
     return [Proc("tr064", _emulator("tr064", "--bind", hd.host.ip, "--port",
                                     str(cfg.get("port", 49000)), "--config", str(conf)))]
+
+
+def myfritz_share(practice: Practice, share: dict[str, Any]) -> dict[str, Any]:
+    """A MyFRITZ! share of practice.toml as GetServiceByIndex tells it: the device's MAC,
+    name and addresses, its IPv6 ones by the interface ID the share is bound to."""
+    from scanner.lab.ipv6 import GLOBAL_PREFIX, eui64
+
+    h = practice.host(share["host"])
+    stable = eui64(GLOBAL_PREFIX, h.mac)
+    return {"Name": share.get("name", h.name), "Scheme": share.get("scheme", "https://"),
+            "Port": share["port"], "MACAddress": h.mac.upper(), "HostName": h.hostname or h.name,
+            "IPv4Addresses": h.ip, "IPv6Addresses": str(stable),
+            "IPv6InterfaceIDs": str(ipaddress.IPv6Address(int(stable) & (2**64 - 1)))}
 
 
 @recipe("iis")

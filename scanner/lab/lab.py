@@ -204,6 +204,11 @@ class Lab:
         (self.dir / "udhcpc.script").chmod(0o755)
         self.progress("creating namespaces and the LAN bridge")
         self._add_ns(LAN_NS)
+        # The bridge stands for the practice's switch, which has no address of its own: with
+        # IPv6 on, br0 took SLAAC addresses from radvd and answered the scanner's echo, a
+        # phantom "IPv6-only device". Bridged IPv6 frames are not affected.
+        in_ns(LAN_NS, ["sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1",
+                       "net.ipv6.conf.all.disable_ipv6=1"])
         run(["ip", "-n", LAN_NS, "link", "add", "br0", "type", "bridge",
              "stp_state", "0", "forward_delay", "0", "mcast_snooping", "0"])
         run(["ip", "-n", LAN_NS, "link", "set", "br0", "up"])

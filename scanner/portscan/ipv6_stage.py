@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from collections.abc import Callable
 from datetime import datetime, timezone
 
 from scanner.discovery.ipv6 import Ipv6Discovery, LinkView
-from scanner.model import Host, Ipv6Address, NotTested, Observation, Service, Source
+from scanner.model import AddressKind, Host, Ipv6Address, NotTested, Observation, Service, Source
 from scanner.portscan import ipv6_pass
 from scanner.portscan.nmap_scan import NmapRun
 from scanner.probes.base import RateWindow
@@ -21,6 +22,8 @@ from scanner.protocols.ndp import RouterAdvert
 from scanner.scope import Ipv6Guard
 
 ANSWER_WAIT = 0.5  # after the guesses: replies to unicast echoes on the LAN take ms
+LISTED_DEVICES = 8  # IPv6-only devices named in the note; the rest are counted
+LISTED_ADDRESSES = 3  # per device: enough to find it (global, ULA, link-local first)
 
 
 class Ipv6Stage:
@@ -46,8 +49,10 @@ class Ipv6Stage:
             if d.error:
                 self.not_tested.append(NotTested("ipv6-discovery", d.error))
 
-    def after_arp(self, by_mac: dict[str, str], drafts: dict) -> None:  # noqa: ANN001
-        """Guess the stable addresses, then tie what was learned to the ARP-found hosts."""
+    def after_arp(self, by_mac: dict[str, str], drafts: dict,  # noqa: ANN001
+                  vendor: Callable[[str], str | None] = lambda _mac: None) -> None:
+        """Guess the stable addresses, then tie what was learned to the ARP-found hosts.
+        ``vendor`` names a MAC's manufacturer for the note on IPv6-only devices."""
         for d in self.discoveries:
             if d.error is None:
                 d.confirm_stable(set(by_mac), wait=ANSWER_WAIT)
@@ -57,12 +62,12 @@ class Ipv6Stage:
         # are in scope: a prefix announced by a device outside the scan is not trusted.
         prefixes = tuple(p for v in self.views for p in v.prefixes(hosts_macs))
         self.guard = Ipv6Guard(prefixes, self.allow_public)
-        unknown = 0
+        unknown: dict[str, tuple[Ipv6Address, ...]] = {}
         for d, view in zip(self.discoveries, self.views, strict=True):
             for mac, addrs in view.by_mac:
                 ip = by_mac.get(mac)
                 if ip is None:
-                    unknown += 1
+                    unknown[mac] = unknown.get(mac, ()) + addrs
                     continue
                 self.addresses[ip] = addrs
                 self.interface_of[ip] = d.iface.name
@@ -71,9 +76,7 @@ class Ipv6Stage:
                 if ip is not None and ip in drafts:
                     drafts[ip].observations.append(_advert_observation(ra))
         if unknown:
-            self.not_tested.append(NotTested(
-                "ipv6-only-devices", f"{unknown} devices answered over IPv6 but not ARP in the "
-                "scanned networks: not scanned"))
+            self.not_tested.append(NotTested("ipv6-only-devices", ipv6_only_note(unknown, vendor)))
 
     def scan_host(self, ip: str, key: str, ports: list[int], run: NmapRun, host_pps: float,
                   max_pps: float) -> None:
@@ -182,6 +185,25 @@ def _identified(found: tuple[Service, ...], probed: tuple[Service, ...]) -> tupl
             s, name=p.name or s.name, product=p.product or s.product,
             version=p.version or s.version, extra_info=p.extra_info or s.extra_info))
     return tuple(out)
+
+
+def ipv6_only_note(unknown: dict[str, tuple[Ipv6Address, ...]],
+                   vendor: Callable[[str], str | None]) -> str:
+    """The devices seen over IPv6 only, so that a technician can find them: MAC, maker,
+    a few addresses (global ones first: those are what the Internet could reach)."""
+    order = {AddressKind.GLOBAL: 0, AddressKind.TEMPORARY: 1, AddressKind.ULA: 2,
+             AddressKind.LINK_LOCAL: 3}
+    listed = []
+    for mac in sorted(unknown)[:LISTED_DEVICES]:
+        addrs = sorted(set(unknown[mac]), key=lambda a: (order.get(a.kind, 9), a.address))
+        shown = ", ".join(a.address for a in addrs[:LISTED_ADDRESSES])
+        more = len(addrs) - LISTED_ADDRESSES
+        maker = vendor(mac)
+        listed.append(f"{mac}{f' ({maker})' if maker else ''}: {shown}"
+                      f"{f' (+{more})' if more > 0 else ''}")
+    rest = len(unknown) - len(listed)
+    return (f"{len(unknown)} devices answered over IPv6 but not ARP in the scanned networks: "
+            f"not scanned: {'; '.join(listed)}{f'; and {rest} more' if rest > 0 else ''}")
 
 
 def _advert_observation(ra: RouterAdvert) -> Observation:

@@ -2,8 +2,9 @@
 
 Without credentials: the device description (/tr64desc.xml): model and FRITZ!OS version.
 With credentials (a FRITZ!Box user; the password from $PRAXISSCAN_FRITZBOX_PASSWORD, never on
-the command line): through fritzconnection, remote access, MyFRITZ, FTP from the Internet,
-port shares and the security of every WLAN. Only Get* actions are called.
+the command line): through fritzconnection, remote access, MyFRITZ and its shares (IPv6 too:
+scanner/probes/tr064_myfritz.py), FTP from the Internet, port shares and the security of
+every WLAN. Only Get* actions are called.
 
 fritzconnection takes its URLs from the box's descriptions and lets requests follow
 redirects: every request it makes is checked against the box's own address first, so a
@@ -21,6 +22,7 @@ from urllib.parse import urlsplit
 from scanner.ports import TR064_PORT
 from scanner.model import NotTested, Observation, WlanNetwork, WlanSecurity
 from scanner.probes.base import ProbeResult, RateWindow, Target, observation
+from scanner.probes.tr064_myfritz import read_shares
 from scanner.probes.upnp_igd import mapping_observation, parse_port, parse_uint
 from scanner.scope import OutOfScope
 from scanner.probes.web import fetch
@@ -168,6 +170,9 @@ def _audit(ip: str, user: str, password: str, port: int
     if (r := call("X_AVM-DE_MyFritz1", "GetInfo")) is not None:
         obs.append(observation("tr064-myfritz", enabled=_yes(r.get("NewEnabled")),
                                dyndns=r.get("NewDynDNSName"), port=parse_port(r.get("NewPort"))))
+    shares, notes = read_shares(lambda action, **a: call("X_AVM-DE_MyFritz1", action, **a))
+    obs.extend(shares)
+    unreadable.extend(notes)
     if (r := call("X_AVM-DE_Storage1", "GetInfo")) is not None:
         obs.append(observation("tr064-storage", ftp_wan=_yes(r.get("NewFTPWANEnable"))))
     count = call("WANIPConnection1", "GetPortMappingNumberOfEntries") or {}

@@ -11,6 +11,7 @@ from scanner.ports import CRITICAL_EXPOSED
 from scanner.rules import admin_ui
 from scanner.rules.base import Check, Context, Hit, role_confidence, rule
 from scanner.rules.evidence import make
+from scanner.rules.myfritz import shares
 
 Out = Iterator["Hit | NotTested"]
 MOBILE = (Role.SMARTPHONE, Role.TABLET)
@@ -354,7 +355,8 @@ def upnp_mapping(ctx: Context) -> Out:
 
 @rule("inbound-service")
 def inbound(ctx: Context) -> Out:
-    """What the Internet reaches: seen from outside, or configured as a port share."""
+    """What the Internet reaches: seen from outside, or configured as a port share or a
+    MyFRITZ! share (over IPv4 and IPv6) on the FRITZ!Box."""
     evidence: dict[tuple[str, int | None], list[Evidence]] = {}
     for h in ctx.scan.hosts:
         for o in ctx.observations(h, "inbound"):
@@ -371,6 +373,11 @@ def inbound(ctx: Context) -> Out:
                      external=_shown(o.number("external_port")),
                      client=o.get("internal_client", "?"), port=_shown(internal),
                      description=o.get("description", "")))
+    for s in shares(ctx):
+        evidence.setdefault((s.key, s.port), []).append(
+            make("myfritz-share", router=_name(s.router), name=s.seen.get("name", "?"),
+                 port=str(s.port or "?"), device=s.shown, ipv6=s.ipv6_shown,
+                 ipv4=s.seen.get("ipv4", "")))
     by_key = {h.key: h for h in ctx.scan.hosts}
     for (key, port), ev in sorted(evidence.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0)):
         who = [_who(by_key[key])] if key in by_key else []

@@ -109,6 +109,12 @@ _TABLE: tuple[tuple[str, str, str], ...] = (
      "firewall on, LAN devices may open IPv6 pinholes[ ({location})]"),
     ("ipv6-firewall-off", "die IPv6-Firewall des Routers ist ausgeschaltet",
      "the router's IPv6 firewall is switched off"),
+    ("myfritz-share-ipv6", "{router} öffnet über MyFRITZ! '{name}' tcp/{port} von {device} "
+     "für das Internet über IPv6 ({ipv6})", "{router} opens tcp/{port} of {device} to the "
+     "Internet over IPv6 by MyFRITZ! share '{name}' ({ipv6})"),
+    ("myfritz-share", "{router} gibt über MyFRITZ! '{name}' tcp/{port} von {device} für das "
+     "Internet frei[ (IPv6: {ipv6})][ (IPv4: {ipv4})]", "{router} opens tcp/{port} of {device} "
+     "to the Internet by MyFRITZ! share '{name}'[ (IPv6: {ipv6})][ (IPv4: {ipv4})]"),
     ("port-share", "{router} leitet {protocol} {external} an {client}:{port} weiter "
      "('{description}')", "{router} forwards {protocol} {external} -> {client}:{port} "
      "'{description}'"),

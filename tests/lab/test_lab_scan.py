@@ -654,6 +654,28 @@ def test_fritzbox_settings_over_tr064(scan_run) -> None:
         "WLANConfiguration4 GetInfo: unreadable answer (ParseError)"]
 
 
+def test_the_fritzbox_myfritz_share_of_the_nas_is_reported_over_ipv6(scan_run) -> None:
+    """The TR-064 emulator tells the MyFRITZ! share the router's ip6tables really opens
+    (scanner/lab/ipv6.py SHARE): the finding is on the NAS, its port, its IPv6 address."""
+    from scanner.lab import ipv6 as lab6
+    from scanner.rules.evidence import text
+
+    scan: Scan = scan_run[0]
+    nas = PRACTICE.host(lab6.SHARE[0])
+    (share,) = _obs(scan, "fritzbox", "tr064-myfritz-share")
+    assert (share["mac"], share["port"], share["ipv6"]) == (
+        nas.mac, str(lab6.SHARE[1]), lab6.stable_address(nas))
+    hits = [f for f in scan.findings if f.rule == "ipv6-inbound-open" and f.port]
+    assert [(f.host, f.port) for f in hits] == [(f"mac:{nas.mac}", lab6.SHARE[1])]
+    lines = [text(e, "en") for e in hits[0].evidence]
+    assert lines[0].endswith(f" opens tcp/{lab6.SHARE[1]} of DiskStation to the Internet over "
+                             f"IPv6 by MyFRITZ! share 'DiskStation' ({lab6.stable_address(nas)})")
+    assert lines[1].startswith(f"{nas.ip}")
+    # TR-064 cannot list the plain IPv6 shares: said, never read as "none"
+    assert any(n.check == "ipv6-inbound-open" and "cannot be read" in n.reason
+               for n in scan.not_tested)
+
+
 def test_a_wrong_fritzbox_password_is_not_tested_not_silence(tmp_path: Path, lab) -> None:
     out = tmp_path / "wrong.json"
     r = praxisscan("scan", PRACTICE.router.ip, "-i", "eth0", "--format", "json", "-o", str(out),

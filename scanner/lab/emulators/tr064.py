@@ -30,7 +30,17 @@ SERVICES: dict[str, tuple[str, dict[str, list[tuple[str, str, str, str]]]]] = {
     "X_AVM-DE_MyFritz1": ("urn:dslforum-org:service:X_AVM-DE_MyFritz:1", {"GetInfo": [
         ("NewEnabled", "Enabled", "boolean", "out"),
         ("NewDeviceRegistered", "DeviceRegistered", "boolean", "out"),
-        ("NewDynDNSName", "DynDNSName", "string", "out"), ("NewPort", "Port", "ui2", "out")]}),
+        ("NewDynDNSName", "DynDNSName", "string", "out"), ("NewPort", "Port", "ui2", "out")],
+        # x_myfritzSCPD's share list (arguments and types: scanner/probes/tr064_myfritz.py)
+        "GetNumberOfServices": [("NewNumberOfServices", "NumberOfServices", "ui4", "out")],
+        "GetServiceByIndex": [("NewIndex", "ServiceIndex", "ui4", "in"), *(
+            (f"New{a}", f"Service{a}", t, "out") for a, t in (
+                ("Enabled", "boolean"), ("Name", "string"), ("Scheme", "string"),
+                ("Port", "ui4"), ("URLPath", "string"), ("Type", "string"),
+                ("IPv4ForwardingWarning", "ui1"), ("IPv4Addresses", "string"),
+                ("IPv6Addresses", "string"), ("IPv6InterfaceIDs", "string"),
+                ("MACAddress", "string"), ("HostName", "string"), ("DynDnsLabel", "string"),
+                ("Status", "ui4")))]}),
     "X_AVM-DE_Storage1": ("urn:dslforum-org:service:X_AVM-DE_Storage:1", {"GetInfo": [
         ("NewFTPEnable", "FTPEnable", "boolean", "out"),
         ("NewFTPWANEnable", "FTPWANEnable", "boolean", "out"),
@@ -103,6 +113,8 @@ def answer(cfg: dict, name: str, action: str, body: str) -> dict[str, object] | 
     if name == "X_AVM-DE_RemoteAccess1":
         return {"NewEnabled": b(cfg["remote_access"]), "NewPort": cfg["remote_port"],
                 "NewUsername": cfg["user"], "NewLetsEncryptEnabled": "0"}
+    if name == "X_AVM-DE_MyFritz1" and action != "GetInfo":
+        return _myfritz_service(cfg, action, body)
     if name == "X_AVM-DE_MyFritz1":
         return {"NewEnabled": b(cfg["myfritz"]), "NewDeviceRegistered": b(cfg["myfritz"]),
                 "NewDynDNSName": cfg.get("dyndns", ""), "NewPort": cfg["remote_port"]}
@@ -128,6 +140,23 @@ def answer(cfg: dict, name: str, action: str, body: str) -> dict[str, object] | 
         return {"NewEnable": "1", "NewSSID": w["ssid"], "NewBSSID": w["bssid"],
                 "NewBeaconType": w["beacon_type"], "NewChannel": w.get("channel", 6)}
     return None
+
+
+def _myfritz_service(cfg: dict, action: str, body: str) -> dict[str, object] | None:
+    """The MyFRITZ! shares, as the lab's recipe resolved them (scanner/lab/daemons.py):
+    each a dict of GetServiceByIndex's out arguments without the "New" prefix."""
+    shares = cfg.get("myfritz_shares", [])
+    if action == "GetNumberOfServices":
+        return {"NewNumberOfServices": cfg.get("myfritz_count", len(shares))}
+    m = re.search(r"<NewIndex>(\d+)</NewIndex>", body)
+    i = int(m.group(1)) if m else -1
+    if not 0 <= i < len(shares):
+        return None  # 713 SpecifiedArrayIndexInvalid
+    defaults = {"Enabled": "1", "Name": "", "Scheme": "https://", "Port": 443, "URLPath": "",
+                "Type": "", "IPv4ForwardingWarning": 0, "IPv4Addresses": "", "IPv6Addresses": "",
+                "IPv6InterfaceIDs": "", "MACAddress": "", "HostName": "", "DynDnsLabel": "",
+                "Status": 200}
+    return {f"New{k}": v for k, v in {**defaults, **shares[i]}.items()}
 
 
 def make_handler(cfg: dict):  # noqa: ANN201
