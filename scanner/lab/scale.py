@@ -89,6 +89,10 @@ def build(lab_dir: Path, size: int, progress: Callable[[str], None],
     for ns in (scale_ns, scanner_ns):
         run(["ip", "netns", "add", ns])
         run(["ip", "-n", ns, "link", "set", "lo", "up"])
+    # The bridge is the segment's switch: no address of its own, so no IPv6 either (it would
+    # take a link-local address and answer over IPv6 like a device).
+    in_ns(scale_ns, ["sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1",
+                     "net.ipv6.conf.all.disable_ipv6=1"])
     run(["ip", "-n", scale_ns, "link", "add", "br0", "type", "bridge", "stp_state", "0",
          "forward_delay", "0", "mcast_snooping", "0"])
     run(["ip", "-n", scale_ns, "link", "set", "br0", "up"])
