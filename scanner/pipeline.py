@@ -23,7 +23,7 @@ from scanner.classification.classify import classify
 from scanner.discovery.arp import arp_sweep
 from scanner.discovery.passive import Heard, PassiveListener
 from scanner.errors import PrivilegeError
-from scanner.hosts import HostDraft, build_host
+from scanner.hosts import HostDraft, build_host, merge_services
 from scanner.portscan.ipv6_stage import Ipv6Stage
 from scanner.model import (Host, NotTested, Observation, Protocol, Role, Scan, Service,
                            Source, WlanNetwork)
@@ -247,9 +247,12 @@ def _scan_hosts(plan: Plan, st: _State, policy: Policy, vendors: MacVendors,
             # at once; its nmap rate is taken from the global budget like a class's.
             with budget.nmap(rp.host_pps):
                 st.ipv6.scan_host(ip, d.key, tcp_ports(rp.profile(plan.profile)), new_run(),
-                                  rp.host_pps, rp.host_pps)
+                                  rp.host_pps, rp.host_pps, udp_ports(rp.profile(plan.profile)))
             # the same window: the host's cap counts the probes of both families
-            v6 = st.ipv6.probe_host(ip, d.key, open_tcp, rp.probes, result.window, deadline, stop)
+            udp4 = frozenset(s.port for s in merge_services(scanned.services, [], d.observations)
+                             if s.protocol is Protocol.UDP)
+            v6 = st.ipv6.probe_host(ip, d.key, open_tcp, rp.probes, result.window, deadline, stop,
+                                    udp4)
             d.observations.extend(v6.observations)
             with lock:
                 st.not_tested.extend(v6.not_tested)
