@@ -330,44 +330,55 @@ def _udp_stage(ip: str) -> Ipv6Stage:
 
 
 def test_the_udp_questions_go_over_ipv6_where_ipv4_got_no_answer(snmpd6: None) -> None:
-    """The quick profile's nmap asks no UDP port: the question is the scan, as over IPv4.
-    SNMP answers over IPv6, which makes udp/161 an IPv6 service with its evidence; SICCT and
-    NetBIOS exist over IPv4 only and are not sent."""
+    """The quick profile's nmap asks no UDP port: the question is the scan, as over IPv4,
+    sent before the nmap -6 pass and collected after it. SNMP answers over IPv6, which
+    makes udp/161 an IPv6 service with its evidence; SICCT and NetBIOS exist over IPv4 only
+    and are not sent."""
     ip = "192.168.178.21"
     stage = _udp_stage(ip)
     window = _Counted(400)
-    got = stage.probe_host(ip, "mac:18:a9:9b:0a:21:21", [], frozenset({"snmp", "sicct", "netbios"}),
-                           window, udp_over_ipv4=frozenset())
+    allowed = frozenset({"snmp", "sicct", "netbios"})
+    stage.ask_first(ip, "mac:18:a9:9b:0a:21:21", allowed, window, (), frozenset())
+    assert window.stamped == [1]  # one datagram, in the host's window, before nmap -6
+    got = stage.probe_host(ip, "mac:18:a9:9b:0a:21:21", [], allowed, window,
+                           udp_over_ipv4=frozenset())
     (obs,) = got.observations
     assert (obs.kind, obs.get("address"), obs.get("sys_name")) == ("snmp", "::1", "EMPFANG-PC")
     assert [(s.protocol, s.port, s.name, s.seen_by.value) for s in stage.services[ip]] == \
         [(Protocol.UDP, 161, "snmp", "probe")]
-    assert window.stamped == [int(0.9 * 400), 1]  # one datagram, in the host's window
-    assert not got.not_tested
+    assert window.stamped == [1] and not got.not_tested
     # over IPv4 it answered already: the same socket, not asked again
     again = _udp_stage(ip)
-    got = again.probe_host(ip, "k", [], frozenset({"snmp"}), _Counted(400),
-                           udp_over_ipv4=frozenset({161}))
+    again.ask_first(ip, "k", allowed, _Counted(400), (), frozenset({161}))
+    got = again.probe_host(ip, "k", [], allowed, _Counted(400), udp_over_ipv4=frozenset({161}))
     assert not got.observations and again.services[ip] == ()
-    # the policy does not allow it: not asked
-    got = _udp_stage(ip).probe_host(ip, "k", [], frozenset({"banner"}), _Counted(400))
-    assert not got.observations
+    # the policy does not allow it, or the profile's nmap -6 asks udp/161 itself (and got
+    # no answer): not asked
+    for policy, nmap_udp in ((frozenset({"banner"}), ()), (allowed, (161,))):
+        other = _udp_stage(ip)
+        other.ask_first(ip, "k", policy, _Counted(400), nmap_udp, frozenset())
+        other.udp_asked[ip] = frozenset(nmap_udp)
+        assert not other.probe_host(ip, "k", [], policy, _Counted(400)).observations
 
 
-def test_a_udp_gap_port_no_probe_can_ask_over_ipv6_is_not_tested() -> None:
-    """nmap -6 found udp/4742 (SICCT) and udp/161 open; IPv4 asked both and got no answer
-    from 4742. The SICCT question carries an IPv4 address: said, not sent. nmap found 161
-    closed over IPv6 on another host: no SNMP question there."""
+def test_udp_gap_ports_nmap_found_get_their_question_or_a_not_tested(snmpd6: None) -> None:
+    """A profile whose nmap -6 asks UDP: it found udp/161 and udp/4742 (SICCT) open, IPv4
+    answered neither. SNMP is asked after the pass; the SICCT question carries an IPv4
+    address: said, not sent."""
     ip = "192.168.178.30"
     stage = _udp_stage(ip)
+    allowed = frozenset({"snmp", "sicct"})
+    stage.ask_first(ip, "k", allowed, _Counted(400), (161, 4742), frozenset())  # nothing
     stage.udp_asked[ip] = frozenset({161, 4742})
-    stage.services[ip] = (Service(4742, Protocol.UDP, "sicct"),)
-    got = stage.probe_host(ip, "mac:00:1b:b5:0a:30:30", [], frozenset({"snmp", "sicct"}),
-                           _Counted(400), udp_over_ipv4=frozenset())
-    assert not got.observations
+    stage.services[ip] = (Service(161, Protocol.UDP, "snmp"), Service(4742, Protocol.UDP))
+    window = _Counted(400)
+    got = stage.probe_host(ip, "mac:00:1b:b5:0a:30:30", [], allowed, window,
+                           udp_over_ipv4=frozenset())
+    assert [(o.kind, o.get("address")) for o in got.observations] == [("snmp", "::1")]
+    assert window.stamped == [int(0.9 * 400), 1]  # after nmap -6's share of the second
     assert [(n.check, n.host) for n in got.not_tested] == [("probe:sicct", "mac:00:1b:b5:0a:30:30")]
     assert "IPv4 only" in got.not_tested[0].reason
-    assert stage.services[ip] == (Service(4742, Protocol.UDP, "sicct"),)
+    assert [(s.port, s.name) for s in stage.services[ip]] == [(161, "snmp"), (4742, "")]
 
 
 def test_the_standing_gap_names_the_udp_ports_scanned_over_ipv6() -> None:
