@@ -101,6 +101,8 @@ def merge_services(found: tuple[Service, ...], identified: list[Service],
         # NOTIFY may leave from any port and says nothing about 1900
         if answer is None or (o.kind == "ssdp" and o.get("message") != "response"):
             continue
+        if o.get("address"):  # an answer over IPv6 (scanner/portscan/ipv6_stage.py): not IPv4's
+            continue
         port, name = answer
         seen = SeenBy.PROBE if o.source is Source.PROBE else SeenBy.PASSIVE
         out.setdefault((port, Protocol.UDP), Service(port, Protocol.UDP, name, seen_by=seen))

@@ -24,7 +24,7 @@ from scanner.classification.classify import classify
 from scanner.discovery.arp import arp_sweep
 from scanner.discovery.passive import Heard, PassiveListener
 from scanner.errors import PrivilegeError
-from scanner.hosts import HostDraft, build_host
+from scanner.hosts import HostDraft, build_host, merge_services
 from scanner.portscan.ipv6_stage import Ipv6Stage
 from scanner.model import (Host, NotTested, Observation, Protocol, Role, Scan, Service,
                            Source, WlanNetwork)
@@ -249,11 +249,16 @@ def _scan_hosts(plan: Plan, st: _State, policy: Policy, vendors: MacVendors,
         if st.ipv6 and not (stop.is_set() or _past(deadline)):
             # After the host's IPv4 scan and probes, so one device never gets both families
             # at once; its nmap rate is taken from the global budget like a class's.
+            # the same window: the host's cap counts the probes of both families
+            udp4 = frozenset(s.port for s in merge_services(scanned.services, [], d.observations)
+                             if s.protocol is Protocol.UDP)
+            udp = udp_ports(rp.profile(plan.profile))
+            st.ipv6.ask_first(ip, d.key, rp.probes, result.window, udp, udp4, deadline, stop)
             with budget.nmap(rp.host_pps):
                 st.ipv6.scan_host(ip, d.key, tcp_ports(rp.profile(plan.profile)), new_run(),
-                                  rp.host_pps, rp.host_pps)
-            # the same window: the host's cap counts the probes of both families
-            v6 = st.ipv6.probe_host(ip, d.key, open_tcp, rp.probes, result.window, deadline, stop)
+                                  rp.host_pps, rp.host_pps, udp)
+            v6 = st.ipv6.probe_host(ip, d.key, open_tcp, rp.probes, result.window, deadline, stop,
+                                    udp4)
             d.observations.extend(v6.observations)
             with lock:
                 st.not_tested.extend(v6.not_tested)

@@ -111,9 +111,11 @@ def _ipv6_lines(plan: Plan) -> list[str]:
         "each own address, one echo per host to its likely stable address (announced prefix + "
         "its link-local interface ID); listening for RA, NS/NA, DHCPv6, mDNS and LLMNR",
         "IPv6 scan: only addresses tied by MAC to a host found by ARP, never a prefix sweep; "
-        "nmap -6 TCP SYN of the same ports on one address per host (stable global, else "
-        "unique local, else link-local), after that host's IPv4 scan, at its rate; then "
-        "the policy's TCP probes on the ports open over IPv6 only (in the same rate window)",
+        "nmap -6 TCP SYN (and UDP) of the same ports on one address per host (stable global, "
+        "else unique local, else link-local), after that host's IPv4 scan, at its rate; then "
+        "the policy's TCP probes on the ports open over IPv6 only and its UDP questions that "
+        "got no answer over IPv4 (SNMP; SICCT and NetBIOS are IPv4-only), in the same rate "
+        "window",
         f"IPv6 scope: link-local (fe80::/10) and unique local (fc00::/7); {scope}",
     ]
 

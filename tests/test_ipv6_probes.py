@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from scanner import external
-from scanner.model import Protocol, Service
+from scanner.model import Protocol, SeenBy, Service
 from scanner.portscan.ipv6_stage import Ipv6Stage, probe_address
 from scanner.probes import banners, tls, web
 from scanner.probes.base import RateWindow
@@ -238,3 +238,191 @@ def test_a_login_seen_over_ipv6_is_reported_at_its_ipv6_url() -> None:
     (f,) = [f for f in evaluate(scan, None)[0] if f.rule == "management-over-http"]
     assert text(f.evidence[0], "en").startswith(
         "http://[2001:db8:1:1:211:32ff:fe0a:6060]:5000/ serves a login over plain HTTP")
+
+
+# -- UDP over IPv6: nmap -6 -sU, the SNMP question, the rule -----------------------------------
+
+
+@pytest.fixture
+def udp6() -> Iterator[int]:
+    """A UDP service on ::1 that answers every datagram (nmap's "open": data came back)."""
+    sock = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    sock.bind((LOOPBACK, 0))
+
+    def serve() -> None:
+        while True:
+            try:
+                _, peer = sock.recvfrom(2048)
+                sock.sendto(b"\x00answer", peer)
+            except OSError:
+                return
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield sock.getsockname()[1]
+    sock.close()
+
+
+def test_the_ipv6_pass_scans_the_policys_udp_ports(udp6: int) -> None:
+    """The UDP ports the host's IPv4 scan asked are asked over IPv6 in the same nmap run;
+    a silent one (closed: ICMPv6 port unreachable) is no service."""
+    import shutil
+
+    from scanner.portscan import ipv6_pass
+    from scanner.portscan.nmap_scan import NmapRun
+
+    if shutil.which("nmap") is None:
+        pytest.skip("nmap is not installed")
+    with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as free:
+        free.bind((LOOPBACK, 0))
+        closed = free.getsockname()[1]
+    found = ipv6_pass.scan(LOOPBACK, [closed], [udp6, closed], None, NmapRun(), 200, 200)
+    assert [(s.protocol, s.port) for s in found] == [(Protocol.UDP, udp6)]
+
+
+@pytest.fixture
+def snmpd6(tmp_path: Path) -> Iterator[None]:
+    """The real net-snmp agent on [::1]:161, community public for ::1 only."""
+    import shutil
+    import subprocess
+    import time
+
+    snmpd = shutil.which("snmpd")
+    if snmpd is None:
+        pytest.skip("snmpd is not installed")
+    with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.bind((LOOPBACK, 161))
+        except OSError as e:
+            pytest.skip(f"[::1]:161 is not free to bind: {e}")
+    conf = tmp_path / "snmpd.conf"
+    conf.write_text("agentAddress udp6:[::1]:161\nrocommunity6 public ::1/128\n"
+                    "sysDescr EMPFANG-PC Windows SNMP\nsysName EMPFANG-PC\n")
+    proc = subprocess.Popen([snmpd, "-f", "-Lo", "-C", "-c", str(conf), "-I", "-smux",
+                             "-p", str(tmp_path / "snmpd.pid")],
+                            env={"SNMP_PERSISTENT_DIR": str(tmp_path), "MIBS": ""},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(50):  # until it listens
+            if ":161 " in subprocess.run(["ss", "-Hnlu", "src", "[::1]"], capture_output=True,
+                                         text=True).stdout:
+                break
+            time.sleep(0.1)
+        yield
+    finally:
+        proc.terminate()
+        proc.wait(5)
+
+
+def test_the_snmp_question_speaks_to_an_ipv6_address(snmpd6: None) -> None:
+    from scanner.probes import udp
+
+    (obs,) = udp.snmp_public(LOOPBACK).observations
+    assert (obs.get("sys_name"), obs.get("sys_descr")) == ("EMPFANG-PC",
+                                                           "EMPFANG-PC Windows SNMP")
+
+
+def _udp_stage(ip: str) -> Ipv6Stage:
+    stage = Ipv6Stage([], allow_public=False)
+    stage.zoned[ip] = LOOPBACK
+    stage.services[ip] = ()
+    stage.guard = _OpenGuard()  # type: ignore[assignment]
+    return stage
+
+
+def test_the_udp_questions_go_over_ipv6_where_ipv4_got_no_answer(snmpd6: None) -> None:
+    """The quick profile's nmap asks no UDP port: the question is the scan, as over IPv4,
+    sent before the nmap -6 pass and collected after it. SNMP answers over IPv6, which
+    makes udp/161 an IPv6 service with its evidence; SICCT and NetBIOS exist over IPv4 only
+    and are not sent."""
+    ip = "192.168.178.21"
+    stage = _udp_stage(ip)
+    window = _Counted(400)
+    allowed = frozenset({"snmp", "sicct", "netbios"})
+    stage.ask_first(ip, "mac:18:a9:9b:0a:21:21", allowed, window, (), frozenset())
+    assert window.stamped == [1]  # one datagram, in the host's window, before nmap -6
+    got = stage.probe_host(ip, "mac:18:a9:9b:0a:21:21", [], allowed, window,
+                           udp_over_ipv4=frozenset())
+    (obs,) = got.observations
+    assert (obs.kind, obs.get("address"), obs.get("sys_name")) == ("snmp", "::1", "EMPFANG-PC")
+    assert [(s.protocol, s.port, s.name, s.seen_by.value) for s in stage.services[ip]] == \
+        [(Protocol.UDP, 161, "snmp", "probe")]
+    assert window.stamped == [1] and not got.not_tested
+    # over IPv4 it answered already: the same socket, not asked again
+    again = _udp_stage(ip)
+    again.ask_first(ip, "k", allowed, _Counted(400), (), frozenset({161}))
+    got = again.probe_host(ip, "k", [], allowed, _Counted(400), udp_over_ipv4=frozenset({161}))
+    assert not got.observations and again.services[ip] == ()
+    # the policy does not allow it, or the profile's nmap -6 asks udp/161 itself (and got
+    # no answer): not asked
+    for policy, nmap_udp in ((frozenset({"banner"}), ()), (allowed, (161,))):
+        other = _udp_stage(ip)
+        other.ask_first(ip, "k", policy, _Counted(400), nmap_udp, frozenset())
+        other.udp_asked[ip] = frozenset(nmap_udp)
+        assert not other.probe_host(ip, "k", [], policy, _Counted(400)).observations
+
+
+def test_udp_gap_ports_nmap_found_get_their_question_or_a_not_tested(snmpd6: None) -> None:
+    """A profile whose nmap -6 asks UDP: it found udp/161 and udp/4742 (SICCT) open, IPv4
+    answered neither. SNMP is asked after the pass; the SICCT question carries an IPv4
+    address: said, not sent."""
+    ip = "192.168.178.30"
+    stage = _udp_stage(ip)
+    allowed = frozenset({"snmp", "sicct"})
+    stage.ask_first(ip, "k", allowed, _Counted(400), (161, 4742), frozenset())  # nothing
+    stage.udp_asked[ip] = frozenset({161, 4742})
+    stage.services[ip] = (Service(161, Protocol.UDP, "snmp"), Service(4742, Protocol.UDP))
+    window = _Counted(400)
+    got = stage.probe_host(ip, "mac:00:1b:b5:0a:30:30", [], allowed, window,
+                           udp_over_ipv4=frozenset())
+    assert [(o.kind, o.get("address")) for o in got.observations] == [("snmp", "::1")]
+    assert window.stamped == [int(0.9 * 400), 1]  # after nmap -6's share of the second
+    assert [(n.check, n.host) for n in got.not_tested] == [("probe:sicct", "mac:00:1b:b5:0a:30:30")]
+    assert "IPv4 only" in got.not_tested[0].reason
+    assert [(s.port, s.name) for s in stage.services[ip]] == [(161, "snmp"), (4742, "")]
+
+
+def test_the_standing_gap_names_the_udp_ports_scanned_over_ipv6() -> None:
+    stage = Ipv6Stage([], allow_public=False)
+    stage.services["192.168.178.21"] = ()
+    stage.udp_asked["192.168.178.21"] = frozenset({53, 67, 69, 161})
+    (gap,) = [n for n in stage.standing_gaps() if n.check == "ipv6-services"]
+    assert "UDP ports 53,67,69,161" in gap.reason
+    assert "UDP is neither scanned nor probed" not in gap.reason
+    assert "sicct (udp/4742)" in gap.reason and "netbios (udp/137)" in gap.reason
+
+
+def test_an_snmp_answer_over_ipv6_is_no_ipv4_service() -> None:
+    """The IPv4 services of a host come from IPv4 answers only: ws-empfang drops every IPv4
+    packet, its SNMP answered over IPv6 (the observation names the IPv6 address)."""
+    from datetime import datetime, timezone
+
+    from scanner.hosts import merge_services
+    from scanner.model import Observation, Source
+
+    now = datetime.now(timezone.utc)
+    over6 = Observation.checked(Source.PROBE, "snmp", [("sys_name", "EMPFANG-PC"),
+                                                       ("address", "2001:db8:1:1::21")], now)
+    assert merge_services((), [], [over6]) == ()
+    over4 = Observation.checked(Source.PROBE, "snmp", [("sys_name", "EMPFANG-PC")], now)
+    assert [(s.protocol, s.port) for s in merge_services((), [], [over4])] == [(Protocol.UDP, 161)]
+
+
+def test_a_udp_service_open_over_ipv6_only_is_a_firewall_gap() -> None:
+    case = Path(__file__).with_name("rules") / "ipv6-firewall-gap" / "fires" / "case.toml"
+    scan = load_case(case)[0]
+    ws = scan.hosts[0]
+    ws = dataclasses.replace(ws, ipv6_services=ws.ipv6_services + (
+        Service(161, Protocol.UDP, "snmp", seen_by=SeenBy.PROBE),))
+    nas = dataclasses.replace(scan.hosts[1], services=scan.hosts[1].services + (
+        Service(161, Protocol.UDP, "snmp"),), ipv6_services=scan.hosts[1].ipv6_services + (
+        Service(161, Protocol.UDP, "snmp"),))
+    scan = dataclasses.replace(scan, hosts=(ws, nas))
+    gaps = [f for f in evaluate(scan, None)[0] if f.rule == "ipv6-firewall-gap"]
+    assert sorted((f.host, f.port) for f in gaps) == [
+        ("mac:00:11:32:0a:60:60", 8080), ("mac:18:a9:9b:0a:21:21", 161),
+        ("mac:18:a9:9b:0a:21:21", 445)]
+    (udp,) = [f for f in gaps if f.port == 161]
+    assert text(udp.evidence[0], "en") == ("udp/161 open over IPv6 "
+                                           "(2001:db8:1:1:1aa9:9bff:fe0a:2121): snmp, "
+                                           "no answer over IPv4")
+    assert text(udp.evidence[0], "de").startswith("udp/161 über IPv6 offen")

@@ -234,9 +234,14 @@ def _telnetd(hd: HostDir, p: dict[str, Any]) -> list[Proc]:
 def _snmpd(hd: HostDir, p: dict[str, Any]) -> list[Proc]:
     persist = hd.state / "snmp"
     persist.mkdir(parents=True, exist_ok=True)
+    # ipv6: the agent listens on both families, as the Windows SNMP service does; the lab
+    # host's IPv4 firewall may then hide it over IPv4 only (scanner/lab/ipv6.py: the gap)
+    v6 = bool(p.get("ipv6"))
     conf = hd.write("snmpd.conf", "\n".join([
-        f"agentAddress udp:{hd.host.ip}:161",
+        f"agentAddress udp:{hd.host.ip}:161" + (",udp6:[::]:161" if v6 else ""),
         f"rocommunity public {hd.practice.subnet}",
+        *(["rocommunity6 public fe80::/10", "rocommunity6 public fc00::/7",
+           "rocommunity6 public 2001:db8:1:1::/64"] if v6 else []),
         f"sysDescr {p['sys_descr']}",
         f"sysName {p.get('sys_name', hd.host.hostname)}",
         f"sysObjectID {p.get('sys_object_id', '.1.3.6.1.4.1.8072.3.2.10')}",

@@ -8,8 +8,9 @@ share (the NAS's DSM port, as a FRITZ!Box "IPv6-Freigabe" bound to the NAS's int
 and what miniupnpd opens in its MINIUPNPD chain (IGDv2 pinholes).
 
 Planted over IPv6 (docs/ipv6.md §10):
-- ws-empfang drops every IPv4 packet (iptables) but has no ip6tables rules: its SMB port,
-  listening on both families, answers over IPv6 only (ipv6-firewall-gap);
+- ws-empfang drops every IPv4 packet (iptables) but has no ip6tables rules: its SMB port and
+  its SNMP agent (snmpd, udp/161), listening on both families, answer over IPv6 only
+  (ipv6-firewall-gap, TCP and UDP);
 - the NAS's DSM port 5001 is reachable from the internet namespace over IPv6 (the share).
 
 Nothing is created in the root namespace; the internet namespace routes nothing beyond itself.
@@ -39,6 +40,7 @@ PRIVACY_ROLES = (Role.SMARTPHONE, Role.TABLET)  # use_tempaddr=2, as iOS and And
 
 # The planted IPv6 exposures: (host, tcp port).
 GAP = ("ws-empfang", 445)  # open over IPv6, dropped over IPv4 (ipv6-firewall-gap)
+UDP_GAP = ("ws-empfang", 161)  # the same over UDP: snmpd on both families (practice.toml)
 SHARE = ("nas", 5001)  # the router's IPv6 share: reachable from the internet namespace
 ADDRESS_TIMEOUT = 20.0  # SLAAC after radvd's first RA (MaxRtrAdvInterval 4 s)
 

@@ -9,15 +9,20 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timezone
 
 from scanner.discovery.ipv6 import Ipv6Discovery, LinkView
-from scanner.model import AddressKind, Host, Ipv6Address, NotTested, Observation, Service, Source
+from scanner.model import (AddressKind, Host, Ipv6Address, NotTested, Observation, Protocol,
+                           SeenBy, Service, Source)
 from scanner.portscan import ipv6_pass
 from scanner.portscan.nmap_scan import NmapRun
-from scanner.probes.base import RateWindow
-from scanner.probes.registry import jobs_for, probe_host
+from scanner.probes.base import ProbeResult, RateWindow
+from scanner.ports import port_spec
+from scanner.probes.registry import Job, jobs_for, probe_host
+from scanner.probes.table import Probe, Trigger, only
 from scanner.protocols.ndp import RouterAdvert
 from scanner.scope import Ipv6Guard
 
@@ -38,6 +43,9 @@ class Ipv6Stage:
         self.services: dict[str, tuple[Service, ...]] = {}
         self.guard = Ipv6Guard((), allow_public)
         self.not_tested: list[NotTested] = []
+        self.udp_asked: dict[str, frozenset[int]] = {}  # IPv4 address -> UDP ports nmap -6 asked
+        # IPv4 address -> (the IPv6 address asked, the UDP questions on their way)
+        self._early: dict[str, tuple[str, list[tuple[Job, Future[ProbeResult]]]]] = {}
         self._lock = threading.Lock()
 
     def start(self) -> None:
@@ -78,50 +86,112 @@ class Ipv6Stage:
         if unknown:
             self.not_tested.append(NotTested("ipv6-only-devices", ipv6_only_note(unknown, vendor)))
 
-    def scan_host(self, ip: str, key: str, ports: list[int], run: NmapRun, host_pps: float,
-                  max_pps: float) -> None:
-        """The host's IPv6 pass; runs in the host's worker after its IPv4 scan."""
+    def _target(self, ip: str, key: str) -> str | None:
+        """The host's address to scan and probe (link-local with its zone), chosen once."""
+        if ip in self.zoned:
+            return self.zoned[ip]
         addrs = self.addresses.get(ip, ())
         if not addrs:
-            return
+            return None
         interface = self.interface_of.get(ip)
         address = ipv6_pass.target(addrs, self.guard, interface)
-        if address is None:
-            with self._lock:
+        with self._lock:
+            if address is None:
                 self.not_tested.append(NotTested(
                     "ipv6-scan", "no IPv6 address of this host is in scope", key))
+            else:
+                self.targets[ip] = address.split("%")[0]
+                self.zoned[ip] = address
+        return address
+
+    def ask_first(self, ip: str, key: str, allowed: frozenset[str], window: RateWindow,
+                  udp: Sequence[int], udp_over_ipv4: frozenset[int],
+                  deadline: float | None = None, stop: threading.Event | None = None) -> None:
+        """The UDP questions the IPv6 pass's nmap will not ask (``udp``: the ports it asks),
+        sent before it starts and collected by probe_host after it: their wait for an
+        answer (1.5 s for a host that says nothing) runs while nmap -6 scans, as over IPv4
+        the UDP questions wait while the TCP probes run. Counted in the host's window
+        (``window``, the IPv4 probes'), in this thread, before nmap -6 starts."""
+        questions = [q for q in only(Trigger.HOST) if q.udp is not None and q.name in allowed
+                     and not q.no_ipv6 and q.udp not in udp_over_ipv4 and q.udp not in udp]
+        address = self._target(ip, key) if questions else None
+        if address is None or _cut_short(deadline, stop) or self.guard.refusal(address):
+            return  # probe_host says why (scope), or the scan is ending
+        asked = {q.name for q in questions}
+        jobs = [j for j in jobs_for(address, [], allowed, "", None, window)
+                if j.port is None and j.probe in asked]
+        if not jobs:
             return
-        found = ipv6_pass.scan(address, ports, interface, run, host_pps, max_pps)
+        window.wait_for(sum(j.packets for j in jobs))
+        window.sent(sum(j.packets for j in jobs))
+        pool = ThreadPoolExecutor(len(jobs), thread_name_prefix="udp6-question")
+        futures = [(j, pool.submit(j.run)) for j in jobs]
+        pool.shutdown(wait=False)  # they run on; probe_host collects them
         with self._lock:
-            self.targets[ip] = address.split("%")[0]
-            self.zoned[ip] = address
+            self._early[ip] = (address, futures)
+
+    def scan_host(self, ip: str, key: str, ports: list[int], run: NmapRun, host_pps: float,
+                  max_pps: float, udp: Sequence[int] = ()) -> None:
+        """The host's IPv6 pass; runs in the host's worker after its IPv4 scan.
+
+        ``ports`` and ``udp``: what the host's IPv4 scan asked under its role's policy."""
+        address = self._target(ip, key)
+        if address is None:
+            return
+        found = ipv6_pass.scan(address, ports, udp, self.interface_of.get(ip), run, host_pps,
+                               max_pps)
+        with self._lock:
+            self.udp_asked[ip] = frozenset(udp)
             self.services[ip] = found
 
     def probe_host(self, ip: str, key: str, open_over_ipv4: list[int], allowed: frozenset[str],
                    window: RateWindow, deadline: float | None = None,
-                   stop: threading.Event | None = None) -> Ipv6Probes:
-        """The probe table's TCP probes on the ports open over IPv6 but not over IPv4.
+                   stop: threading.Event | None = None,
+                   udp_over_ipv4: frozenset[int] = frozenset()) -> Ipv6Probes:
+        """The probe table's probes on the ports open over IPv6 but not over IPv4.
 
         Only the gap ports: a port open over both families is one listening socket, which
         the IPv4 probes have identified already; probing it again would double the host's
         packets for nothing. The gap is what a firewall written for IPv4 only leaves open,
         and what ipv6-firewall-gap reports: there the service's name and version matter.
         ``window`` is the host's IPv4 probe window, so its per-host cap counts both families.
-        The UDP questions stay out (UDP is not scanned over IPv6: a standing gap), and so
-        does the operator's login (the TR-064 audit ran over IPv4 on the same device).
+
+        UDP (``udp_over_ipv4``: the UDP ports open over IPv4, by nmap or a probe's answer):
+        the table's UDP questions go to the ports that did not answer over IPv4, under the
+        same policy gate. Where the profile's nmap asked the port over IPv6, only when it
+        answered there (a gap port), here; where it did not (the quick profile), the
+        question is the scan, as over IPv4: one datagram, sent by ask_first and collected
+        here. A question whose protocol exists over IPv4 only (SICCT, NetBIOS) is not sent;
+        on a gap port nmap found it is "not tested". The operator's login stays out (the
+        TR-064 audit ran over IPv4 on the same device).
         """
+        with self._lock:
+            early = self._early.pop(ip, None)
         address = self.zoned.get(ip)
         found = self.services.get(ip, ())
-        gap = sorted({s.port for s in found} - set(open_over_ipv4))
-        if address is None or not gap:
-            return Ipv6Probes()
+        gap = sorted({s.port for s in found if s.protocol is Protocol.TCP} - set(open_over_ipv4))
+        open_udp = {s.port for s in found if s.protocol is Protocol.UDP}
+        questions, cannot = [], []
+        for q in only(Trigger.HOST):
+            if q.udp is None or q.name not in allowed or q.udp in udp_over_ipv4:
+                continue
+            if q.udp not in self.udp_asked.get(ip, ()) or q.udp not in open_udp:
+                continue  # asked first (nmap -6 did not ask it), or nmap -6 got no answer
+            if q.no_ipv6:
+                cannot.append(NotTested(f"probe:{q.name}", f"over IPv6: {q.no_ipv6}", key))
+                continue
+            questions.append(q)
+        if address is None or not (gap or questions or early):
+            return Ipv6Probes(not_tested=tuple(cannot))
         why = self.guard.refusal(address)
         if why:  # target() chose it through the guard; a second look costs nothing
             return Ipv6Probes(not_tested=(NotTested("ipv6-probes", why, key),))
-        got = probe_address(address, gap, allowed, window, key, deadline, stop)
+        got = probe_address(address, gap, allowed, window, key, deadline, stop, questions)
+        if early is not None:
+            got = _merged(got, _collected(early, key))
         with self._lock:
             self.services[ip] = _identified(found, got.services)
-        return got
+        return dataclasses.replace(got, not_tested=got.not_tested + tuple(cannot))
 
     def merge(self, host: Host) -> Host:
         return dataclasses.replace(host, ipv6=self.addresses.get(host.ip, ()),
@@ -133,9 +203,16 @@ class Ipv6Stage:
             gaps.append(NotTested("ipv6", "IPv6 was not examined (--no-ipv6, or no target on a "
                                   "local link): a device open over IPv6 would not be seen"))
         if self.services:
-            gaps.append(NotTested("ipv6-services", "over IPv6 only TCP ports are scanned (one "
-                                  "address per host), and probed only where IPv4 does not show "
-                                  "the port open; UDP is neither scanned nor probed over IPv6"))
+            # UDP over IPv6 is tested now (nmap -6 -sU, the UDP questions); what stays out:
+            ipv4_only = "; ".join(f"{q.name} (udp/{q.udp}): {q.no_ipv6}"
+                                  for q in only(Trigger.HOST) if q.no_ipv6)
+            asked = set().union(*self.udp_asked.values())
+            udp = (f"the UDP ports {port_spec(sorted(asked))}" if asked else
+                   "no UDP port range (the profile scans none over IPv4 either)")
+            gaps.append(NotTested("ipv6-services", f"over IPv6 the TCP ports and {udp} are "
+                                  "scanned as over IPv4, at one address per host; probes and "
+                                  "UDP questions go only where IPv4 does not show the port "
+                                  f"open; never asked over IPv6: {ipv4_only}"))
         return gaps
 
     def stop(self) -> None:
@@ -154,37 +231,80 @@ class Ipv6Probes:
 
 def probe_address(address: str, ports: list[int], allowed: frozenset[str], window: RateWindow,
                   key: str, deadline: float | None = None,
-                  stop: threading.Event | None = None) -> Ipv6Probes:
-    """The TCP probes of ``ports`` on one IPv6 address (its scope checked by the caller)."""
+                  stop: threading.Event | None = None,
+                  questions: Sequence[Probe] = ()) -> Ipv6Probes:
+    """The TCP probes of ``ports`` and the UDP ``questions`` (HOST entries of the probe
+    table) on one IPv6 address (its scope checked by the caller)."""
     jobs = [j for j in jobs_for(address, ports, allowed, "", None, window) if j.port is not None]
+    asked = {q.name for q in questions}
+    jobs += [j for j in jobs_for(address, [], allowed, "", None, window)
+             if j.port is None and j.probe in asked]
     if not jobs:
         return Ipv6Probes()
     # The nmap -6 pass just used up to the host's rate: the first probe waits for it, as
     # the IPv4 probes wait for the IPv4 scan.
     window.sent(int(0.9 * window.pps))
     run = probe_host(jobs, window.pps, key, deadline, stop, window=window)
+    return _over_ipv6(address, key, run.results, run.not_tested)
+
+
+def _over_ipv6(address: str, key: str, results: Sequence[ProbeResult],
+               not_tested: Sequence[NotTested]) -> Ipv6Probes:
+    """Probe results as IPv6 ones: each observation names the address, each gap says IPv6."""
     shown = address.split("%", 1)[0]
     observations = tuple(dataclasses.replace(o, data=o.data + (("address", shown),))
-                         for r in run.results for o in r.observations)
+                         for r in results for o in r.observations)
     gaps = [dataclasses.replace(n, reason=f"over IPv6 ({shown}): {n.reason}")
-            for n in run.not_tested]
+            for n in not_tested]
     gaps += [dataclasses.replace(n, host=key, reason=f"over IPv6 ({shown}): {n.reason}")
-             for r in run.results for n in r.gaps]
-    return Ipv6Probes(observations, tuple(r.service for r in run.results if r.service),
+             for r in results for n in r.gaps]
+    # A UDP question's answer is its service (over IPv4 scanner/hosts.py makes it one).
+    udp = {q.name: q.udp for q in only(Trigger.HOST) if q.udp is not None}
+    answered = tuple(Service(udp[o.kind], Protocol.UDP, o.kind, seen_by=SeenBy.PROBE)
+                     for r in results for o in r.observations if o.kind in udp)
+    return Ipv6Probes(observations, tuple(r.service for r in results if r.service) + answered,
                       tuple(gaps))
 
 
+def _collected(early: tuple[str, list[tuple[Job, Future[ProbeResult]]]], key: str
+               ) -> Ipv6Probes:
+    """The answers to the questions ask_first sent (each has its own 1.5 s timeout)."""
+    address, futures = early
+    results, failed = [], []
+    for job, future in futures:
+        try:
+            results.append(future.result())
+        except Exception as e:  # noqa: BLE001 - one probe must never end the scan
+            failed.append(NotTested(f"probe:{job.probe}",
+                                    f"probe error: {type(e).__name__}: {e}"[:200], key))
+    return _over_ipv6(address, key, results, failed)
+
+
+def _merged(a: Ipv6Probes, b: Ipv6Probes) -> Ipv6Probes:
+    return Ipv6Probes(a.observations + b.observations, a.services + b.services,
+                      a.not_tested + b.not_tested)
+
+
+def _cut_short(deadline: float | None, stop: threading.Event | None) -> bool:
+    return bool((stop is not None and stop.is_set())
+                or (deadline is not None and time.monotonic() >= deadline))
+
+
 def _identified(found: tuple[Service, ...], probed: tuple[Service, ...]) -> tuple[Service, ...]:
-    """nmap's open ports, named by the probes where they identified the service (as
-    scanner.hosts.merge_services does over IPv4, which this stage may not import)."""
-    by_port = {s.port: s for s in probed}
-    out = []
+    """nmap's open ports, named by the probes where they identified the service, and the
+    UDP ports that answered a question nmap did not ask (as scanner.hosts.merge_services
+    does over IPv4, which this stage may not import)."""
+    by_port = {(s.protocol, s.port): s for s in probed}
+    out = {}
     for s in found:
-        p = by_port.get(s.port)
-        out.append(s if p is None else dataclasses.replace(
+        p = by_port.get((s.protocol, s.port))
+        out[(s.protocol, s.port)] = s if p is None else dataclasses.replace(
             s, name=p.name or s.name, product=p.product or s.product,
-            version=p.version or s.version, extra_info=p.extra_info or s.extra_info))
-    return tuple(out)
+            version=p.version or s.version, extra_info=p.extra_info or s.extra_info)
+    for k, p in by_port.items():
+        if p.protocol is Protocol.UDP:
+            out.setdefault(k, p)
+    return tuple(out[k] for k in sorted(out, key=lambda k: (k[0].value, k[1])))
 
 
 def ipv6_only_note(unknown: dict[str, tuple[Ipv6Address, ...]],

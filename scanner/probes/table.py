@@ -71,6 +71,9 @@ class Probe:
     run: Callable[[Target], ProbeResult] | None  # None: run by its own stage (UPnP)
     needs: frozenset[str] = frozenset()  # Target fields besides ip and port it reads
     outside: Outside = Outside.NO
+    udp: int | None = None  # HOST: the UDP port its question goes to
+    # Why it is not sent over IPv6 (the protocol exists over IPv4 only); "" when it is
+    no_ipv6: str = ""
 
 
 def _ports(*ports: int) -> tuple[int, ...]:
@@ -126,11 +129,14 @@ PROBES: tuple[Probe, ...] = (
     Probe("smb", Trigger.ONCE, _ports(445, 139), 22, Grade.IDENTIFY, "one SMB negotiate",
           lambda t: _module("smb").smb(t.ip, t.port)),
     Probe("snmp", Trigger.HOST, (), 1, Grade.PROTOCOL, "SNMP GET, community public",
-          lambda t: _module("udp").snmp_public(t.ip)),
+          lambda t: _module("udp").snmp_public(t.ip), udp=161),
     Probe("sicct", Trigger.HOST, (), 1, Grade.IDENTIFY, "a SICCT discovery request",
-          lambda t: _module("udp").sicct_discovery(t.ip, t.source_ip), needs=frozenset({"source_ip"})),
+          lambda t: _module("udp").sicct_discovery(t.ip, t.source_ip), needs=frozenset({"source_ip"}),
+          udp=4742, no_ipv6="SICCT service discovery carries the client's IPv4 address "
+          "(gemSpec_KT): card terminals answer it over IPv4 only"),
     Probe("netbios", Trigger.HOST, (), 1, Grade.IDENTIFY,
-          "a NetBIOS node status query", lambda t: _module("udp").netbios_status(t.ip)),
+          "a NetBIOS node status query", lambda t: _module("udp").netbios_status(t.ip),
+          udp=137, no_ipv6="NetBIOS over TCP/IP exists for IPv4 only (RFC 1002)"),
     # paced by the host's window for each SOAP exchange itself: no packets of its own here
     Probe("tr064", Trigger.LOGIN, _ports(TR064_PORT), 0, Grade.PROTOCOL,
           "TR-064 SOAP reads with the operator's FRITZ!Box login (nothing is changed)",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 
 from scanner.probes.base import ProbeResult, observation
@@ -13,7 +14,10 @@ SYS_DESCR, SYS_OBJECT_ID, SYS_NAME = "1.3.6.1.2.1.1.1.0", "1.3.6.1.2.1.1.2.0", "
 
 def _ask(ip: str, port: int, payload: bytes, timeout: float = 1.5,
          source: tuple[str, int] | None = None) -> bytes | None:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+    """One datagram to ``ip`` (IPv4, or IPv6 with its zone when link-local) and its answer,
+    if it came from ``ip``."""
+    family = socket.AF_INET6 if ":" in ip else socket.AF_INET
+    with socket.socket(family, socket.SOCK_DGRAM) as s:
         s.settimeout(timeout)
         if source:
             s.bind(source)
@@ -22,7 +26,15 @@ def _ask(ip: str, port: int, payload: bytes, timeout: float = 1.5,
             data, addr = s.recvfrom(4096)
         except OSError:
             return None
-        return data if addr[0] == ip else None
+        return data if _same(addr[0], ip) else None
+
+
+def _same(a: str, b: str) -> bool:
+    """The same address, however written (``::1``, ``0::1``; a zone is the link's name)."""
+    try:
+        return ipaddress.ip_address(a.split("%", 1)[0]) == ipaddress.ip_address(b.split("%", 1)[0])
+    except ValueError:
+        return False
 
 
 def snmp_public(ip: str) -> ProbeResult:

@@ -104,6 +104,9 @@ _TABLE: tuple[tuple[str, str, str], ...] = (
     ("ipv6-open-ipv4-closed", "tcp/{port} über IPv6 offen ({address})[: {what}], über IPv4 "
      "geschlossen oder gefiltert", "tcp/{port} open over IPv6 ({address})[: {what}], closed or "
      "filtered over IPv4"),
+    # UDP its own line: scan files written before it name TCP ports without a protocol field
+    ("ipv6-udp-open-ipv4-closed", "udp/{port} über IPv6 offen ({address})[: {what}], über IPv4 "
+     "ohne Antwort", "udp/{port} open over IPv6 ({address})[: {what}], no answer over IPv4"),
     ("ipv6-pinholes-allowed", "UPnP IGDv2 WANIPv6FirewallControl: Firewall an, Geräte im LAN "
      "dürfen IPv6-Pinholes öffnen[ ({location})]", "UPnP IGDv2 WANIPv6FirewallControl: "
      "firewall on, LAN devices may open IPv6 pinholes[ ({location})]"),

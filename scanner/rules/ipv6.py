@@ -17,18 +17,22 @@ Out = Iterator["Hit | NotTested"]
 
 @rule("ipv6-firewall-gap")
 def firewall_gap(ctx: Context) -> Out:
-    """Open over IPv6, closed or filtered over IPv4, on the same device (keyed by MAC)."""
+    """Open over IPv6, closed or filtered over IPv4, on the same device (keyed by MAC): TCP
+    and UDP alike (over IPv4 a UDP port counts when nmap or one of our questions got an
+    answer, as over IPv6)."""
     for h in ctx.scan.hosts:
         if not h.ipv6_services:
             continue
-        over_ipv4 = ctx.open_tcp(h)
+        over_ipv4 = {(s.protocol, s.port) for s in h.services}
         scanned = next((a.address for a in h.ipv6 if a.kind.value == "global"), None) or \
             next((a.address for a in h.ipv6), "?")
         for s in h.ipv6_services:
-            if s.protocol is Protocol.TCP and s.port not in over_ipv4:
+            if s.protocol in (Protocol.TCP, Protocol.UDP) and (s.protocol, s.port) not in over_ipv4:
                 what = " ".join(x for x in (s.name, s.product, s.version) if x)
-                yield Hit(h.key, s.port, (make("ipv6-open-ipv4-closed", port=s.port,
-                                               address=scanned, what=what), _who(h)))
+                key = "ipv6-open-ipv4-closed" if s.protocol is Protocol.TCP else \
+                    "ipv6-udp-open-ipv4-closed"
+                yield Hit(h.key, s.port, (make(key, port=s.port, address=scanned, what=what),
+                                          _who(h)))
 
 
 @rule("ipv6-inbound-open")

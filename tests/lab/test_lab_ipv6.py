@@ -88,16 +88,23 @@ def test_the_routers_advertisement_is_evidence_on_the_router(scan_run) -> None:
 
 
 def test_the_planted_ipv6_gap_is_reported_with_evidence(scan_run) -> None:
+    """ws-empfang's IPv4 firewall drops everything; over IPv6 its SMB port (TCP) and its
+    SNMP agent (UDP, a real snmpd on both families) answer: one gap finding each."""
     scan: Scan = scan_run[0]
     ws = _host(scan, lab6.GAP[0])
     assert [s.port for s in ws.services] == []  # IPv4: every packet dropped
-    assert [s.port for s in ws.ipv6_services] == [lab6.GAP[1]]
-    gaps = [f for f in scan.findings if f.rule == "ipv6-firewall-gap"]
-    assert [(f.host, f.port, f.severity.value) for f in gaps] == [(ws.key, 445, "high")]
-    lines = [text(e, "en") for e in gaps[0].evidence]
-    assert lines[0] == (f"tcp/445 open over IPv6 ({lab6.stable_address(PRACTICE.host('ws-empfang'))})"
-                        ": microsoft-ds, closed or filtered over IPv4")
-    assert "192.168.178.21" in lines[1]
+    assert [(s.protocol.value, s.port) for s in ws.ipv6_services] == [
+        ("tcp", lab6.GAP[1]), ("udp", lab6.UDP_GAP[1])]
+    gaps = sorted((f for f in scan.findings if f.rule == "ipv6-firewall-gap"),
+                  key=lambda f: f.port or 0)
+    assert [(f.host, f.port, f.severity.value) for f in gaps] == [(ws.key, 161, "high"),
+                                                                  (ws.key, 445, "high")]
+    address = lab6.stable_address(PRACTICE.host("ws-empfang"))
+    udp, tcp = ([text(e, "en") for e in f.evidence] for f in gaps)
+    assert tcp[0] == (f"tcp/445 open over IPv6 ({address}): microsoft-ds, closed or filtered "
+                      "over IPv4")
+    assert udp[0] == f"udp/161 open over IPv6 ({address}): snmp, no answer over IPv4"
+    assert "192.168.178.21" in tcp[1] and "192.168.178.21" in udp[1]
 
 
 def test_the_ipv6_only_port_carries_probe_evidence(scan_run) -> None:
@@ -112,7 +119,18 @@ def test_the_ipv6_only_port_carries_probe_evidence(scan_run) -> None:
     address = lab6.stable_address(PRACTICE.host(lab6.GAP[0]))
     (smb,) = [o for o in ws.observations if o.kind == "smb" and o.get("address") == address]
     assert smb.get("port") == str(lab6.GAP[1])
-    assert [s.name for s in ws.ipv6_services] == ["microsoft-ds"]
+    assert [s.name for s in ws.ipv6_services] == ["microsoft-ds", "snmp"]
+    # the SNMP question went over IPv6 (IPv4 got no answer): its answer is the evidence,
+    # and so is the community finding, at the device's IPv6 address
+    (snmp,) = [o for o in ws.observations if o.kind == "snmp"]
+    assert (snmp.get("address"), snmp.get("sys_name")) == (address, "EMPFANG-PC")
+    assert "Windows" in snmp.get("sys_descr", "")
+    (community,) = [f for f in scan.findings if f.rule == "snmp-default-community"
+                    and f.host == ws.key]
+    assert "Windows" in text(community.evidence[0], "en")
+    reasons = {n.check: n.reason for n in scan.not_tested}
+    assert "UDP is neither scanned nor probed" not in reasons["ipv6-services"]
+    assert "sicct (udp/4742)" in reasons["ipv6-services"]
     nas = _host(scan, lab6.SHARE[0])  # 5001 answers over both families: probed over IPv4
     assert lab6.SHARE[1] in [s.port for s in nas.ipv6_services]
     assert not [o for o in nas.observations if o.get("address")]
@@ -120,6 +138,10 @@ def test_the_ipv6_only_port_carries_probe_evidence(scan_run) -> None:
     data = [p for p in rdpcap(str(scan_run[1])) if IPv6 in p and TCP in p
             and p[IPv6].dst == address and p[TCP].dport == lab6.GAP[1] and len(p[TCP].payload)]
     assert data, "no probe data reached ws-empfang over IPv6"
+    from scapy.layers.inet import UDP
+    snmp_out = [p for p in rdpcap(str(scan_run[1])) if IPv6 in p and UDP in p
+                and p[IPv6].dst == address and p[UDP].dport == lab6.UDP_GAP[1]]
+    assert len(snmp_out) == 1, "one SNMP question to ws-empfang over IPv6"
 
 
 def test_the_routers_igdv2_lets_lan_devices_open_pinholes(scan_run) -> None:
