@@ -171,6 +171,11 @@ MAKER_NAME_NONE = [
     # an organisational unit is no organisation: a Vizio TV's Cast certificate is Google's
     ("tls_subject", "commonName=9V039WC9 FA8FCA697898, organizationalUnitName=Cast TV (Vizio), "
                     "organizationName=Google Inc"),
+    # makers of server software and of parts inside other makers' boxes name no device maker:
+    # VBrick's video platform as its admin guide names it ("VBrick Rev v7.10 Admin Guide"),
+    # 3CX's PBX software as nmap-service-probes line 14664 names it (cpe:/a:, an application)
+    ("http_title", "VBrick Rev"),
+    ("http_title", "3CX PhoneSystem"),
 ]
 
 
