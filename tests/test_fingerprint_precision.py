@@ -247,3 +247,32 @@ def test_a_model_family_names_the_role_in_any_field(field, value, role) -> None:
     families = [dict(r.attributes) for r in match_value(field, value)
                 if r.rule.startswith("family.")]
     assert [a["role"] for a in families] == [role], families
+
+
+# Product lines that name their maker (fingerprints/product_lines.toml): in any field, the
+# maker only. Real strings: nmap 7.93's nmap-service-probes titles and recog examples.
+LINE_RIGHT = [
+    ("http_title", "Fireware XTM WebUI", "WatchGuard"),          # nmap line 10170
+    ("http_title", "NetBotz Network Monitoring Appliance -  ", "APC"),  # nmap line 8409
+    ("http_title", "Dominion SX32", "Raritan"),                  # nmap line 7831
+    ("snmp_sysdescr", "NetScreen-5GT version 6.2.0r4.0 (SN: 0064082005002928, Firewall+VPN)",
+     "Juniper"),
+]
+
+LINE_WRONG = [
+    # OfficeConnect was 3Com's line before HP bought 3Com: no HP (nmap 7.93's titles)
+    ("http_title", "OfficeConnect 11Mbps Wireless Access Point", "HP"),
+    # ProCurve's name decides the maker, the access point's words the role (recog example)
+    ("snmp_sysdescr", "ProCurve Access Point 530", "Cisco"),
+]
+
+
+@pytest.mark.parametrize("field,value,maker", LINE_RIGHT, ids=lambda v: str(v)[:30])
+def test_a_product_line_names_its_maker_and_no_role(field, value, maker) -> None:
+    lines = [dict(r.attributes) for r in match_value(field, value) if r.rule.startswith("line.")]
+    assert lines == [{"vendor": maker}], lines
+
+
+@pytest.mark.parametrize("field,value,maker", LINE_WRONG, ids=lambda v: str(v)[:30])
+def test_lines_of_several_makers_name_none_of_them(field, value, maker) -> None:
+    assert maker not in {r.get("vendor") for r in match_value(field, value)}
