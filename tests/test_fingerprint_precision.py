@@ -276,3 +276,36 @@ def test_a_product_line_names_its_maker_and_no_role(field, value, maker) -> None
 @pytest.mark.parametrize("field,value,maker", LINE_WRONG, ids=lambda v: str(v)[:30])
 def test_lines_of_several_makers_name_none_of_them(field, value, maker) -> None:
     assert maker not in {r.get("vendor") for r in match_value(field, value)}
+
+
+# Login prompts of device families (fingerprints/telnet_banner_devices.toml), the whole greeting
+# as nmap 7.93's nmap-service-probes telnet lines hold them (option negotiation left out)
+TELNET_PROMPTS = [
+    ("\n\rUser Name : ", "ups", "APC"),                    # lines 3973-3974
+    ("\n\r\n\r\rAccount:", "router", "DrayTek"),          # line 3837
+    ("\n***************** User Access Login ********************", "switch", "TP-Link"),  # 4770
+]
+
+
+@pytest.mark.parametrize("value,role,maker", TELNET_PROMPTS, ids=lambda v: str(v)[:30])
+def test_a_device_familys_login_prompt_names_role_and_maker(value, role, maker) -> None:
+    got = match_value("telnet_banner", value)
+    assert got and got[0].get("role") == role and got[0].get("vendor") == maker, got
+
+
+def test_a_prompt_inside_another_devices_greeting_is_not_that_family() -> None:
+    # an industrial switch asks "User Name :" inside its menu screen (nmap line 4848): no APC UPS
+    menu = ("\x1b[0m\x1b[2J\x1b[03;33HWelcome to the\x1b[05;21H Managed Ethernet Switch"
+            "\x1b[13;40H\x1b[15;27HUser Name :\x1b[17;27HPassword  :")
+    reasons = match_value("telnet_banner", menu)
+    assert "APC" not in {r.get("vendor") for r in reasons}
+    assert "ups" not in {r.get("role") for r in reasons}
+
+
+def test_registered_company_names_and_copyright_holders_name_the_maker() -> None:
+    # Supermicro's BMC certificate organisation; H3C's copyright line (nmap line 4855's form)
+    assert {r.get("vendor") for r in match_value(
+        "tls_subject", "commonName=IPMI, organizationName=Super Micro Computer")} >= {"Supermicro"}
+    assert {r.get("vendor") for r in match_value(
+        "telnet_banner", "* Copyright (c) 2004-2013 Hangzhou H3C Tech. Co., Ltd.")} == {"H3C"}
+
