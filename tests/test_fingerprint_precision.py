@@ -308,4 +308,9 @@ def test_registered_company_names_and_copyright_holders_name_the_maker() -> None
         "tls_subject", "commonName=IPMI, organizationName=Super Micro Computer")} >= {"Supermicro"}
     assert {r.get("vendor") for r in match_value(
         "telnet_banner", "* Copyright (c) 2004-2013 Hangzhou H3C Tech. Co., Ltd.")} == {"H3C"}
+    # the registered names of Epson and APC (IEEE OUI registry) as a certificate's organisation
+    for company, maker in (("Seiko Epson Corporation", "Epson"),
+                           ("American Power Conversion Corp", "APC")):
+        assert {r.get("vendor") for r in match_value(
+            "tls_subject", f"organizationName={company}")} == {maker}
 
