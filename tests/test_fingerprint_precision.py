@@ -58,6 +58,13 @@ WRONG = [
     ("snmp_sysdescr", "APC Environmental Management System (MB:v3.6.9 PF:v2.6.4 "
                       "PN:apc_hw02_aos_264.bin AF1:v2.6.7 AN1:apc_hw02_ems_267.bin MN:AP9320 HR:4",
      "ups", None),
+    # Cisco IOS names its self-signed certificate alike on switches and routers (a public IOS
+    # configuration's subject-name): the maker, no role
+    ("tls_subject", "commonName=IOS-Self-Signed-Certificate-1452385883", "switch", None),
+    ("tls_subject", "commonName=IOS-Self-Signed-Certificate-1452385883", "router", None),
+    # a PCoIP zero client is made by 10ZiG, Dell, Leadtek ...: Teradici's protocol names no maker
+    ("tls_subject", "organizationalUnitName=PCoIP Device", None, "Teradici"),
+    ("dhcp_vendor_class", "PCoIP Endpoint", None, "Teradici"),
     # a proxy's model "SG400" is no Cisco SG300 switch (recog snmp_sysdescr.xml)
     ("snmp_sysdescr", "Blue Coat SG400 Series, Version: SGOS 5.2.4.8, Release id: 35838 Proxy "
                       "Edition", "switch", None),
