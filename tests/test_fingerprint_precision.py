@@ -58,6 +58,13 @@ WRONG = [
     ("snmp_sysdescr", "APC Environmental Management System (MB:v3.6.9 PF:v2.6.4 "
                       "PN:apc_hw02_aos_264.bin AF1:v2.6.7 AN1:apc_hw02_ems_267.bin MN:AP9320 HR:4",
      "ups", None),
+    # Cisco IOS names its self-signed certificate alike on switches and routers (a public IOS
+    # configuration's subject-name): the maker, no role
+    ("tls_subject", "commonName=IOS-Self-Signed-Certificate-1452385883", "switch", None),
+    ("tls_subject", "commonName=IOS-Self-Signed-Certificate-1452385883", "router", None),
+    # a PCoIP zero client is made by 10ZiG, Dell, Leadtek ...: Teradici's protocol names no maker
+    ("tls_subject", "organizationalUnitName=PCoIP Device", None, "Teradici"),
+    ("dhcp_vendor_class", "PCoIP Endpoint", None, "Teradici"),
     # a proxy's model "SG400" is no Cisco SG300 switch (recog snmp_sysdescr.xml)
     ("snmp_sysdescr", "Blue Coat SG400 Series, Version: SGOS 5.2.4.8, Release id: 35838 Proxy "
                       "Edition", "switch", None),
@@ -171,6 +178,11 @@ MAKER_NAME_NONE = [
     # an organisational unit is no organisation: a Vizio TV's Cast certificate is Google's
     ("tls_subject", "commonName=9V039WC9 FA8FCA697898, organizationalUnitName=Cast TV (Vizio), "
                     "organizationName=Google Inc"),
+    # makers of server software and of parts inside other makers' boxes name no device maker:
+    # VBrick's video platform as its admin guide names it ("VBrick Rev v7.10 Admin Guide"),
+    # 3CX's PBX software as nmap-service-probes line 14664 names it (cpe:/a:, an application)
+    ("http_title", "VBrick Rev"),
+    ("http_title", "3CX PhoneSystem"),
 ]
 
 
@@ -242,3 +254,70 @@ def test_a_model_family_names_the_role_in_any_field(field, value, role) -> None:
     families = [dict(r.attributes) for r in match_value(field, value)
                 if r.rule.startswith("family.")]
     assert [a["role"] for a in families] == [role], families
+
+
+# Product lines that name their maker (fingerprints/product_lines.toml): in any field, the
+# maker only. Real strings: nmap 7.93's nmap-service-probes titles and recog examples.
+LINE_RIGHT = [
+    ("http_title", "Fireware XTM WebUI", "WatchGuard"),          # nmap line 10170
+    ("http_title", "NetBotz Network Monitoring Appliance -  ", "APC"),  # nmap line 8409
+    ("http_title", "Dominion SX32", "Raritan"),                  # nmap line 7831
+    ("snmp_sysdescr", "NetScreen-5GT version 6.2.0r4.0 (SN: 0064082005002928, Firewall+VPN)",
+     "Juniper"),
+]
+
+LINE_WRONG = [
+    # OfficeConnect was 3Com's line before HP bought 3Com: no HP (nmap 7.93's titles)
+    ("http_title", "OfficeConnect 11Mbps Wireless Access Point", "HP"),
+    # ProCurve's name decides the maker, the access point's words the role (recog example)
+    ("snmp_sysdescr", "ProCurve Access Point 530", "Cisco"),
+]
+
+
+@pytest.mark.parametrize("field,value,maker", LINE_RIGHT, ids=lambda v: str(v)[:30])
+def test_a_product_line_names_its_maker_and_no_role(field, value, maker) -> None:
+    lines = [dict(r.attributes) for r in match_value(field, value) if r.rule.startswith("line.")]
+    assert lines == [{"vendor": maker}], lines
+
+
+@pytest.mark.parametrize("field,value,maker", LINE_WRONG, ids=lambda v: str(v)[:30])
+def test_lines_of_several_makers_name_none_of_them(field, value, maker) -> None:
+    assert maker not in {r.get("vendor") for r in match_value(field, value)}
+
+
+# Login prompts of device families (fingerprints/telnet_banner_devices.toml), the whole greeting
+# as nmap 7.93's nmap-service-probes telnet lines hold them (option negotiation left out)
+TELNET_PROMPTS = [
+    ("\n\rUser Name : ", "ups", "APC"),                    # lines 3973-3974
+    ("\n\r\n\r\rAccount:", "router", "DrayTek"),          # line 3837
+    ("\n***************** User Access Login ********************", "switch", "TP-Link"),  # 4770
+]
+
+
+@pytest.mark.parametrize("value,role,maker", TELNET_PROMPTS, ids=lambda v: str(v)[:30])
+def test_a_device_familys_login_prompt_names_role_and_maker(value, role, maker) -> None:
+    got = match_value("telnet_banner", value)
+    assert got and got[0].get("role") == role and got[0].get("vendor") == maker, got
+
+
+def test_a_prompt_inside_another_devices_greeting_is_not_that_family() -> None:
+    # an industrial switch asks "User Name :" inside its menu screen (nmap line 4848): no APC UPS
+    menu = ("\x1b[0m\x1b[2J\x1b[03;33HWelcome to the\x1b[05;21H Managed Ethernet Switch"
+            "\x1b[13;40H\x1b[15;27HUser Name :\x1b[17;27HPassword  :")
+    reasons = match_value("telnet_banner", menu)
+    assert "APC" not in {r.get("vendor") for r in reasons}
+    assert "ups" not in {r.get("role") for r in reasons}
+
+
+def test_registered_company_names_and_copyright_holders_name_the_maker() -> None:
+    # Supermicro's BMC certificate organisation; H3C's copyright line (nmap line 4855's form)
+    assert {r.get("vendor") for r in match_value(
+        "tls_subject", "commonName=IPMI, organizationName=Super Micro Computer")} >= {"Supermicro"}
+    assert {r.get("vendor") for r in match_value(
+        "telnet_banner", "* Copyright (c) 2004-2013 Hangzhou H3C Tech. Co., Ltd.")} == {"H3C"}
+    # the registered names of Epson and APC (IEEE OUI registry) as a certificate's organisation
+    for company, maker in (("Seiko Epson Corporation", "Epson"),
+                           ("American Power Conversion Corp", "APC")):
+        assert {r.get("vendor") for r in match_value(
+            "tls_subject", f"organizationName={company}")} == {maker}
+
