@@ -56,9 +56,9 @@ def in_ns(ns: str, argv: Sequence[str], **kw: object) -> str:
     return run(["ip", "netns", "exec", ns, *argv], **kw)  # type: ignore[arg-type]
 
 
-def list_lab_namespaces() -> list[str]:
+def list_lab_namespaces(prefix: str = PREFIX) -> list[str]:
     out = run(["ip", "netns", "list"], check=False)
-    return [line.split()[0] for line in out.splitlines() if line.startswith(PREFIX)]
+    return [line.split()[0] for line in out.splitlines() if line.startswith(prefix)]
 
 
 def ns_pids(ns: str) -> list[int]:

@@ -30,7 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scanner.errors import LabError
-from scanner.lab.netns import PREFIX, in_ns, kill_namespace_processes, listening, run
+from scanner.lab.netns import (PREFIX, in_ns, kill_namespace_processes, list_lab_namespaces,
+                               listening, run)
 
 SCALE_NS = PREFIX + "scale"  # the segment's bridge and its listener process
 SCANNER_NS = PREFIX + "sscan"
@@ -127,8 +128,7 @@ def remove(prefix: str) -> None:
     """Remove a segment built with ``prefix`` outside the lab (a test's or a benchmark's):
     its listener first, then every namespace named ``prefix``*."""
     kill_namespace_processes(prefix + "scale")
-    spaces = [line.split()[0] for line in run(["ip", "netns", "list"], check=False).splitlines()
-              if line.startswith(prefix)]
+    spaces = list_lab_namespaces(prefix)
     if spaces:
         _batch(None, [f"netns del {ns}" for ns in spaces])
 

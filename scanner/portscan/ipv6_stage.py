@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from datetime import datetime, timezone
 
 from scanner.discovery.ipv6 import Ipv6Discovery, LinkView
@@ -21,7 +20,7 @@ from scanner.portscan import ipv6_pass
 from scanner.portscan.nmap_scan import NmapRun
 from scanner.probes.base import ProbeResult, RateWindow
 from scanner.ports import port_spec
-from scanner.probes.registry import Job, jobs_for, probe_host
+from scanner.probes.registry import HostRun, collect, jobs_for, probe_host, start_together
 from scanner.probes.table import Probe, Trigger, only
 from scanner.protocols.ndp import RouterAdvert
 from scanner.scope import Ipv6Guard
@@ -45,7 +44,7 @@ class Ipv6Stage:
         self.not_tested: list[NotTested] = []
         self.udp_asked: dict[str, frozenset[int]] = {}  # IPv4 address -> UDP ports nmap -6 asked
         # IPv4 address -> (the IPv6 address asked, the UDP questions on their way)
-        self._early: dict[str, tuple[str, list[tuple[Job, Future[ProbeResult]]]]] = {}
+        self._early: dict[str, tuple[str, HostRun, list[Future]]] = {}
         self._lock = threading.Lock()
 
     def start(self) -> None:
@@ -115,20 +114,17 @@ class Ipv6Stage:
         questions = [q for q in only(Trigger.HOST) if q.udp is not None and q.name in allowed
                      and not q.no_ipv6 and q.udp not in udp_over_ipv4 and q.udp not in udp]
         address = self._target(ip, key) if questions else None
-        if address is None or _cut_short(deadline, stop) or self.guard.refusal(address):
-            return  # probe_host says why (scope), or the scan is ending
+        if address is None or self.guard.refusal(address):
+            return  # probe_host says why (scope)
         asked = {q.name for q in questions}
         jobs = [j for j in jobs_for(address, [], allowed, "", None, window)
                 if j.port is None and j.probe in asked]
         if not jobs:
             return
-        window.wait_for(sum(j.packets for j in jobs))
-        window.sent(sum(j.packets for j in jobs))
-        pool = ThreadPoolExecutor(len(jobs), thread_name_prefix="udp6-question")
-        futures = [(j, pool.submit(j.run)) for j in jobs]
-        pool.shutdown(wait=False)  # they run on; probe_host collects them
+        run = HostRun(window=window)  # a scan that is ending makes them "not tested" there
+        futures = start_together(jobs, window, key, deadline, stop, run)
         with self._lock:
-            self._early[ip] = (address, futures)
+            self._early[ip] = (address, run, futures)
 
     def scan_host(self, ip: str, key: str, ports: list[int], run: NmapRun, host_pps: float,
                   max_pps: float, udp: Sequence[int] = ()) -> None:
@@ -266,28 +262,16 @@ def _over_ipv6(address: str, key: str, results: Sequence[ProbeResult],
                       tuple(gaps))
 
 
-def _collected(early: tuple[str, list[tuple[Job, Future[ProbeResult]]]], key: str
-               ) -> Ipv6Probes:
-    """The answers to the questions ask_first sent (each has its own 1.5 s timeout)."""
-    address, futures = early
-    results, failed = [], []
-    for job, future in futures:
-        try:
-            results.append(future.result())
-        except Exception as e:  # noqa: BLE001 - one probe must never end the scan
-            failed.append(NotTested(f"probe:{job.probe}",
-                                    f"probe error: {type(e).__name__}: {e}"[:200], key))
-    return _over_ipv6(address, key, results, failed)
+def _collected(early: tuple[str, HostRun, list[Future]], key: str) -> Ipv6Probes:
+    """The answers to the questions ask_first sent."""
+    address, run, futures = early
+    collect(run, futures)
+    return _over_ipv6(address, key, run.results, run.not_tested)
 
 
 def _merged(a: Ipv6Probes, b: Ipv6Probes) -> Ipv6Probes:
     return Ipv6Probes(a.observations + b.observations, a.services + b.services,
                       a.not_tested + b.not_tested)
-
-
-def _cut_short(deadline: float | None, stop: threading.Event | None) -> bool:
-    return bool((stop is not None and stop.is_set())
-                or (deadline is not None and time.monotonic() >= deadline))
 
 
 def _identified(found: tuple[Service, ...], probed: tuple[Service, ...]) -> tuple[Service, ...]:

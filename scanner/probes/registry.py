@@ -95,7 +95,7 @@ def probe_host(jobs: list[Job], pps: float, key: str, deadline: float | None = N
     # The UDP questions (one datagram each, then up to 1.5 s of waiting) go out first and
     # together, and wait while the TCP probes run one after another.
     udp = [j for j in jobs if j.port is None]
-    asked = _start_together(udp, window, key, deadline, stop, run) if udp else []
+    asked = start_together(udp, window, key, deadline, stop, run) if udp else []
     for job in (j for j in jobs if j.port is not None):
         window.wait_for(job.packets)
         why = _cut_short(deadline, stop)
@@ -105,13 +105,11 @@ def probe_host(jobs: list[Job], pps: float, key: str, deadline: float | None = N
         _record(run, _outcome(job, key))
         window.sent(job.packets)
         observer.advance()
-    for answer in asked:
-        _record(run, answer.result())
-        observer.advance()
+    collect(run, asked, observer)
     return run
 
 
-def _start_together(jobs: list[Job], window: RateWindow, key: str, deadline: float | None,
+def start_together(jobs: list[Job], window: RateWindow, key: str, deadline: float | None,
                     stop: threading.Event | None, run: HostRun) -> list[Future]:
     packets = sum(j.packets for j in jobs)
     window.wait_for(packets)
@@ -122,8 +120,15 @@ def _start_together(jobs: list[Job], window: RateWindow, key: str, deadline: flo
     window.sent(packets)  # stamped at the start: each sends its datagram at once
     pool = ThreadPoolExecutor(len(jobs), thread_name_prefix="udp-probe")
     asked = [pool.submit(_outcome, j, key) for j in jobs]
-    pool.shutdown(wait=False)  # they run on; probe_host collects them at its end
+    pool.shutdown(wait=False)  # they run on; collect() waits for them
     return asked
+
+
+def collect(run: HostRun, asked: list[Future], observer: ScanObserver = NullObserver()) -> None:
+    """The outcomes of the questions start_together sent (each has its own timeout)."""
+    for answer in asked:
+        _record(run, answer.result())
+        observer.advance()
 
 
 def _cut_short(deadline: float | None, stop: threading.Event | None) -> str | None:
