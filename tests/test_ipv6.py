@@ -325,13 +325,32 @@ def test_the_ipv6_only_note_names_each_device_a_technician_must_find() -> None:
     stage.discoveries = [_RecordedLink(view)]  # type: ignore[list-item]
     by_mac = {mac: f"192.168.178.{i}" for i, (mac, _) in enumerate(view.by_mac, 1) if mac != nas}
     stage.after_arp(by_mac, {}, vendor=lambda mac: "Synology" if mac == nas else None)
-    (note,) = [n for n in stage.not_tested if n.check == "ipv6-only-devices"]
+    (note,) = [n for n in stage.standing_gaps() if n.check == "ipv6-only-devices"]
     assert note.reason.startswith("1 devices answered over IPv6 but not ARP in the scanned "
                                   "networks: not scanned: 00:11:32:0a:60:60 (Synology): ")
     shown = note.reason.split("(Synology): ", 1)[1].split(", ")
     held = [a.address for a in view.addresses(nas)]
     assert shown[0] in held and len(shown) <= 3
     assert "fe80::211:32ff:fe0a:6060" in held
+
+
+class _BrokenLink(_RecordedLink):
+    def view(self):  # noqa: ANN201
+        raise ValueError("a malformed advert the parser let through")
+
+
+def test_a_failure_to_tie_ipv6_addresses_is_said_and_the_scan_goes_on() -> None:
+    """The addresses are tied on a thread of its own while the IPv4 scan starts: what fails
+    there is a "not tested" note, never an exception lost in a thread or a crashed scan."""
+    from scanner.model import Host
+    from scanner.portscan.ipv6_stage import Ipv6Stage
+
+    stage = Ipv6Stage([], allow_public=False)
+    stage.discoveries = [_BrokenLink(None)]  # type: ignore[list-item]
+    stage.after_arp({"02:00:00:00:00:01": "192.168.178.2"}, {})
+    assert stage.merge(Host(ip="192.168.178.2")).ipv6 == ()
+    (note,) = [n for n in stage.standing_gaps() if n.check == "ipv6-discovery"]
+    assert "malformed advert" in note.reason
 
 
 def test_the_ipv6_only_note_is_capped() -> None:

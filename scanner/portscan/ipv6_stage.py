@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from datetime import datetime, timezone
@@ -17,7 +18,7 @@ from scanner.discovery.ipv6 import Ipv6Discovery, LinkView
 from scanner.model import (AddressKind, Host, Ipv6Address, NotTested, Observation, Protocol,
                            SeenBy, Service, Source)
 from scanner.portscan import ipv6_pass
-from scanner.portscan.nmap_scan import NmapRun
+from scanner.portscan.nmap_scan import NMAP_SHARE_OF_HOST, NmapRun
 from scanner.probes.base import ProbeResult, RateWindow
 from scanner.ports import port_spec
 from scanner.probes.registry import HostRun, collect, jobs_for, probe_host, start_together
@@ -46,6 +47,7 @@ class Ipv6Stage:
         # IPv4 address -> (the IPv6 address asked, the UDP questions on their way)
         self._early: dict[str, tuple[str, HostRun, list[Future]]] = {}
         self._lock = threading.Lock()
+        self._tying: threading.Thread | None = None  # after_arp's wait for the answers
 
     def start(self) -> None:
         """Listen from the beginning, and ask the link at once (answers come during ARP)."""
@@ -59,10 +61,33 @@ class Ipv6Stage:
     def after_arp(self, by_mac: dict[str, str], drafts: dict,  # noqa: ANN001
                   vendor: Callable[[str], str | None] = lambda _mac: None) -> None:
         """Guess the stable addresses, then tie what was learned to the ARP-found hosts.
-        ``vendor`` names a MAC's manufacturer for the note on IPv6-only devices."""
+        ``vendor`` names a MAC's manufacturer for the note on IPv6-only devices.
+
+        The answers to the guesses are awaited on a thread of its own, so the IPv4 port
+        scan starts at once; whatever needs the IPv6 addresses (a host's IPv6 pass, the
+        merge) waits for it there (``_tied``)."""
         for d in self.discoveries:
             if d.error is None:
-                d.confirm_stable(set(by_mac), wait=ANSWER_WAIT)
+                d.confirm_stable(set(by_mac), wait=0)
+        self._tying = threading.Thread(target=self._tie, args=(by_mac, drafts, vendor),
+                                       name="ipv6-tie", daemon=True)
+        self._tying.start()
+
+    def _tie(self, by_mac: dict[str, str], drafts: dict,  # noqa: ANN001
+             vendor: Callable[[str], str | None]) -> None:
+        time.sleep(ANSWER_WAIT)
+        try:
+            self._tie_now(by_mac, drafts, vendor)
+        except Exception as e:  # noqa: BLE001 - the IPv4 scan goes on; the gap is said
+            self.not_tested.append(NotTested("ipv6-discovery",
+                                             f"tying IPv6 addresses to hosts failed: {e!r}"[:300]))
+
+    def _tied(self) -> None:
+        if self._tying is not None:
+            self._tying.join()
+
+    def _tie_now(self, by_mac: dict[str, str], drafts: dict,  # noqa: ANN001
+                 vendor: Callable[[str], str | None]) -> None:
         self.views = [d.view() for d in self.discoveries]
         hosts_macs = set(by_mac)
         # Only the practice's own router (a host of this scan) sets which global prefixes
@@ -87,6 +112,7 @@ class Ipv6Stage:
 
     def _target(self, ip: str, key: str) -> str | None:
         """The host's address to scan and probe (link-local with its zone), chosen once."""
+        self._tied()
         if ip in self.zoned:
             return self.zoned[ip]
         addrs = self.addresses.get(ip, ())
@@ -127,7 +153,8 @@ class Ipv6Stage:
             self._early[ip] = (address, run, futures)
 
     def scan_host(self, ip: str, key: str, ports: list[int], run: NmapRun, host_pps: float,
-                  max_pps: float, udp: Sequence[int] = ()) -> None:
+                  max_pps: float, udp: Sequence[int] = (),
+                  share: float = NMAP_SHARE_OF_HOST) -> None:
         """The host's IPv6 pass; runs in the host's worker after its IPv4 scan.
 
         ``ports`` and ``udp``: what the host's IPv4 scan asked under its role's policy."""
@@ -135,7 +162,7 @@ class Ipv6Stage:
         if address is None:
             return
         found = ipv6_pass.scan(address, ports, udp, self.interface_of.get(ip), run, host_pps,
-                               max_pps)
+                               max_pps, share)
         with self._lock:
             self.udp_asked[ip] = frozenset(udp)
             self.services[ip] = found
@@ -161,6 +188,7 @@ class Ipv6Stage:
         on a gap port nmap found it is "not tested". The operator's login stays out (the
         TR-064 audit ran over IPv4 on the same device).
         """
+        self._tied()
         with self._lock:
             early = self._early.pop(ip, None)
         address = self.zoned.get(ip)
@@ -190,10 +218,12 @@ class Ipv6Stage:
         return dataclasses.replace(got, not_tested=got.not_tested + tuple(cannot))
 
     def merge(self, host: Host) -> Host:
+        self._tied()
         return dataclasses.replace(host, ipv6=self.addresses.get(host.ip, ()),
                                    ipv6_services=self.services.get(host.ip, ()))
 
     def standing_gaps(self) -> list[NotTested]:
+        self._tied()
         gaps = list(self.not_tested)
         if not self.discoveries:
             gaps.append(NotTested("ipv6", "IPv6 was not examined (--no-ipv6, or no target on a "
@@ -212,6 +242,7 @@ class Ipv6Stage:
         return gaps
 
     def stop(self) -> None:
+        self._tied()
         for d in self.discoveries:
             d.stop()
 
