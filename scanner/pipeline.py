@@ -224,8 +224,12 @@ def _scan_hosts(plan: Plan, st: _State, policy: Policy, vendors: MacVendors,
         if scanned.unanswered_tcp:
             back = engine.recheck(ip, scanned.unanswered_tcp, window)
             with lock:
-                st.nmap[ip] = scanned = engine.merge(scanned, NmapHost(ip, None, tuple(
+                found = engine.merge(scanned, NmapHost(ip, None, tuple(
                     Service(port=p, protocol=Protocol.TCP, name=_service_name(p)) for p in back)))
+                # asked twice now; a port still silent was dropped (a host firewall's rule)
+                st.nmap[ip] = scanned = dataclasses.replace(
+                    found, unanswered_tcp=frozenset(),
+                    drops_tcp=found.drops_tcp or len(back) < len(scanned.unanswered_tcp))
         open_tcp = [s.port for s in scanned.services if s.protocol is Protocol.TCP]
         # Ports can reveal a fragile device the MAC vendor did not: re-check before probing.
         if d.prescan_role == "default":
@@ -254,9 +258,13 @@ def _scan_hosts(plan: Plan, st: _State, policy: Policy, vendors: MacVendors,
                              if s.protocol is Protocol.UDP)
             udp = udp_ports(rp.profile(plan.profile))
             st.ipv6.ask_first(ip, d.key, rp.probes, result.window, udp, udp4, deadline, stop)
+            share = engine.other_family_share(scanned, rp.host_pps)
+            # nmap -6 paces itself from its first packet: the probes' last second (and the
+            # questions just asked) must leave room for it.
+            result.window.room(share * rp.host_pps)
             with budget.nmap(rp.host_pps):
                 st.ipv6.scan_host(ip, d.key, tcp_ports(rp.profile(plan.profile)), new_run(),
-                                  rp.host_pps, rp.host_pps, udp)
+                                  rp.host_pps, rp.host_pps, udp, share)
             v6 = st.ipv6.probe_host(ip, d.key, open_tcp, rp.probes, result.window, deadline, stop,
                                     udp4)
             d.observations.extend(v6.observations)
@@ -276,7 +284,8 @@ def _scan_hosts(plan: Plan, st: _State, policy: Policy, vendors: MacVendors,
 
     def scan(cls: engine.PortClass, ips: list[str]) -> None:
         with budget.nmap(rates[cls]):
-            engine.scan_class(cls, ips, rates[cls], plan.interface, new_run, finished)
+            engine.scan_class(cls, ips, rates[cls], plan.interface, new_run, finished,
+                              budget.more)
 
     with ThreadPoolExecutor(max_workers=max(1, len(classes)), thread_name_prefix="nmap") as pool:
         scans = [pool.submit(scan, c, ips) for c, ips in classes.items()]

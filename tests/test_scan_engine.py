@@ -159,3 +159,94 @@ def test_a_rechecked_port_is_named_as_the_services_file_names_it_once_per_port(m
     names = [pipeline._service_name(p) for p in (873, 873, 873, 61999, 61999)]
     assert names == ["rsync", "rsync", "rsync", "", ""]  # a port without a name: empty
     assert asked == [873, 61999]  # a scan of many hosts asks the system once per port
+
+
+# -- the second ask of ports a firewall dropped ------------------------------------------
+
+
+def test_a_second_ask_uses_the_cap_less_the_kernels_rsts_and_a_margin() -> None:
+    from scanner.portscan.engine import repeat_share
+
+    assert repeat_share(40, 0) == pytest.approx(0.9)  # 36 SYNs + margin 4 = 40
+    assert repeat_share(40, 2) == pytest.approx(1 - 6 / 40)  # 34 SYNs + 2 RSTs + 4
+    assert repeat_share(20, 1) == pytest.approx(1 - 3 / 20)  # medical: 17 + 1 + 2
+    assert repeat_share(5, 0) == pytest.approx(0.8)  # a margin of at least one packet
+    assert repeat_share(40, 30) == 0.5  # never below the first ask's half
+
+
+def test_the_ipv6_pass_keeps_the_half_share_for_a_host_that_drops_over_ipv4() -> None:
+    from scanner.portscan.engine import other_family_share
+
+    web = (Service(port=443, protocol=Protocol.TCP), Service(port=53, protocol=Protocol.UDP))
+    assert other_family_share(NmapHost("10.0.0.2", None, web), 40) == pytest.approx(1 - 5 / 40)
+    assert other_family_share(NmapHost("10.0.0.2", None, web, drops_tcp=True), 40) == 0.5
+    assert other_family_share(NmapHost("10.0.0.2", None, (), answered_tcp=False), 40) == 0.5
+
+
+def test_nmap_gets_the_share_as_its_scan_delay_and_a_floor_for_its_rate() -> None:
+    args = tcp_scan_arguments([22], "eth0", host_pps=40, max_pps=300, share=0.9, min_pps=250)
+    assert args[args.index("--scan-delay") + 1] == "28ms"  # 1000 / 36, rounded up
+    assert args[args.index("--min-rate") + 1] == "250"
+    assert "--min-rate" not in tcp_scan_arguments([22], "eth0")
+    capped = tcp_scan_arguments([22], None, max_pps=100, min_pps=250)
+    assert capped[capped.index("--min-rate") + 1] == "100"  # never above --max-rate
+
+
+def test_more_lends_what_is_free_and_takes_it_back() -> None:
+    from scanner.portscan.engine import Budget
+
+    b = Budget(1000)
+    with b.nmap(700):
+        with b.more(500) as got:
+            assert got == pytest.approx(250)  # 950 (the probes keep 5 %) - 700
+            assert b._probe_cap() == pytest.approx(50)
+        assert b._probe_cap() == pytest.approx(300)
+    with b.more(100) as got:
+        assert got == 100
+
+
+class _Nmap:
+    """nmap's answers as the engine reads them (the seam the wire test covers for real)."""
+
+    def __init__(self, answers: list[list[NmapHost]], calls: list[dict]) -> None:
+        self.answers, self.calls, self.stopped = answers, calls, False
+
+    def scan(self, hosts, ports, interface, on_host=None, **rates):  # noqa: ANN001, ANN003
+        self.calls.append({"hosts": list(hosts), "ports": list(ports), **rates})
+        found = self.answers.pop(0)
+        for h in found if on_host else ():
+            on_host(h)
+        return [] if on_host else found
+
+
+def test_hosts_that_drop_many_ports_are_asked_again_at_the_higher_share() -> None:
+    from contextlib import contextmanager
+
+    from scanner.portscan.engine import scan_class
+
+    wall = frozenset(range(1, 58)) - {443}
+    answers = [[NmapHost("10.0.0.2", None, (Service(port=443, protocol=Protocol.TCP),),
+                         unanswered_tcp=wall),
+                NmapHost("10.0.0.3", None, (), unanswered_tcp=frozenset({22}))],
+               [NmapHost("10.0.0.2", None, (Service(port=8443, protocol=Protocol.TCP),))]]
+    calls: list[dict] = []
+    done: dict[str, NmapHost] = {}
+    lent: list[float] = []
+
+    @contextmanager
+    def more(want: float):  # noqa: ANN202
+        lent.append(want)
+        yield want
+
+    scan_class(QUICK, ["10.0.0.2", "10.0.0.3"], 20.0, "eth0",
+               lambda: _Nmap(answers, calls), lambda h: done.__setitem__(h.ip, h), more)
+    second = calls[1]
+    assert second["hosts"] == ["10.0.0.2"] and second["ports"] == sorted(wall)
+    assert second["share"] == pytest.approx(0.9)  # none of the asked ports was open
+    # the class's rate (20) is less than the host's scan delay allows (36): 16 more lent
+    assert lent == [pytest.approx(16)] and second["max_pps"] == pytest.approx(36)
+    assert second["min_pps"] == pytest.approx(0.9 * 36)
+    assert [s.port for s in done["10.0.0.2"].services] == [443, 8443]
+    assert done["10.0.0.2"].drops_tcp and not done["10.0.0.2"].unanswered_tcp
+    # a host with a few lost answers is left to the probe stage's recheck
+    assert done["10.0.0.3"].unanswered_tcp == {22} and not done["10.0.0.3"].drops_tcp

@@ -1,8 +1,10 @@
 """The scan engine on the wire, in namespaces of the test's own (no lab needed).
 
-A bridge namespace joins the scanner (10.97.0.1) and two targets: one whose firewall drops
+A bridge namespace joins the scanner (10.97.0.1) and three targets: one whose firewall drops
 all IPv4 like a Windows PC (10.97.0.2), one that answers (RSTs, one open port, two ports
-dropped) (10.97.0.3). tcpdump in the scanner's namespace records every packet it sends.
+dropped) (10.97.0.3), and one behind an allowlist like a Konnektor or an appliance (443
+open, 8443 closed, everything else dropped) (10.97.0.4). tcpdump in the scanner's namespace
+records every packet it sends.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from tests.conftest import REPO, unavailable
 
 pytestmark = pytest.mark.lab
 SILENT, ANSWERS, DROPPED = "10.97.0.2", "10.97.0.3", (22, 80)
+WALLED, ALLOWED = "10.97.0.4", (443, 8443)
 
 
 def _run(*argv: str) -> None:
@@ -34,8 +37,8 @@ def net() -> Iterator[dict[str, str]]:
         unavailable("needs root to create network namespaces")
     base = f"pxtest-eng{os.getpid()}"
     names = {"br": f"{base}-br", "scanner": f"{base}-s", "silent": f"{base}-a",
-             "answers": f"{base}-b"}
-    server = None
+             "answers": f"{base}-b", "walled": f"{base}-c"}
+    servers = []
     try:
         for ns in names.values():
             _run("ip", "netns", "add", ns)
@@ -43,7 +46,7 @@ def net() -> Iterator[dict[str, str]]:
         _run("ip", "-n", names["br"], "link", "add", "br0", "type", "bridge")
         _run("ip", "-n", names["br"], "link", "set", "br0", "up")
         for i, (role, ip) in enumerate((("scanner", "10.97.0.1"), ("silent", SILENT),
-                                        ("answers", ANSWERS))):
+                                        ("answers", ANSWERS), ("walled", WALLED))):
             _run("ip", "-n", names[role], "link", "add", "eth0", "type", "veth", "peer",
                  "name", f"p{i}", "netns", names["br"])
             _run("ip", "-n", names["br"], "link", "set", f"p{i}", "master", "br0", "up")
@@ -53,13 +56,20 @@ def net() -> Iterator[dict[str, str]]:
         for port in DROPPED:
             _run("ip", "netns", "exec", names["answers"], "iptables-legacy", "-A", "INPUT",
                  "-p", "tcp", "--dport", str(port), "-j", "DROP")
-        server = subprocess.Popen(["ip", "netns", "exec", names["answers"], sys.executable,
-                                   "-c", "import socket,time\ns=socket.socket()\n"
-                                   "s.bind(('0.0.0.0',445))\ns.listen()\ntime.sleep(600)"])
+        for port in ALLOWED:
+            _run("ip", "netns", "exec", names["walled"], "iptables-legacy", "-A", "INPUT",
+                 "-p", "tcp", "--dport", str(port), "-j", "ACCEPT")
+        _run("ip", "netns", "exec", names["walled"], "iptables-legacy", "-A", "INPUT",
+             "-p", "tcp", "-j", "DROP")
+        for ns, port in (("answers", 445), ("walled", 443)):
+            servers.append(subprocess.Popen([
+                "ip", "netns", "exec", names[ns], sys.executable, "-c",
+                f"import socket,time\ns=socket.socket()\ns.bind(('0.0.0.0',{port}))\n"
+                "s.listen()\ntime.sleep(600)"]))
         time.sleep(0.5)
         yield names
     finally:
-        if server:
+        for server in servers:
             server.kill()
             server.wait()
         for ns in names.values():
@@ -75,7 +85,7 @@ def quick_scan(net: dict[str, str], tmp_path_factory) -> tuple[dict, list]:
     pcap, scan = out / "scan.pcap", out / "scan.json"
     with capture(net["scanner"], pcap, "src", "10.97.0.1"):
         r = subprocess.run(["ip", "netns", "exec", net["scanner"], sys.executable, "-m",
-                            "scanner", "scan", SILENT, ANSWERS, "-i", "eth0", "--listen", "0",
+                            "scanner", "scan", SILENT, ANSWERS, WALLED, "-i", "eth0", "--listen", "0",
                             "--format", "json", "-o", str(scan), "-q", "--fail-on", "none",
                             "--no-history"], cwd=REPO, capture_output=True, text=True,
                            timeout=300)
@@ -105,10 +115,20 @@ def test_a_host_that_answers_gets_its_silent_ports_asked_again(quick_scan) -> No
     assert [s["port"] for s in host["services"]] == [445]
 
 
+def test_a_host_behind_an_allowlist_has_its_dropped_ports_asked_again(quick_scan) -> None:
+    syns = _syns(quick_scan[1], WALLED)
+    dropped = set(tcp_ports(Profile.QUICK)) - set(ALLOWED)
+    assert all(syns.count(p) == 2 for p in dropped), sorted(p for p in dropped
+                                                            if syns.count(p) != 2)
+    assert syns.count(443) >= 1 and syns.count(8443) == 1
+    host = next(h for h in quick_scan[0]["hosts"] if h["ip"] == WALLED)
+    assert [s["port"] for s in host["services"]] == [443]
+
+
 def test_every_packet_to_a_host_fits_its_cap(quick_scan) -> None:
     from scapy.layers.inet import IP
 
-    for dst in (SILENT, ANSWERS):
+    for dst in (SILENT, ANSWERS, WALLED):
         ts = sorted(float(p.time) for p in quick_scan[1] if IP in p and p[IP].dst == dst)
         worst, j = 0, 0
         for i in range(len(ts)):

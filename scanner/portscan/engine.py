@@ -19,7 +19,9 @@ near it:
 - The SYN scan asks every port once. A host that answered no port at all is firewalled: on
   a wired link asking it again finds nothing, so it is not asked again. A host that left a
   few ports unanswered lost answers (a busy link): its probe stage asks them once more by
-  connect(); one that left many has a firewall, and nmap asks those once more.
+  connect(); one that left many has a firewall, and nmap asks those once more. That second
+  ask may use more of each host's cap (repeat_share): the ports are mostly dropped, and the
+  kernel sends a RST only for a SYN-ACK, so nmap's packets are nearly all it sends.
 """
 
 from __future__ import annotations
@@ -28,10 +30,11 @@ import math
 import socket
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 from dataclasses import dataclass, replace
 
+from scanner.model import Protocol
 from scanner.portscan.nmap_scan import NMAP_SHARE_OF_HOST, NmapHost, NmapRun
 from scanner.probes.base import RateWindow, SharedWindow
 
@@ -70,6 +73,19 @@ class Budget:
     def _probe_cap(self) -> float:
         with self._lock:
             return max(1.0, self.max_pps - self._nmap)
+
+    @contextmanager
+    def more(self, want: float) -> Iterator[float]:
+        """Up to ``want`` more for an nmap run, from what neither the runs nor a margin for
+        the probes (5 %) hold now; yields what was granted, held while the block runs."""
+        with self._lock:
+            got = max(0.0, min(want, 0.95 * self.max_pps - self._nmap))
+            self._nmap += got
+        try:
+            yield got
+        finally:
+            with self._lock:
+                self._nmap -= got
 
     @contextmanager
     def nmap(self, rate: float) -> Iterator[None]:
@@ -123,6 +139,26 @@ def hostgroup(cls: PortClass, hosts: int, rate: float) -> int:
     return math.ceil(hosts / math.ceil(hosts / most)) if hosts else 1
 
 
+def repeat_share(host_pps: float, open_ports: int) -> float:
+    """nmap's part of a host's cap when most of what it asks is dropped: for every port
+    that answers SYN-ACK the kernel sends one RST, so the cap less those (``open_ports``,
+    the host's known open ports among those asked) and a margin for one found now (a
+    tenth of the cap, at least one packet). Never below the first ask's half, at most 90 %."""
+    margin = max(1.0, 0.1 * host_pps)
+    return max(NMAP_SHARE_OF_HOST, min(0.9, 1.0 - (open_ports + margin) / host_pps))
+
+
+def other_family_share(scanned: NmapHost, host_pps: float) -> float:
+    """nmap's part of a host's cap for its IPv6 pass, from what its IPv4 scan showed. A host
+    whose firewall dropped ports over IPv4 may have none over IPv6 (the gap this pass is
+    for) and answer every port: the first ask's half. A host that answered every port
+    shows the same sockets over both families, usually: the kernel's RSTs go to its open
+    ports, as for a second ask."""
+    if scanned.drops_tcp or not scanned.answered_tcp:
+        return NMAP_SHARE_OF_HOST
+    return repeat_share(host_pps, sum(1 for s in scanned.services if s.protocol is Protocol.TCP))
+
+
 def host_timeout(cls: PortClass, group: int, rate: float) -> float:
     """nmap's --host-timeout: a host's ports at its part of the rate, with room."""
     per_host = rate / group if group * NMAP_SHARE_OF_HOST * cls.host_pps > rate \
@@ -131,9 +167,12 @@ def host_timeout(cls: PortClass, group: int, rate: float) -> float:
 
 
 def scan_class(cls: PortClass, ips: list[str], rate: float, interface: str | None,
-               new_run: Callable[[], NmapRun], finished: Callable[[NmapHost], None]) -> None:
+               new_run: Callable[[], NmapRun], finished: Callable[[NmapHost], None],
+               more: Callable[[float], AbstractContextManager[float]] = lambda _want: nullcontext(0.0),
+               ) -> None:
     """Scan ``ips`` as one class; ``finished`` gets each host once its ports are known
     (as nmap completes its host group), so that its probes start while others are scanned.
+    ``more(want)`` lends the second ask up to ``want`` more of the global rate (Budget.more).
 
     A stopped run (deadline, signal) ends the class with what was finished: hosts not
     passed to ``finished`` were not scanned."""
@@ -167,11 +206,22 @@ def scan_class(cls: PortClass, ips: list[str], rate: float, interface: str | Non
     # One run for all: hosts that drop some ports usually drop the same ones (a Konnektor,
     # Windows PCs with one firewall profile); a host asked a port it answered loses little.
     ports = sorted(set().union(*(h.unanswered_tcp for h in again.values())))
-    run = new_run()
-    second = {h.ip: h for h in run.scan(list(again), ports, interface, max_retries=0,
-                                        **{**common, "hostgroup": len(again)})}
+    asked = set(ports)
+    share = min(repeat_share(cls.host_pps, len(asked & _open_tcp(h))) for h in again.values())
+    fastest = len(again) * share * cls.host_pps  # every host at its scan delay
+    with more(max(0.0, fastest - rate)) as extra:
+        run = new_run()
+        second = {h.ip: h for h in run.scan(
+            list(again), ports, interface, max_retries=0,
+            **{**common, "hostgroup": len(again), "share": share, "max_pps": rate + extra,
+               "min_pps": 0.9 * min(fastest, rate + extra)})}
     for ip, h in again.items():
-        finished(replace(merge(h, udp.get(ip), second.get(ip)), unanswered_tcp=frozenset()))
+        finished(replace(merge(h, udp.get(ip), second.get(ip)), unanswered_tcp=frozenset(),
+                         drops_tcp=True))
+
+
+def _open_tcp(h: NmapHost) -> set[int]:
+    return {s.port for s in h.services if s.protocol is Protocol.TCP}
 
 
 def recheck(ip: str, ports: frozenset[int], window: RateWindow) -> list[int]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from scanner.model import AddressKind, Ipv6Address, Protocol, Service
-from scanner.portscan.nmap_scan import NmapRun
+from scanner.portscan.nmap_scan import NMAP_SHARE_OF_HOST, NmapRun
 from scanner.scope import Ipv6Guard
 
 PREFERENCE = (AddressKind.GLOBAL, AddressKind.ULA, AddressKind.LINK_LOCAL)
@@ -32,15 +32,17 @@ def target(addresses: Sequence[Ipv6Address], guard: Ipv6Guard,
 
 
 def scan(address: str, ports: Sequence[int], udp: Sequence[int], interface: str | None,
-         run: NmapRun, host_pps: float, max_pps: float) -> tuple[Service, ...]:
+         run: NmapRun, host_pps: float, max_pps: float,
+         share: float = NMAP_SHARE_OF_HOST) -> tuple[Service, ...]:
     """Open TCP and UDP ports over IPv6: ``udp`` is what the host's IPv4 scan asked under
     its role's policy (none in the quick profile).
 
     One nmap run for both: nmap runs its SYN scan and its UDP scan one after the other, each
     at the host's --scan-delay, so the host never gets more than its rate from this pass.
-    A UDP port counts only when it answered with data (nmap's "open"), as over IPv4."""
+    A UDP port counts only when it answered with data (nmap's "open"), as over IPv4.
+    ``share``: nmap's part of the host's cap (engine.other_family_share)."""
     found = run.scan([address], ports, interface, host_pps=host_pps, max_pps=max_pps,
-                     ipv6=True, udp=tuple(udp))
+                     ipv6=True, udp=tuple(udp), share=share)
     if not found:
         return ()
     return tuple(s for s in found[0].services if s.protocol in (Protocol.TCP, Protocol.UDP))

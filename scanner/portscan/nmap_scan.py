@@ -46,6 +46,9 @@ class NmapHost:
     # closed): a host that answered nothing is firewalled, asking it again finds nothing.
     unanswered_tcp: frozenset[int] = frozenset()
     answered_tcp: bool = True
+    # Many ports of it were dropped and asked a second time: a host firewall, which over
+    # IPv6 may be missing (its IPv6 pass keeps the half share: it may answer every port).
+    drops_tcp: bool = False
 
 
 def nmap_binary() -> str:
@@ -61,13 +64,17 @@ def tcp_scan_arguments(ports: Sequence[int], interface: str | None, *, host_pps:
                        version_detection: bool = False,
                        udp: Sequence[int] = (), tcp: bool = True,
                        host_timeout: float = 600, hostgroup: int | None = None,
-                       ipv6: bool = False) -> list[str]:
+                       ipv6: bool = False, share: float = NMAP_SHARE_OF_HOST,
+                       min_pps: float | None = None) -> list[str]:
+    """nmap's arguments; ``share``: nmap's part of each host's cap (its --scan-delay),
+    ``min_pps``: --min-rate, for a run whose hosts drop most SYNs (without it nmap reads
+    the silence as congestion and slows far below what the scan delays allow)."""
     if any(p in NEVER_PROBED for p in ports):
         raise ScanRuntimeError("refusing to probe ports 9100-9107 (raw printing)")
     spec = port_spec(list(ports))
     if udp:
         spec = f"T:{spec},U:{port_spec(list(udp))}" if tcp else f"U:{port_spec(list(udp))}"
-    delay_ms = max(1, math.ceil(1000 / (NMAP_SHARE_OF_HOST * host_pps)))
+    delay_ms = max(1, math.ceil(1000 / (share * host_pps)))
     # --disable-arp-ping: nmap would ARP every local target again, even with -Pn; it reads
     # the MACs from the neighbour table, where the pipeline put our sweep's answers.
     args = ["-n", "-Pn", "--disable-arp-ping", *(["-sS"] if tcp else []), "-T4",
@@ -76,6 +83,7 @@ def tcp_scan_arguments(ports: Sequence[int], interface: str | None, *, host_pps:
             # Per host: at least this long between two probes, so at most host_pps.
             "--scan-delay", f"{delay_ms}ms", "--max-scan-delay", f"{max(delay_ms, 10)}ms",
             "--max-rate", f"{max_pps:g}",
+            *(["--min-rate", f"{min(min_pps, max_pps):g}"] if min_pps else []),
             "-p", spec,
             "--exclude-ports", f"{NEVER_PROBED.start}-{NEVER_PROBED.stop - 1}"]
     if udp:

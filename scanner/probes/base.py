@@ -153,13 +153,19 @@ class RateWindow:
         self.shared = shared
         self.log: list[tuple[float, int]] = []
 
-    def wait_for(self, packets: int) -> None:
+    def room(self, packets: float) -> None:
+        """Wait until ``packets`` more fit into the last second, without counting them: for
+        a sender that paces itself (nmap at its scan delay), so that its first second does
+        not land on top of the probes' last one."""
         while True:
             now = time.monotonic()
             self.log = [(t, n) for t, n in self.log if now - t < 1.0]
             if not self.log or sum(n for _, n in self.log) + packets <= self.pps:
-                break
+                return
             time.sleep(max(0.01, 1.0 - (now - self.log[0][0])))
+
+    def wait_for(self, packets: int) -> None:
+        self.room(packets)
         if self.shared:  # counted globally from now on, a little before they are sent
             self.shared.take(packets)
 

@@ -218,6 +218,59 @@ def outside_in6(scan_run, tmp_path_factory):
     return loads((out / "combined.json").read_text())
 
 
+def _sent_per_device(pcap, scan: Scan) -> dict[str, list[float]]:  # noqa: ANN001
+    """Per lab device (by MAC): when the scanner sent it anything, in either family: every
+    unicast frame to its MAC (nmap, nmap -6, our probes, the kernel's RSTs), ARP who-has
+    for its IPv4 address and neighbour solicitations for its IPv6 addresses."""
+    from scapy.layers.inet6 import ICMPv6ND_NS
+    from scapy.layers.l2 import ARP, Ether
+    from scapy.utils import rdpcap
+
+    by_mac = {h.mac.lower(): h.name for h in PRACTICE.hosts}
+    by_ip = {h.ip: h.name for h in PRACTICE.hosts}
+    for h in scan.hosts:
+        name = by_ip.get(h.ip)
+        for a in h.ipv6 if name else ():
+            by_ip[a.address] = name
+    times: dict[str, list[float]] = {}
+    for p in rdpcap(str(pcap)):
+        if Ether not in p:
+            continue
+        name = by_mac.get(p[Ether].dst.lower())
+        if name is None and ARP in p and p[ARP].op == 1:
+            name = by_ip.get(p[ARP].pdst)
+        if name is None and ICMPv6ND_NS in p:
+            name = by_ip.get(str(ipaddress.IPv6Address(p[ICMPv6ND_NS].tgt)))
+        if name is not None:
+            times.setdefault(name, []).append(float(p.time))
+    return times
+
+
+def test_every_device_stays_under_its_cap_counting_both_families(scan_run) -> None:
+    """The per-host cap holds for the device, not per address family: its IPv4 scan and
+    probes, its IPv6 pass and probes, and the questions and solicitations of both."""
+    from scanner.lab.wire import busiest_second
+    from scanner.model import Host, Role
+    from scanner.policy import load_policy
+    from scanner.site import load_site
+
+    site = load_site(LAB_SITE_FILE)
+    policy = load_policy().with_overrides(site.policy)
+    times = _sent_per_device(scan_run[1], scan_run[0])
+    busiest = {}
+    for h in PRACTICE.hosts:
+        device = site.device_for(Host(ip=h.ip, mac=h.mac))  # as the pipeline chooses it
+        vendor = next((x.mac_vendor for x in scan_run[0].hosts if x.ip == h.ip), None)
+        role = (device.role.value if device and device.role is not Role.UNKNOWN
+                else policy.prescan_role(vendor))
+        cap = policy.for_host(role, h.mac, h.ip).host_pps
+        busiest[h.name] = (busiest_second(times.get(h.name, [])), cap)
+    print("busiest second per device, both families (packets, cap):", busiest)
+    assert all(n > 0 for n, _ in busiest.values())
+    over = {name: v for name, v in busiest.items() if v[0] > v[1]}
+    assert over == {}, f"over the cap in one second (packets, cap): {over}"
+
+
 def test_outside_in_over_ipv6_finds_exactly_the_share_and_names_its_device(outside_in6) -> None:
     nas = PRACTICE.host(lab6.SHARE[0])
     inbound = [f for f in outside_in6.findings if f.rule == "inbound-service"]
