@@ -18,14 +18,10 @@ from scanner.model import Host, Role, WlanSecurity, Zone
 from scanner.classification.oui import normalize_mac
 from scanner.policy import load_policy, role_values_problem
 from scanner.ports import Profile
+from scanner.practice_size import SIZES
 from scanner.tomlfile import line_of, load_toml
 
 ZONES = tuple(z.value for z in Zone)  # as the error messages list them
-SIZES = {  # KBV/KZBV IT-Sicherheitsrichtlinie: which Anlagen apply (docs/domain.md §1.1)
-    "praxis": ("Anlage 1",),
-    "mittlere-praxis": ("Anlage 1", "Anlage 2"),
-    "grosspraxis": ("Anlage 1", "Anlage 2", "Anlage 3"),
-}
 MAX_SITE_BYTES = 2**20  # a large practice's file is a few KiB
 SECURITY = tuple(s.value for s in sorted(WlanSecurity, key=lambda s: s.rank))  # weakest first
 

@@ -26,7 +26,7 @@ from scanner.errors import PraxisscanError, Terminated, UsageError
 from scanner.model import Lang, Severity
 from scanner.ports import Profile
 from scanner.render import Format
-from scanner.site import SIZES
+from scanner.practice_size import SIZES
 
 # The choices of the options, from the enums they become (argparse shows them in --help).
 SEVERITIES = (*(s.value for s in Severity), "none")

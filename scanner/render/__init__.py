@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import enum
+from typing import TYPE_CHECKING
 
-from scanner.model import Scan
-from scanner.site import Site
+if TYPE_CHECKING:  # the CLI imports Format for --help: not the site parser and the policy
+    from scanner.model import Scan
+    from scanner.site import Site
 
 
 class Format(str, enum.Enum):
