@@ -13,6 +13,10 @@ times, the policy floor, the ratios, the coverage on the shared port set and the
 The floor: max(all packets / the global cap, the busiest host's packets / its cap) plus
 the probes' time (see floor()); the probes' time is what one host's probes need after its
 port scan: the second nmap may have used of the host's window, then the UDP probes' 1.5 s.
+
+``--quick-only [--runs N]`` builds the segment once and runs only the quick scan, N times,
+each with its capture and its coverage against the segment's own list of open ports: the
+quick figure measured repeatedly in minutes, without the standard and nmap runs.
 """
 
 from __future__ import annotations
@@ -174,13 +178,53 @@ def one_size(size: int, skip_nmap: bool) -> dict[str, object]:
     }
 
 
+def present(size: int, profile: Profile) -> set[tuple[str, int]]:
+    """The open TCP ports of the segment that ``profile`` asks: what a scan should find."""
+    asked = set(tcp_ports(profile))
+    return {(h.ip, p) for h in scale.scale_hosts(size) if not h.firewalled
+            for p in h.tcp_open if p in asked}
+
+
+def quick_only(size: int, runs: int) -> None:
+    """Only the quick scan, ``runs`` times on one segment: time, coverage, busiest second."""
+    scale.remove(PREFIX)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp)
+            scale.build(out, size, lambda m: print(f"segment: {m}", file=sys.stderr),
+                        prefix=PREFIX)
+            there = present(size, Profile.QUICK)
+            times = []
+            for i in range(runs):
+                load = os.getloadavg()[0]
+                r = praxisscan(Profile.QUICK, out, size, capture=True)
+                times.append(r["seconds"])
+                found = len(r["open"] & there)  # type: ignore[operator]
+                print(f"{size} hosts quick run {i + 1}: {r['seconds']:.2f} s (floor "
+                      f"{floor(Profile.QUICK, size):.1f} s, load {load:.1f}), open ports "
+                      f"{found} of {len(there)} found, busiest second (all, one host) "
+                      f"{r['busiest']}, peak RSS {r['rss']:.0f} MiB", flush=True)
+    finally:
+        scale.remove(PREFIX)
+    times.sort()
+    print(f"{size} hosts quick, {runs} runs: median {times[len(times) // 2]:.2f} s, "
+          f"range {times[0]:.2f}-{times[-1]:.2f} s")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("sizes", nargs="*", type=int, default=[40, 200, 1000])
     ap.add_argument("--skip-nmap", action="store_true", help="praxisscan only (development)")
+    ap.add_argument("--quick-only", action="store_true",
+                    help="only the quick scan (no standard, no nmap), --runs times per size")
+    ap.add_argument("--runs", type=int, default=1, help="quick scans per size (--quick-only)")
     a = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("run as root (the lab uses network namespaces)")
+    if a.quick_only:
+        for size in a.sizes:
+            quick_only(size, max(1, a.runs))
+        return
     rows = []
     for size in a.sizes:
         r = one_size(size, a.skip_nmap)
