@@ -91,7 +91,6 @@ def run_scan(plan: Plan, observer: ScanObserver = NullObserver(),
     started_at, t0 = datetime.now(timezone.utc), time.monotonic()
     deadline = t0 + options.max_time if options.max_time else None
     st = _State()
-    _warm_up_nmap_database()
     nmap_runs: list[NmapRun] = []
     timer = _deadline_timer(deadline, nmap_runs)
     listeners = [PassiveListener(t.interface) for t in plan.arp]
@@ -105,6 +104,9 @@ def run_scan(plan: Plan, observer: ScanObserver = NullObserver(),
         st.ipv6.start()
         _discover(plan, st, listeners, observer, nmap_runs)
         st.ipv6.after_arp(st.by_mac, st.drafts, vendors.lookup)
+        # Not earlier: its 2 s of CPU would compete with ARP and the listeners for the two
+        # cores; the first probes come a host group's scan time after this.
+        _warm_up_nmap_database()
         _scan_hosts(plan, st, policy, vendors, nmap_runs, deadline, observer, site,
                     options.fritzbox_login)
         _upnp(st, listeners, policy, plan.guard())
@@ -442,9 +444,9 @@ def _record_gaps(st: _State, why: str) -> None:
 
 def _warm_up_nmap_database() -> threading.Thread:
     """Load nmap's service database and compile the two probes our responses are matched
-    against (NULL, GetRequest) while discovery and nmap run, so that the first probe does not
-    wait for it (about 2 s of CPU). The database's own lock makes probes wait if they come
-    early."""
+    against (NULL, GetRequest) while nmap scans the first hosts, so that the first probe does
+    not wait for it (about 2 s of CPU). Started after discovery, which it would slow down.
+    The database's own lock makes probes wait if they come early."""
     def warm() -> None:
         from scanner import nmapdb
 
