@@ -7,6 +7,7 @@ scapy is imported on start() only: it takes about half a second, which --help ne
 from __future__ import annotations
 
 import select
+import socket
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -32,6 +33,10 @@ class FrameListener:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._sock: Any = None
+        # stop() writes one byte here: the loop's select() wakes at once instead of at its
+        # next poll, so that the scan's last second is not spent waiting for its listeners.
+        self._wake_r: socket.socket | None = None
+        self._wake_w: socket.socket | None = None
 
     def start(self) -> str | None:
         """None once listening, else why it cannot (no BPF compiler, no permission, no
@@ -43,21 +48,27 @@ class FrameListener:
             self._sock = L2ListenSocket(iface=self.iface, filter=self.bpf)
         except Exception as e:  # noqa: BLE001 - no BPF compiler / no permission
             return str(e)
+        self._wake_r, self._wake_w = socket.socketpair()
         self._thread = threading.Thread(target=self._loop, name=self.thread_name, daemon=True)
         self._thread.start()
         return None
 
     def stop(self) -> None:
         self._stop.set()
-        if self._thread:
-            self._thread.join(timeout=2)
+        thread, self._thread = self._thread, None
+        if thread and self._wake_w and self._wake_r:
+            self._wake_w.send(b"\0")
+            thread.join(timeout=2)
             self._sock.close()
+            self._wake_w.close()
+            self._wake_r.close()
 
     def _loop(self) -> None:
+        wake = self._wake_r
         while not self._stop.is_set():
-            ready, _, _ = select.select([self._sock], [], [], 0.2)
-            if not ready:
-                continue
+            ready, _, _ = select.select([self._sock, wake], [], [])
+            if self._sock not in ready:
+                continue  # woken by stop()
             try:
                 _cls, raw, _ts = self._sock.recv_raw()
             except Exception:  # noqa: BLE001 - a socket hiccup must not end the listener
