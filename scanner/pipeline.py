@@ -65,6 +65,7 @@ class _State:
     nmap: dict[str, NmapHost] = field(default_factory=dict)
     probed: set[str] = field(default_factory=set)
     windows: dict[str, RateWindow] = field(default_factory=dict)  # per host, after nmap
+    reported: dict[str, float] = field(default_factory=dict)  # when nmap gave us the host
     wlans: list[WlanNetwork] | None = None  # set once a WLAN source (TR-064) was read
     stage: str = "start"
     ipv6: Ipv6Stage | None = None
@@ -193,6 +194,7 @@ def _scan_hosts(plan: Plan, st: _State, policy: Policy, vendors: MacVendors,
     lock = threading.Lock()
     budget = engine.Budget(policy.max_pps)
     classes: dict[engine.PortClass, list[str]] = {}
+    class_of: dict[str, engine.PortClass] = {}
     for ip in sorted(st.drafts, key=ipaddress.IPv4Address):
         d = st.drafts[ip]
         # The site file's word on a device comes first; then the cautious guess.
@@ -203,6 +205,7 @@ def _scan_hosts(plan: Plan, st: _State, policy: Policy, vendors: MacVendors,
         profile = rp.profile(plan.profile)
         cls = engine.PortClass(rp.host_pps, tuple(tcp_ports(profile)), tuple(udp_ports(profile)))
         classes.setdefault(cls, []).append(ip)
+        class_of[ip] = cls
     sizes = {c: len(ips) for c, ips in classes.items()}
     rates = engine.divide(sizes, engine.nmap_share(sizes) * policy.max_pps)
     observer.stage_started(f"TCP scan and probes of {len(st.drafts)} hosts", len(st.drafts))
@@ -221,8 +224,11 @@ def _scan_hosts(plan: Plan, st: _State, policy: Policy, vendors: MacVendors,
             return
         scanned = st.nmap[ip]
         window = RateWindow(policy.for_host(d.prescan_role, d.mac, ip).host_pps, budget.probes)
-        # nmap used at most half of the host's last second, the kernel's RSTs some more.
-        window.sent(int(0.9 * window.pps))
+        # nmap's last second of the host at the share it was last asked at (up to 90 % of
+        # the cap for a second ask), the kernel's RSTs included, dated when nmap reported
+        # it: the probes wait only for what may still be in the window.
+        opened = sum(1 for s in scanned.services if s.protocol is Protocol.TCP)
+        window.sent(engine.last_second(class_of[ip], opened, scanned.share), at=st.reported[ip])
         if scanned.unanswered_tcp:
             back = engine.recheck(ip, scanned.unanswered_tcp, window)
             with lock:
@@ -280,6 +286,7 @@ def _scan_hosts(plan: Plan, st: _State, policy: Policy, vendors: MacVendors,
 
     def finished(found: NmapHost) -> None:
         with lock:
+            st.reported[found.ip] = time.monotonic()
             st.nmap[found.ip] = found
             if not stop.is_set():
                 probing.append(probes.submit(probe, found.ip))

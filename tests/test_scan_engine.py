@@ -248,5 +248,61 @@ def test_hosts_that_drop_many_ports_are_asked_again_at_the_higher_share() -> Non
     assert second["min_pps"] == pytest.approx(0.9 * 36)
     assert [s.port for s in done["10.0.0.2"].services] == [443, 8443]
     assert done["10.0.0.2"].drops_tcp and not done["10.0.0.2"].unanswered_tcp
+    # its probes count nmap's last second at the share it was asked at last
+    assert done["10.0.0.2"].share == pytest.approx(0.9) and done["10.0.0.3"].share == 0.5
     # a host with a few lost answers is left to the probe stage's recheck
     assert done["10.0.0.3"].unanswered_tcp == {22} and not done["10.0.0.3"].drops_tcp
+
+
+def _nmap_schedule(cls: PortClass, open_ports: int, share: float) -> list[float]:
+    """The fastest a host of ``cls`` can be sent to: nmap's SYNs one --scan-delay apart (read
+    from the arguments nmap gets), and the kernel's RST 1 ms after each open port's SYN (the
+    last ports open: the worst case at the end)."""
+    args = tcp_scan_arguments(cls.tcp, None, host_pps=cls.host_pps, share=share)
+    delay = int(args[args.index("--scan-delay") + 1].removesuffix("ms")) / 1000
+    syns = [i * delay for i in range(len(cls.tcp))]
+    return syns + [t + 0.001 for t in syns[len(syns) - open_ports:]]
+
+
+@pytest.mark.parametrize("cls, open_ports, share", [
+    (QUICK, 0, 0.5), (QUICK, 3, 0.5), (MEDICAL, 3, 0.5), (STANDARD, 5, 0.5),
+    (QUICK, 3, 0.9),  # a host asked a second time, at up to 90 % of its cap
+])
+def test_the_estimate_of_nmaps_last_second_holds_what_nmap_can_send(
+        cls: PortClass, open_ports: int, share: float) -> None:
+    from scanner.lab.wire import busiest_second
+    from scanner.portscan.engine import last_second
+
+    times = _nmap_schedule(cls, open_ports, share)
+    done = max(times)  # nmap reports the host after its last packet
+    estimate = last_second(cls, open_ports, share)
+    assert len([t for t in times if done - t < 1.0]) <= estimate
+    assert busiest_second(times) <= estimate
+    if share == 0.5:  # room for the probes right away: less than the whole second's cap
+        assert estimate <= 0.6 * cls.host_pps + open_ports
+
+
+def test_a_tcp_scan_shorter_than_a_second_counts_the_udp_run_before_it() -> None:
+    from scanner.portscan.engine import last_second
+
+    few = PortClass(40.0, (22, 80, 443), (161,))
+    assert last_second(few, 1) == 2 * last_second(PortClass(40.0, (22, 80, 443), ()), 0) + 1
+    # enough TCP ports for a second of their own: the UDP run is older than that
+    assert last_second(STANDARD, 1) == last_second(QUICK, 1)
+
+
+def test_packets_dated_earlier_leave_the_window_earlier(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from scanner.probes import base
+
+    def no_waiting(_seconds: float) -> None:
+        raise AssertionError("waited for packets that left the window already")
+
+    window = base.RateWindow(40)
+    window.sent(40, at=time.monotonic() - 1.0)  # nmap's second, reported a second ago
+    monkeypatch.setattr(base.time, "sleep", no_waiting)
+    window.wait_for(40)  # a whole second's worth fits at once
+    window.sent(40)
+    with pytest.raises(AssertionError, match="waited"):
+        window.wait_for(1)  # these are now: the next packet must wait

@@ -35,7 +35,7 @@ from typing import Any
 from dataclasses import dataclass, replace
 
 from scanner.model import Protocol
-from scanner.portscan.nmap_scan import NMAP_SHARE_OF_HOST, NmapHost, NmapRun
+from scanner.portscan.nmap_scan import NMAP_SHARE_OF_HOST, NmapHost, NmapRun, scan_delay_ms
 from scanner.probes.base import RateWindow, SharedWindow
 
 PROBE_PACKETS = 40  # what our probes send to one host, about (registry.py's counts)
@@ -217,11 +217,24 @@ def scan_class(cls: PortClass, ips: list[str], rate: float, interface: str | Non
                "min_pps": 0.9 * min(fastest, rate + extra)})}
     for ip, h in again.items():
         finished(replace(merge(h, udp.get(ip), second.get(ip)), unanswered_tcp=frozenset(),
-                         drops_tcp=True))
+                         drops_tcp=True, share=share))
 
 
 def _open_tcp(h: NmapHost) -> set[int]:
     return {s.port for s in h.services if s.protocol is Protocol.TCP}
+
+
+def last_second(cls: PortClass, open_tcp: int, share: float = NMAP_SHARE_OF_HOST) -> int:
+    """What we may have sent one host of ``cls`` in the second before nmap reported it
+    done, so that its probes count it in the host's window (RateWindow.sent(at=...)) instead
+    of a whole second's cap: nmap's probes at its scan delay (``share`` of the cap, at most
+    1000 // delay + 1 in any one second, both ends counted) and the kernel's RST to the
+    SYN-ACK of each open port. The report comes after the host's last packet, so dating it
+    then errs on the safe side. A TCP scan shorter than a second may share its second with
+    the UDP run before it: then that run's second counts too."""
+    per_second = 1000 // scan_delay_ms(cls.host_pps, share) + 1
+    udp_too = bool(cls.udp) and len(cls.tcp) < per_second
+    return per_second * (2 if udp_too else 1) + open_tcp
 
 
 def recheck(ip: str, ports: frozenset[int], window: RateWindow) -> list[int]:

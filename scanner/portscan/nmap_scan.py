@@ -49,6 +49,9 @@ class NmapHost:
     # Many ports of it were dropped and asked a second time: a host firewall, which over
     # IPv6 may be missing (its IPv6 pass keeps the half share: it may answer every port).
     drops_tcp: bool = False
+    # nmap's part of the host's cap in its last ask (its --scan-delay): what its probes
+    # count of nmap's last second (engine.last_second)
+    share: float = NMAP_SHARE_OF_HOST
 
 
 def nmap_binary() -> str:
@@ -57,6 +60,11 @@ def nmap_binary() -> str:
         raise ToolMissingError("nmap is not installed: apt-get install nmap "
                                "(or run: bash scripts/dev.sh setup)")
     return path
+
+
+def scan_delay_ms(host_pps: float, share: float = NMAP_SHARE_OF_HOST) -> int:
+    """nmap's --scan-delay for a host: ``share`` of its cap."""
+    return max(1, math.ceil(1000 / (share * host_pps)))
 
 
 def tcp_scan_arguments(ports: Sequence[int], interface: str | None, *, host_pps: float = 40,
@@ -74,7 +82,7 @@ def tcp_scan_arguments(ports: Sequence[int], interface: str | None, *, host_pps:
     spec = port_spec(list(ports))
     if udp:
         spec = f"T:{spec},U:{port_spec(list(udp))}" if tcp else f"U:{port_spec(list(udp))}"
-    delay_ms = max(1, math.ceil(1000 / (share * host_pps)))
+    delay_ms = scan_delay_ms(host_pps, share)
     # --disable-arp-ping: nmap would ARP every local target again, even with -Pn; it reads
     # the MACs from the neighbour table, where the pipeline put our sweep's answers.
     args = ["-n", "-Pn", "--disable-arp-ping", *(["-sS"] if tcp else []), "-T4",

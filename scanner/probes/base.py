@@ -169,9 +169,11 @@ class RateWindow:
         if self.shared:  # counted globally from now on, a little before they are sent
             self.shared.take(packets)
 
-    def sent(self, packets: int) -> None:
-        # Stamped at the end: a probe's packets span its whole run.
-        self.log.append((time.monotonic(), packets))
+    def sent(self, packets: int, at: float | None = None) -> None:
+        """Count ``packets`` as sent at ``at`` (time.monotonic()), by default now: stamped at
+        the end, a probe's packets span its whole run. An earlier ``at`` (what nmap sent
+        before it reported the host) leaves the window that much sooner."""
+        self.log.append((time.monotonic() if at is None else at, packets))
 
     @contextmanager
     def paced(self, packets: int) -> Iterator[None]:
