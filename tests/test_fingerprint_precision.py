@@ -125,6 +125,10 @@ MAKER_NAME_RIGHT = [
     ("telnet_banner", "Grandstream GXW4216  V2.3B Command Shell Copyright 2015\r\nPassword:",
      "Grandstream"),
     ("telnet_banner", "ZyXEL login:", "Zyxel"),
+    # makers added for breadth in session 8 (fingerprints/maker_spellings.txt): recog
+    # html_title.xml examples of the corpus' dev part
+    ("http_title", "Inveo Lantick Ethernet Relay Controller", "Inveo"),
+    ("http_title", "Anybus-CC EtherNet/IP", "Anybus"),
     ("ssh_banner", "HUAWEI-1.5", "Huawei"),
     ("ssh_banner", "SSH-2.0-Cisco-1.25", "Cisco"),
     ("dhcp_vendor_class", "Cisco AIR-CTVM-K9", "Cisco"),
