@@ -19,6 +19,8 @@ WRONG = [
     # IOS images of Cisco's 2950 switches and 1200 access points are no router images
     # (fusioninventory-agent dico.pm's real sysDescrs)
     ("snmp_sysdescr", "Panasonic KX-NS500", "printer", None),
+    # Allied Telesis' AT-GS950 switches are no Netgear GS switches (the model name as Allied Telesis writes it)
+    ("snmp_sysdescr", "AT-GS950/24", None, "Netgear"),
     ("snmp_sysdescr", "Cisco Internetwork Operating System Software \r\nIOS (tm) C2950 Software "
                       "(C2950-I6K2L2Q4-M), Version 12.1(22)EA12, RELEASE SOFTWARE (fc1)", "router", None),
     ("snmp_sysdescr", "Cisco IOS Software, C1200 Software (C1200-K9W7-M), Version 12.3(8)JA2, "
