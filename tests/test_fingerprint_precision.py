@@ -19,6 +19,8 @@ WRONG = [
     # IOS images of Cisco's 2950 switches and 1200 access points are no router images
     # (fusioninventory-agent dico.pm's real sysDescrs)
     ("snmp_sysdescr", "Panasonic KX-NS500", "printer", None),
+    # Synology's routers are no NAS although Synology's name heads their page (synology.com: RT2600ac)
+    ("http_title", "Synology Router RT2600ac", "nas", None),
     # Allied Telesis' AT-GS950 switches are no Netgear GS switches (the model name as Allied Telesis writes it)
     ("snmp_sysdescr", "AT-GS950/24", None, "Netgear"),
     ("snmp_sysdescr", "Cisco Internetwork Operating System Software \r\nIOS (tm) C2950 Software "
