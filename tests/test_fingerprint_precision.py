@@ -21,6 +21,11 @@ WRONG = [
     ("snmp_sysdescr", "Panasonic KX-NS500", "printer", None),
     # Synology's routers are no NAS although Synology's name heads their page (synology.com: RT2600ac)
     ("http_title", "Synology Router RT2600ac", "nas", None),
+    # a maker's switches and access points are no routers or NAS because the maker also makes
+    # those (model names as LANCOM, Sophos and QNAP write them)
+    ("http_title", "LANCOM GS-2326P", "router", None),
+    ("http_title", "Sophos APX 320", "router", None),
+    ("http_title", "QNAP QSW-M408-4C", "nas", None),
     # Allied Telesis' AT-GS950 switches are no Netgear GS switches (the model name as Allied Telesis writes it)
     ("snmp_sysdescr", "AT-GS950/24", None, "Netgear"),
     ("snmp_sysdescr", "Cisco Internetwork Operating System Software \r\nIOS (tm) C2950 Software "
