@@ -120,7 +120,8 @@ def test_a_host_behind_an_allowlist_has_its_dropped_ports_asked_again(quick_scan
     dropped = set(tcp_ports(Profile.QUICK)) - set(ALLOWED)
     assert all(syns.count(p) == 2 for p in dropped), sorted(p for p in dropped
                                                             if syns.count(p) != 2)
-    assert syns.count(443) >= 1 and syns.count(8443) == 1
+    # 443 and 8443 answer (SYN-ACK, RST); a lost answer may have 8443 asked again too
+    assert syns.count(443) >= 1 and syns.count(8443) in (1, 2)
     host = next(h for h in quick_scan[0]["hosts"] if h["ip"] == WALLED)
     assert [s["port"] for s in host["services"]] == [443]
 
