@@ -65,7 +65,6 @@ class _State:
     nmap: dict[str, NmapHost] = field(default_factory=dict)
     probed: set[str] = field(default_factory=set)
     windows: dict[str, RateWindow] = field(default_factory=dict)  # per host, after nmap
-    reported: dict[str, float] = field(default_factory=dict)  # when nmap gave us the host
     wlans: list[WlanNetwork] | None = None  # set once a WLAN source (TR-064) was read
     stage: str = "start"
     ipv6: Ipv6Stage | None = None
@@ -195,6 +194,7 @@ def _scan_hosts(plan: Plan, st: _State, policy: Policy, vendors: MacVendors,
     budget = engine.Budget(policy.max_pps)
     classes: dict[engine.PortClass, list[str]] = {}
     class_of: dict[str, engine.PortClass] = {}
+    reported: dict[str, float] = {}  # when nmap gave us the host: its last packet was before
     for ip in sorted(st.drafts, key=ipaddress.IPv4Address):
         d = st.drafts[ip]
         # The site file's word on a device comes first; then the cautious guess.
@@ -227,8 +227,8 @@ def _scan_hosts(plan: Plan, st: _State, policy: Policy, vendors: MacVendors,
         # nmap's last second of the host at the share it was last asked at (up to 90 % of
         # the cap for a second ask), the kernel's RSTs included, dated when nmap reported
         # it: the probes wait only for what may still be in the window.
-        opened = sum(1 for s in scanned.services if s.protocol is Protocol.TCP)
-        window.sent(engine.last_second(class_of[ip], opened, scanned.share), at=st.reported[ip])
+        window.sent(engine.last_second(class_of[ip], len(scanned.open_tcp), scanned.share),
+                    at=reported[ip])
         if scanned.unanswered_tcp:
             back = engine.recheck(ip, scanned.unanswered_tcp, window)
             with lock:
@@ -238,7 +238,7 @@ def _scan_hosts(plan: Plan, st: _State, policy: Policy, vendors: MacVendors,
                 st.nmap[ip] = scanned = dataclasses.replace(
                     found, unanswered_tcp=frozenset(),
                     drops_tcp=found.drops_tcp or len(back) < len(scanned.unanswered_tcp))
-        open_tcp = [s.port for s in scanned.services if s.protocol is Protocol.TCP]
+        open_tcp = scanned.open_tcp
         # Ports can reveal a fragile device the MAC vendor did not: re-check before probing.
         if d.prescan_role == "default":
             d.prescan_role = policy.prescan_role(None, set(open_tcp))
@@ -286,7 +286,7 @@ def _scan_hosts(plan: Plan, st: _State, policy: Policy, vendors: MacVendors,
 
     def finished(found: NmapHost) -> None:
         with lock:
-            st.reported[found.ip] = time.monotonic()
+            reported[found.ip] = time.monotonic()
             st.nmap[found.ip] = found
             if not stop.is_set():
                 probing.append(probes.submit(probe, found.ip))

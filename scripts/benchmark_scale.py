@@ -27,6 +27,7 @@ import json
 import os
 import re
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -206,9 +207,8 @@ def quick_only(size: int, runs: int) -> None:
                       f"{r['busiest']}, peak RSS {r['rss']:.0f} MiB", flush=True)
     finally:
         scale.remove(PREFIX)
-    times.sort()
-    print(f"{size} hosts quick, {runs} runs: median {times[len(times) // 2]:.2f} s, "
-          f"range {times[0]:.2f}-{times[-1]:.2f} s")
+    print(f"{size} hosts quick, {runs} runs: median {statistics.median(times):.2f} s, "
+          f"range {min(times):.2f}-{max(times):.2f} s")
 
 
 def main() -> None:

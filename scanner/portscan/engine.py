@@ -34,7 +34,6 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 from dataclasses import dataclass, replace
 
-from scanner.model import Protocol
 from scanner.portscan.nmap_scan import NMAP_SHARE_OF_HOST, NmapHost, NmapRun, scan_delay_ms
 from scanner.probes.base import RateWindow, SharedWindow
 
@@ -156,7 +155,7 @@ def other_family_share(scanned: NmapHost, host_pps: float) -> float:
     ports, as for a second ask."""
     if scanned.drops_tcp or not scanned.answered_tcp:
         return NMAP_SHARE_OF_HOST
-    return repeat_share(host_pps, sum(1 for s in scanned.services if s.protocol is Protocol.TCP))
+    return repeat_share(host_pps, len(scanned.open_tcp))
 
 
 def host_timeout(cls: PortClass, group: int, rate: float) -> float:
@@ -207,7 +206,7 @@ def scan_class(cls: PortClass, ips: list[str], rate: float, interface: str | Non
     # Windows PCs with one firewall profile); a host asked a port it answered loses little.
     ports = sorted(set().union(*(h.unanswered_tcp for h in again.values())))
     asked = set(ports)
-    share = min(repeat_share(cls.host_pps, len(asked & _open_tcp(h))) for h in again.values())
+    share = min(repeat_share(cls.host_pps, len(asked.intersection(h.open_tcp))) for h in again.values())
     fastest = len(again) * share * cls.host_pps  # every host at its scan delay
     with more(max(0.0, fastest - rate)) as extra:
         run = new_run()
@@ -218,10 +217,6 @@ def scan_class(cls: PortClass, ips: list[str], rate: float, interface: str | Non
     for ip, h in again.items():
         finished(replace(merge(h, udp.get(ip), second.get(ip)), unanswered_tcp=frozenset(),
                          drops_tcp=True, share=share))
-
-
-def _open_tcp(h: NmapHost) -> set[int]:
-    return {s.port for s in h.services if s.protocol is Protocol.TCP}
 
 
 def last_second(cls: PortClass, open_tcp: int, share: float = NMAP_SHARE_OF_HOST) -> int:

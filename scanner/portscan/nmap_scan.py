@@ -53,6 +53,11 @@ class NmapHost:
     # count of nmap's last second (engine.last_second)
     share: float = NMAP_SHARE_OF_HOST
 
+    @property
+    def open_tcp(self) -> list[int]:
+        """Its open TCP ports, in port order."""
+        return [s.port for s in self.services if s.protocol is Protocol.TCP]
+
 
 def nmap_binary() -> str:
     path = shutil.which("nmap")
