@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import overload
 
+from scanner.vocabulary import Lang as Lang, Severity as Severity
+
 SCHEMA_VERSION = 1
 
 
@@ -48,28 +50,6 @@ class Role(str, enum.Enum):
     MANAGEMENT_CONTROLLER = "management-controller"  # BMCs: iDRAC, iLO, iRMC, IPMI
     IOT = "iot"
     UNKNOWN = "unknown"
-
-
-class Severity(str, enum.Enum):
-    CRITICAL = "critical"
-    HIGH = "high"
-    MEDIUM = "medium"
-    LOW = "low"
-    INFO = "info"
-
-    @property
-    def rank(self) -> int:
-        """Higher is worse; used for sorting and for ``--fail-on``."""
-        return _SEVERITY_RANK[self]
-
-
-_SEVERITY_RANK = {
-    Severity.CRITICAL: 4,
-    Severity.HIGH: 3,
-    Severity.MEDIUM: 2,
-    Severity.LOW: 1,
-    Severity.INFO: 0,
-}
 
 
 class Protocol(str, enum.Enum):
@@ -117,13 +97,6 @@ class Ipv6Address:
 
     address: str
     kind: AddressKind
-
-
-class Lang(enum.StrEnum):
-    """The report languages."""
-
-    DE = "de"
-    EN = "en"
 
 
 @dataclass(frozen=True)

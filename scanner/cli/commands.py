@@ -7,7 +7,6 @@ Imports of the heavy parts (scapy, nmap, jinja2, rich) happen inside the command
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import math
 import os
 import signal
@@ -23,7 +22,7 @@ from scanner.cli.output import (EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, crash_log, e
                                 store_in_history, write_private)
 from scanner.cli.watch import cmd_schedule, cmd_watch, cmd_wlan, notify_arguments
 from scanner.errors import PraxisscanError, Terminated, UsageError
-from scanner.model import Lang, Severity
+from scanner.vocabulary import Lang, Severity
 from scanner.ports import Profile
 from scanner.render import Format
 from scanner.practice_size import SIZES
@@ -503,6 +502,8 @@ def cmd_rules(args: argparse.Namespace) -> int:
 
 
 def cmd_external(args: argparse.Namespace) -> int:
+    import dataclasses
+
     from scanner import external
     from scanner.jsonio import load_file
     from scanner.pipeline import require_root

@@ -7,7 +7,6 @@ than the box has.
 from __future__ import annotations
 
 import argparse
-import getpass
 import os
 import sys
 from pathlib import Path
@@ -234,6 +233,8 @@ def cmd_fleet(args: argparse.Namespace) -> int:
 
 
 def _ask_password() -> str:
+    import getpass
+
     if not sys.stdin.isatty():
         raise UsageError(f"no terminal to ask for the password: set ${PASSWORD_ENV}")
     first = getpass.getpass("password: ")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 from scanner.errors import OutputError, PraxisscanError, UsageError
@@ -14,7 +13,7 @@ EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
 def exit_for(scan, fail_on: str) -> int:
-    from scanner.model import Severity
+    from scanner.vocabulary import Severity
 
     if fail_on == "none":
         return EXIT_OK
@@ -74,6 +73,8 @@ def emit(text: str, output: Path | None) -> None:
 
 def write_private(path: Path, text: str) -> None:
     """Atomic write, readable by the owner only: a scan describes the practice's weak spots."""
+    import tempfile
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
@@ -117,6 +118,7 @@ def crash_log(error: BaseException, argv: list[str]) -> Path | None:
     """The traceback of an unexpected error, for a bug report: in the state directory
     (owner-only), never on the terminal. None when even that cannot be written."""
     import traceback
+    import tempfile
     from datetime import datetime
 
     from scanner import __version__

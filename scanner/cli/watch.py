@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -52,6 +51,8 @@ def cmd_wlan(args: argparse.Namespace) -> int:
     scan = audit.as_scan(result, load_file(args.into) if args.into else None)
     scan = apply_rules(scan, site)
     if not args.into:  # a WLAN-only audit: the host rules' gaps are not news here
+        import dataclasses
+
         from scanner.rules.base import rules_in
 
         wlan_rules = rules_in("wlan")
