@@ -266,13 +266,15 @@ def _scan_hosts(plan: Plan, st: _State, policy: Policy, vendors: MacVendors,
                              if s.protocol is Protocol.UDP)
             udp = udp_ports(rp.profile(plan.profile))
             st.ipv6.ask_first(ip, d.key, rp.probes, result.window, udp, udp4, deadline, stop)
-            share = engine.other_family_share(scanned, rp.host_pps)
-            # nmap -6 paces itself from its first packet: the probes' last second (and the
-            # questions just asked) must leave room for it.
-            result.window.room(share * rp.host_pps)
-            with budget.nmap(rp.host_pps):
-                st.ipv6.scan_host(ip, d.key, tcp_ports(rp.profile(plan.profile)), new_run(),
-                                  rp.host_pps, rp.host_pps, udp, share)
+            if st.ipv6.will_scan(ip, d.key):
+                share = engine.other_family_share(scanned, rp.host_pps)
+                # nmap -6 paces itself from its first packet: the probes' last second (and
+                # the questions just asked) must leave room for it. A host without an IPv6
+                # address waits for nothing: the last hosts' wait was the scan's last second.
+                result.window.room(share * rp.host_pps)
+                with budget.nmap(rp.host_pps):
+                    st.ipv6.scan_host(ip, d.key, tcp_ports(rp.profile(plan.profile)),
+                                      new_run(), rp.host_pps, rp.host_pps, udp, share)
             v6 = st.ipv6.probe_host(ip, d.key, open_tcp, rp.probes, result.window, deadline, stop,
                                     udp4)
             d.observations.extend(v6.observations)

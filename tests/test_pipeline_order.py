@@ -1,4 +1,5 @@
-"""The scan's stages in their order: nmap's service database is loaded after discovery.
+"""The scan's stages in their order: nmap's service database is loaded after discovery; a
+host's IPv6 pass (and its wait) only where the host has an IPv6 address.
 
 Its parse and compile take about 2 s of CPU; during ARP and the listen window they would
 compete with discovery for the two cores. The load is observed where it happens, at
@@ -63,3 +64,44 @@ def test_the_service_database_is_loaded_after_discovery_and_before_the_port_scan
 
     assert events == ["discovery", "after_arp", "database", "port scan"]
     assert scan.complete
+
+
+def test_a_host_without_an_ipv6_address_waits_for_no_ipv6_pass(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """After its IPv4 probes a host waits until nmap -6's first second fits into its window,
+    but only a host that has an IPv6 address to scan: for the others that wait (up to a
+    second) was dead time, the last hosts' one at the end of every scan."""
+    from scanner.model import Protocol, Service
+    from scanner.portscan import engine
+    from scanner.portscan.nmap_scan import NmapHost
+    from scanner.policy import load_policy
+    from scanner.probes.base import RateWindow
+    from scanner.probes.registry import HostRun
+
+    waited: list[float] = []
+    passes: list[str] = []
+    monkeypatch.setattr(RateWindow, "room", lambda self, packets: waited.append(packets))
+    monkeypatch.setattr(Ipv6Stage, "scan_host",
+                        lambda self, ip, *_a, **_k: passes.append(ip))
+
+    def scan_class(cls: object, ips: list[str], rate: float, interface: object,
+                   new_run: object, finished, more: object) -> None:  # noqa: ANN001
+        for ip in ips:
+            finished(NmapHost(ip, None, (Service(port=22, protocol=Protocol.TCP),)))
+
+    monkeypatch.setattr(engine, "scan_class", scan_class)
+    monkeypatch.setattr(pipeline, "probe_host",
+                        lambda _jobs, pps, *_a, window, **_k: HostRun(window=window))
+    st = pipeline._State()
+    for ip in ("192.0.2.5", "192.0.2.6"):
+        st.draft(ip).mac = "02:00:00:00:00:0" + ip[-1]
+    st.ipv6 = Ipv6Stage([], allow_public=False)
+    st.ipv6.zoned["192.0.2.6"] = "fe80::6%eth0"  # only .6 has an IPv6 address
+    pipeline._scan_hosts(_plan(), st, load_policy(), pipeline.MacVendors(), [], None,
+                         pipeline.NullObserver())
+    assert st.probed == {"192.0.2.5", "192.0.2.6"}
+    assert passes == ["192.0.2.6"]
+    # nmap -6's first second (at least half the host's cap) was waited for once, for .6;
+    # smaller waits are probes' packets
+    first_seconds = [p for p in waited if p >= load_policy().default.host_pps / 2]
+    assert len(first_seconds) == 1

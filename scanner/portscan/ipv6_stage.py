@@ -129,6 +129,11 @@ class Ipv6Stage:
                 self.zoned[ip] = address
         return address
 
+    def will_scan(self, ip: str, key: str) -> bool:
+        """Whether the host has an IPv6 address for its pass (IPv4-only hosts, and every host
+        of a scan without IPv6, have none: nothing to wait for, no rate to hold)."""
+        return self._target(ip, key) is not None
+
     def ask_first(self, ip: str, key: str, allowed: frozenset[str], window: RateWindow,
                   udp: Sequence[int], udp_over_ipv4: frozenset[int],
                   deadline: float | None = None, stop: threading.Event | None = None) -> None:
