@@ -85,6 +85,16 @@ WRONG = [
     # a proxy's model "SG400" is no Cisco SG300 switch (recog snmp_sysdescr.xml)
     ("snmp_sysdescr", "Blue Coat SG400 Series, Version: SGOS 5.2.4.8, Release id: 35838 Proxy "
                       "Edition", "switch", None),
+    # session 10: Tektronix made its Phaser printers before Xerox bought the line; TROY's and
+    # silex's print servers are only "compatible with an HP JETDIRECT" (recog snmp_sysdescr.xml,
+    # sections TEKTRONIX and Troy); Westell's VersaLink is a DSL gateway, no Xerox VersaLink
+    # (nmap-service-probes line 8138's title); WTI's Network Power Switch is a PDU (line 4728)
+    ("snmp_sysdescr", "Tektronix, Inc., Phaser 860N, PhaserShare Series B Network Interface, "
+                      "(14.44/13.34/14.46/3.38)", None, "Xerox"),
+    ("snmp_sysdescr", "silex PocketPro 100s compatible with an HP JETDIRECT EX", None, "HP"),
+    ("snmp_sysdescr", "TROY PocketPro 100s compatible with an HP JETDIRECT EX", None, "HP"),
+    ("http_title", "Westell VersaLink Wireless Gateway", "printer", "Xerox"),
+    ("telnet_banner", "\r\n\r\nNetwork Power Switch v", "switch", None),
 ]
 
 
