@@ -11,6 +11,7 @@ from scanner.model import Host, WlanNetwork, WlanSecurity
 _ANSI = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|[@-Z\\-_])"
                    r"|\x9b[0-?]*[ -/]*[@-~]|\x9d[^\x07\x1b\x9c]*(\x07|\x1b\\|\x9c)?")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL_BUT_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # Bidirectional controls reorder what is shown ("gpj.exe" shows as "exe.jpg"): they are made
 # visible as [U+202E], so that the reader sees the trick instead of falling for it. Line and
 # paragraph separators become spaces.
@@ -28,6 +29,16 @@ def clean(value: object, limit: int = MAX_FIELD) -> str:
     s = "" if value is None else str(value)
     s = _SEPARATORS.sub(" ", _ANSI.sub("", s))
     s = show_bidi(_CONTROL.sub("", s).replace("\n", " ").replace("\t", " "))
+    return s if len(s) <= limit else s[: limit - 1] + "…"
+
+
+def with_line_breaks(value: object, limit: int = MAX_FIELD) -> str:
+    """Like clean(), but CR, LF and tab stay: a greeting as the device wrote it, the form
+    recog's and nmap's examples quote and the rules are written from ("...\\r\\n\\r\\nUsername:").
+    For matching and the JSON only; whatever shows it to a person cleans it first."""
+    s = "" if value is None else str(value)
+    s = _SEPARATORS.sub(" ", _ANSI.sub("", s))
+    s = show_bidi(_CONTROL_BUT_LINES.sub("", s))
     return s if len(s) <= limit else s[: limit - 1] + "…"
 
 

@@ -147,3 +147,22 @@ def test_conflicts_are_decided_by_confidence_and_kept_visible() -> None:
 def test_a_host_without_evidence_stays_unknown() -> None:
     h = classify(Host(ip="10.0.0.8"))
     assert h.role is Role.UNKNOWN and h.classification is None
+
+
+@pytest.mark.parametrize("kind, pairs, padded", [
+    # sysDescr as some agents send it: with CR LF (recog's snmp_sysdescr.xml example)
+    ("snmp", (), ("sys_descr", "RICOH FastEther8400e Rev.R1.05 10/100BASE Ethernet PrintServ\r\n")),
+    ("mdns-service", (("type", "_device-info._tcp"),), ("txt.model", "iPhone13,4\x00")),
+    ("dhcp", (), ("vendor_class", "android-dhcp-13 ")),
+    ("snmp", (), ("sys_object_id", " 1.3.6.1.4.1.10002.1")),
+    ("banner", (("protocol", "ssh"),), ("text", "SSH-2.0-DraySSH_2.0 ")),
+])
+def test_padding_around_a_value_changes_nothing(kind, pairs, padded) -> None:
+    def answer(value: str) -> tuple[Role, str | None]:
+        h = classify(Host(ip="192.0.2.1", observations=(
+            Observation(Source.PROBE, kind, (*pairs, (padded[0], value)), T0),)))
+        return h.role, h.vendor
+
+    bare = answer(padded[1].strip(" \t\r\n\x00"))
+    assert bare != (Role.UNKNOWN, None)  # the bare value is known: the test can fail
+    assert answer(padded[1]) == bare

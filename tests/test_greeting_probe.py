@@ -90,3 +90,61 @@ def test_vnc_greeting_names_the_protocol_version(monkeypatch) -> None:
 def test_a_silent_or_hostile_server_gives_nothing_and_no_error(monkeypatch) -> None:
     result, g = probe(b"\x00\xff" * 300, 5900, monkeypatch)
     assert g.received == b"" and not [o for o in result.observations if o.kind == "banner"]
+
+
+@pytest.mark.parametrize("greeting, role, maker", [
+    # recog's telnet_banners.xml examples, with option negotiation in front as a device sends it
+    (b"\xff\xfb\x01\xff\xfb\x03\r\nLexmark International Telnet\r\n\r\nlogin: ", "printer", "Lexmark"),
+    (b"\xff\xfb\x01\xff\xfb\x03\r\n\r\nUser Access Verification\r\n\r\nUsername: ", "unknown", "Cisco"),
+    (b"\xff\xfd\x18ZXHN H108N\r\nLogin: ", "router", "ZTE"),
+])
+def test_a_multi_line_telnet_greeting_is_classified_as_received(greeting, role, maker,
+                                                                monkeypatch) -> None:
+    """The rules quote greetings with their line breaks; the probe keeps them for matching
+    (``lines``) beside the one-line ``text`` that reports show."""
+    from scanner.classification.classify import classify
+    from scanner.model import Host
+
+    result, _ = probe(greeting, 23, monkeypatch)
+    (banner, *_) = result.observations
+    assert "\n" not in banner.get("text") and "\r" not in banner.get("text")
+    assert "\r\n" in banner.get("lines")
+    host = classify(Host(ip="192.0.2.1", observations=(banner,)))
+    assert (host.role.value, host.vendor) == (role, maker)
+
+
+def test_every_telnet_rule_example_matches_as_the_probe_stores_it() -> None:
+    """What a real scan hands the classifier, for every example of the Telnet rules: the
+    same answer as the example itself (flattened to one line, 25 of 92 multi-line
+    examples lost their role or maker)."""
+    import tomllib
+    from datetime import datetime, timezone
+    from pathlib import Path
+
+    from scanner.classification.classify import classify
+    from scanner.model import Host, Observation, Source
+
+    def answer(observations) -> tuple[str, str | None]:  # noqa: ANN001
+        h = classify(Host(ip="192.0.2.1", observations=tuple(observations)))
+        return h.role.value, h.vendor
+
+    checked = 0
+    for path in sorted((Path(__file__).parent.parent / "fingerprints").glob("telnet_banner*.toml")):
+        for rule in tomllib.loads(path.read_text(encoding="utf-8")).get("rule", []):
+            for ex in rule.get("example", []):
+                value = ex["value"]
+                as_given = Observation(Source.PROBE, "banner",
+                                       (("protocol", "telnet"), ("text", value)),
+                                       datetime.now(timezone.utc))
+                stored = [o for o in banners._telnet(value.encode(), 23).observations
+                          if o.kind == "banner"]
+                assert answer(stored) == answer([as_given]), (rule["id"], value)
+                checked += 1
+    assert checked > 100
+
+
+def test_the_kept_line_breaks_carry_no_escape_or_control() -> None:
+    raw = b"\x1b[2J\x1b]0;owned\x07Router\r\n\x00\x08login: " + "\u202e".encode()
+    result = banners._telnet(raw, 23)
+    (banner, *_) = result.observations
+    assert banner.get("lines") == "Router\r\nlogin: [U+202E]"

@@ -76,6 +76,8 @@ def evidence(host: Host) -> Iterator[Evidence]:
             yield "tls_subject", g("subject") or ""
         elif k == "banner" and g("text"):
             yield f"{g('protocol')}_banner", g("text") or ""
+            if g("lines"):  # the greeting with its line breaks, as the rules quote it
+                yield f"{g('protocol')}_banner", g("lines") or ""
         elif k in ("smtp", "pop3") and g("greeting"):
             yield f"{k}_banner", g("greeting") or ""
         elif k == "snmp":
@@ -97,12 +99,29 @@ def evidence(host: Host) -> Iterator[Evidence]:
             yield "dicom", f"{g('association')} {g('implementation_version', '')}".strip()
 
 
+# What devices pad their strings with: a sysDescr ending in CR LF or NUL, a model or vendor
+# class with a trailing blank, a greeting after an empty line.
+_PADDING = " \t\r\n\x00"
+
+
+def _padding_stripped(pairs: Iterator[Evidence]) -> Iterator[Evidence]:
+    """Each value as given, then, where it is padded, without the padding: the rules are
+    written from the bare strings, and some (a greeting's leading empty lines) from the
+    padded ones."""
+    for field, value in pairs:
+        yield field, value
+        if isinstance(value, str):
+            bare = value.strip(_PADDING)
+            if bare and bare != value:
+                yield field, bare
+
+
 def classify(host: Host, rules: tuple[RuleFile, ...] | None = None) -> Host:
     by_field = _index(rules if rules is not None else load_rules())
     reasons: list[Reason] = []
     seen: set[tuple[str, str]] = set()
     texts: list[tuple[str, str]] = []
-    for field, value in evidence(host):
+    for field, value in _padding_stripped(evidence(host)):
         if isinstance(value, str):
             texts.append((field, value))
         files = by_field.get(field, [])

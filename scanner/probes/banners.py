@@ -19,7 +19,7 @@ from scanner.model import Protocol, Service
 from scanner.ports import SERVER_FIRST
 from scanner.probes.base import Budget, ProbeResult, connect, observation, read_until
 from scanner.probes.nmap_match import with_nmap
-from scanner.text import clean
+from scanner.text import clean, with_line_breaks
 
 _SSH = re.compile(r"^SSH-([\d.]+)-([A-Za-z][\w]*?)[_-]([\w.+~-]+)(?:\s+(.*))?$")
 _VSFTPD = re.compile(r"\(vsFTPd ([\d.]+)\)")
@@ -84,9 +84,15 @@ def telnet(ip: str, port: int) -> ProbeResult:
 
 
 def _telnet(raw: bytes, port: int) -> ProbeResult:
-    text = clean(_IAC.sub(b"", raw).decode("utf-8", "replace").strip(), 300)
+    said = _IAC.sub(b"", raw).decode("utf-8", "replace")
+    text = clean(said.strip(), 300)
+    # The greeting's lines as sent ("\r\n\r\nUser Access Verification\r\n\r\nUsername:"):
+    # the rules from recog and nmap quote them so; flattened to one line a quarter of the
+    # multi-line ones no longer matched.
+    lines = with_line_breaks(said, 300)
     obs = observation("banner", port=port, protocol="telnet", text=text,
-                      negotiates="yes" if b"\xff" in raw else "no")
+                      negotiates="yes" if b"\xff" in raw else "no",
+                      **({"lines": lines} if lines != text else {}))
     return with_nmap(ProbeResult((obs,), Service(port, Protocol.TCP, "telnet")), "NULL", raw, port)
 
 
