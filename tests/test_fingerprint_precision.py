@@ -95,6 +95,10 @@ WRONG = [
     ("snmp_sysdescr", "TROY PocketPro 100s compatible with an HP JETDIRECT EX", None, "HP"),
     ("http_title", "Westell VersaLink Wireless Gateway", "printer", "Xerox"),
     ("telnet_banner", "\r\n\r\nNetwork Power Switch v", "switch", None),
+    # session 11: a Roku player's UPnP server runs miniupnpd but is no router (the SSDP reply
+    # of Roku players quoted in public Roku-control code; nmap-service-probes line 11566)
+    ("ssdp_server", "Roku UPnP/1.0 MiniUPnPd/1.4", "router", None),
+    ("http_server", "Roku UPnP/1.0 MiniUPnPd/1.4", "router", None),
 ]
 
 
