@@ -1,0 +1,54 @@
+"""Wrong answers the local-announcement rules must not give (issue 14, session 10).
+
+DHCP vendor classes, mDNS service types and TXT models, SSDP SERVER headers and UPnP
+descriptions: real strings (recog's examples, Home Assistant's discovery manifests, vendor
+manuals) and a role or maker they must NOT get. A brand alone decides no role: a Samsung or LG
+string may be a phone, a TV or a printer, a Yealink or Aerohive class any of the maker's lines.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from scanner.classification.classify import match_value
+
+# (field, real string, role it must not get, maker it must not get)
+WRONG = [
+    # makers of several device kinds: the class names the maker only (recog dhcp_vendor_class.xml)
+    ("dhcp_vendor_class", "yealink", "voip-phone", None),
+    ("dhcp_vendor_class", "AEROHIVE", "access-point", None),
+    ("dhcp_vendor_class", "Aruba-Sensor-Q9X65A", "access-point", None),
+    ("dhcp_vendor_class", "Aruba-Sensor-Q9X65A", "switch", None),
+    ("dhcp_vendor_class", "ubnt", "access-point", None),
+    # a Dell printer's class is no workstation, a Dell zero client no printer
+    ("dhcp_vendor_class", "Dell Color MFP S2825cdn", "workstation", None),
+    ("dhcp_vendor_class", "wyse-1000", "printer", None),
+    # busybox's client runs in routers, cameras and medical devices alike
+    ("dhcp_vendor_class", "udhcpc1.21.1", "router", None),
+    ("dhcp_vendor_class", "udhcp 1.22.1", "camera", None),
+]
+
+
+@pytest.mark.parametrize("field,value,role,maker", WRONG, ids=lambda v: str(v)[:30])
+def test_strings_that_must_not_get_a_role_or_maker(field, value, role, maker) -> None:
+    reasons = match_value(field, value)
+    roles = {r.get("role") for r in reasons}
+    makers = {r.get("vendor") for r in reasons}
+    if role:
+        assert role not in roles, reasons
+    if maker:
+        assert maker not in makers, reasons
+
+
+@pytest.mark.parametrize("field,value,role,maker", [
+    ("dhcp_vendor_class", "Poly-VVX-D230", "voip-phone", "Polycom"),
+    ("dhcp_vendor_class", "digium_D65_2_9_10", "voip-phone", "Digium"),
+    ("dhcp_vendor_class", "ccp.avaya.com", "voip-phone", "Avaya"),
+    ("dhcp_vendor_class", "Mfg=DELL;Typ=Printer;Mod=Dell S2830dn;Ser=1A2BC34;", "printer", "Dell"),
+    ("dhcp_vendor_class", "Zebra Technologies ZTC ZT230-203dpi ZPL", "printer", "Zebra"),
+    ("dhcp_vendor_class", "BrightSign XT1144-PP", "media", "BrightSign"),
+])
+def test_the_right_answers_stay(field, value, role, maker) -> None:
+    got = match_value(field, value)
+    assert got, value
+    assert got[0].get("role") == role and got[0].get("vendor") == maker
