@@ -26,6 +26,17 @@ WRONG = [
     # busybox's client runs in routers, cameras and medical devices alike
     ("dhcp_vendor_class", "udhcpc1.21.1", "router", None),
     ("dhcp_vendor_class", "udhcp 1.22.1", "camera", None),
+    # iRobot's Roombas announce Amazon's Alexa service (home-assistant generated/zeroconf.py)
+    ("mdns_service", "_amzn-alexa._tcp", "media", "Amazon"),
+    # DoorBird door stations announce Axis' video service; Apple's sleep proxies run on Apple
+    # TVs and AirPort base stations alike; file sharing is no NAS (PCs and Macs announce it)
+    ("mdns_service", "_axis-video._tcp", None, "Axis"),
+    ("mdns_service", "_sleep-proxy._udp", "media", None),
+    ("mdns_service", "_sleep-proxy._udp", "access-point", None),
+    ("mdns_service", "_smb._tcp", "nas", None),
+    ("mdns_service", "_afpovertcp._tcp", "nas", None),
+    # LinkPlay modules sit in many makers' speakers: no maker
+    ("mdns_service", "_linkplay._tcp", None, "Sonos"),
 ]
 
 
@@ -47,6 +58,10 @@ def test_strings_that_must_not_get_a_role_or_maker(field, value, role, maker) ->
     ("dhcp_vendor_class", "Mfg=DELL;Typ=Printer;Mod=Dell S2830dn;Ser=1A2BC34;", "printer", "Dell"),
     ("dhcp_vendor_class", "Zebra Technologies ZTC ZT230-203dpi ZPL", "printer", "Zebra"),
     ("dhcp_vendor_class", "BrightSign XT1144-PP", "media", "BrightSign"),
+    ("mdns_service", "_googlecast._tcp", "media", "Google"),
+    ("mdns_service", "_mediaremotetv._tcp", "media", "Apple"),
+    ("mdns_service", "_airport._tcp", "access-point", "Apple"),
+    ("mdns_service", "_soundtouch._tcp", "media", "Bose"),
 ])
 def test_the_right_answers_stay(field, value, role, maker) -> None:
     got = match_value(field, value)
