@@ -37,6 +37,23 @@ WRONG = [
     ("mdns_service", "_afpovertcp._tcp", "nas", None),
     # LinkPlay modules sit in many makers' speakers: no maker
     ("mdns_service", "_linkplay._tcp", None, "Sonos"),
+    # deCONZ gateways and diyHue answer as a Hue bridge (deCONZ's SSDP reply, Home Assistant's
+    # deconz discovery): no Philips; ESP firmwares answer as a WeMo plug: no router or media
+    ("ssdp_server", "Linux/3.14.0 UPnP/1.0 IpBridge/1.26.0", None, "Philips"),
+    ("upnp_device", "Royal Philips Electronics | Philips hue bridge 2015 | "
+                    "urn:schemas-upnp-org:device:Basic:1", None, "Philips"),
+    ("upnp_device", "Belkin International Inc. | Socket | urn:Belkin:device:controllee:1",
+     "router", None),
+    # Yamaha makes routers as well as receivers: the maker's name decides nothing
+    ("upnp_device", "Yamaha Corporation | RX-V685 | urn:schemas-upnp-org:device:MediaRenderer:1",
+     "router", None),
+    # UPnP libraries and media-server software run on PCs and NAS alike (recog upnp_banners.xml)
+    ("ssdp_server", "Linux/2.6.28-17-generic, UPnP/1.0, Portable SDK for UPnP devices/1.6.6",
+     "media", None),
+    ("ssdp_server", "Linux-amd64-3.0.0-25-generic, UPnP/1.0, PMS/1.50.0", None, "Sony"),
+    ("ssdp_server", "UPnP/1.0, DLNADOC/1.50, Platinum/0.5.1", None, "Microsoft"),
+    # TP-Link's TL-WR routers; not every ipos device is one
+    ("ssdp_server", "ipos/7.0 UPnP/1.0 TL-WR841N/8.0", "access-point", None),
 ]
 
 
@@ -62,6 +79,11 @@ def test_strings_that_must_not_get_a_role_or_maker(field, value, role, maker) ->
     ("mdns_service", "_mediaremotetv._tcp", "media", "Apple"),
     ("mdns_service", "_airport._tcp", "access-point", "Apple"),
     ("mdns_service", "_soundtouch._tcp", "media", "Bose"),
+    ("ssdp_server", "ipos/7.0 UPnP/1.0 TL-WR941N/2.0", "router", "TP-Link"),
+    ("ssdp_server", "SHP, UPnP/1.0, Samsung UPnP SDK/1.0", "media", "Samsung"),
+    ("upnp_device", "Roku | 3810X | urn:roku-com:device:player:1-0", "media", "Roku"),
+    ("upnp_device", "Signify | Philips hue bridge 2015 | urn:schemas-upnp-org:device:Basic:1",
+     "iot", "Philips"),
 ])
 def test_the_right_answers_stay(field, value, role, maker) -> None:
     got = match_value(field, value)
