@@ -54,6 +54,12 @@ WRONG = [
     ("ssdp_server", "UPnP/1.0, DLNADOC/1.50, Platinum/0.5.1", None, "Microsoft"),
     # TP-Link's TL-WR routers; not every ipos device is one
     ("ssdp_server", "ipos/7.0 UPnP/1.0 TL-WR841N/8.0", "access-point", None),
+    # NAS, routers with a USB disk (Asuswrt's afpd service file) and Linux home servers announce
+    # the _device-info model "Xserve" so that Finder shows a server icon (a QNAP TS-464C's
+    # mDNS answer, Netatalk/avahi service files): no Apple, no workstation
+    ("mdns_model", "Xserve", "workstation", "Apple"),
+    ("mdns_model", "Xserve1,1", "workstation", "Apple"),
+    ("mdns_model", "RackMac", "workstation", "Apple"),
 ]
 
 
@@ -84,6 +90,10 @@ def test_strings_that_must_not_get_a_role_or_maker(field, value, role, maker) ->
     ("upnp_device", "Roku | 3810X | urn:roku-com:device:player:1-0", "media", "Roku"),
     ("upnp_device", "Signify | Philips hue bridge 2015 | urn:schemas-upnp-org:device:Basic:1",
      "iot", "Philips"),
+    ("mdns_printer", "RICOH MP C2011", "printer", "Ricoh"),
+    ("mdns_printer", "KONICA MINOLTA bishub C287", "printer", "Konica Minolta"),
+    ("mdns_printer", "Xerox WorkCentre 3025", "printer", "Xerox"),
+    ("mdns_service", "_qdiscover._tcp", "nas", "QNAP"),
 ])
 def test_the_right_answers_stay(field, value, role, maker) -> None:
     got = match_value(field, value)
