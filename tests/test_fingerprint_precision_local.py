@@ -60,6 +60,11 @@ WRONG = [
     ("mdns_model", "Xserve", "workstation", "Apple"),
     ("mdns_model", "Xserve1,1", "workstation", "Apple"),
     ("mdns_model", "RackMac", "workstation", "Apple"),
+    # default host names shared by makers: KM (Konica Minolta's bizhub, Kyocera Mita), ET
+    # (Lexmark's, kept by the Xerox printers Lexmark builds: Xerox' OUI 9C:93:4E)
+    ("hostname", "KM00D91C.local", None, "Kyocera"),
+    ("hostname", "KM00D91C.local", None, "Konica Minolta"),
+    ("hostname", "et9c934ee8dd28.at.urfu.ru", None, "Lexmark"),
 ]
 
 
@@ -94,6 +99,10 @@ def test_strings_that_must_not_get_a_role_or_maker(field, value, role, maker) ->
     ("mdns_printer", "KONICA MINOLTA bishub C287", "printer", "Konica Minolta"),
     ("mdns_printer", "Xerox WorkCentre 3025", "printer", "Xerox"),
     ("mdns_service", "_qdiscover._tcp", "nas", "QNAP"),
+    ("hostname", "XRX9C934E2CF72C", "printer", "Xerox"),
+    ("hostname", "SEC30CDA7112233", "printer", "Samsung"),
+    ("hostname", "RNP474CB6", "printer", "Ricoh"),
+    ("hostname", "BRN0080770A5050.local", "printer", "Brother"),
 ])
 def test_the_right_answers_stay(field, value, role, maker) -> None:
     got = match_value(field, value)
