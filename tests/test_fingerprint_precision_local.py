@@ -65,6 +65,29 @@ WRONG = [
     ("hostname", "KM00D91C.local", None, "Kyocera"),
     ("hostname", "KM00D91C.local", None, "Konica Minolta"),
     ("hostname", "et9c934ee8dd28.at.urfu.ru", None, "Lexmark"),
+    # IEEE registration names that start like a maker's: SonoSite's ultrasound is no Sonos
+    # speaker, SONOS Co., Ltd. is another company (aiooui's MA-L table)
+    ("mac_vendor", "SonoSite, Inc.", "media", "Sonos"),
+    ("mac_vendor", "SonoSite, Inc.", "iot", "Sonos"),
+    ("mac_vendor", "SONOS Co., Ltd.", "media", "Sonos"),
+    # makers of several device kinds, and Hisense' and Teltonika's other companies
+    ("mac_vendor", "Axis Communications AB", "camera", None),
+    ("mac_vendor", "Avaya Inc", "voip-phone", None),
+    ("mac_vendor", "Hisense Broadband Multimedia Technology Co.,Ltd.", "media", None),
+    ("mac_vendor", "UAB Teltonika Telematics", "router", None),
+    ("mac_vendor", "Zebra Technologies Inc.", "printer", None),
+    ("mac_vendor", "SHARP CORPORATION", "printer", None),
+    ("mac_vendor", "Espressif Inc.", None, "Espressif"),
+    # registrations that start like a maker's name but belong to another company or line
+    ("mac_vendor", "TopControl GMBH", "medical-device", "Topcon"),
+    ("mac_vendor", "Topcon Positioning Systems, Inc.", "medical-device", None),
+    ("mac_vendor", "OLYMPUS IMAGE SYSTEMS, INC.", "medical-device", None),
+    ("mac_vendor", "Kyocera Wireless Corp.", "printer", None),
+    ("mac_vendor", "OPPO Digital, Inc.", "smartphone", None),
+    ("mac_vendor", "DellKing Industrial Co., Ltd", "workstation", "Dell"),
+    ("mac_vendor", "Hewlett Packard Enterprise", "workstation", None),
+    ("mac_vendor", "Lenovo Mobile Communication Technology Ltd.", "workstation", None),
+    ("mac_vendor", "LenovoEMC Products USA, LLC", "workstation", None),
 ]
 
 
@@ -103,6 +126,9 @@ def test_strings_that_must_not_get_a_role_or_maker(field, value, role, maker) ->
     ("hostname", "SEC30CDA7112233", "printer", "Samsung"),
     ("hostname", "RNP474CB6", "printer", "Ricoh"),
     ("hostname", "BRN0080770A5050.local", "printer", "Brother"),
+    ("mac_vendor", "SonoSite, Inc.", "medical-device", "SonoSite"),
+    ("mac_vendor", "AMERICAN POWER CONVERSION CORP", "ups", "APC"),
+    ("mac_vendor", "Sonos, Inc.", "media", "Sonos"),
 ])
 def test_the_right_answers_stay(field, value, role, maker) -> None:
     got = match_value(field, value)
