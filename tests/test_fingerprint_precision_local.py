@@ -129,6 +129,7 @@ def test_strings_that_must_not_get_a_role_or_maker(field, value, role, maker) ->
     ("mac_vendor", "SonoSite, Inc.", "medical-device", "SonoSite"),
     ("mac_vendor", "AMERICAN POWER CONVERSION CORP", "ups", "APC"),
     ("mac_vendor", "Sonos, Inc.", "media", "Sonos"),
+    ("hostname", "LGwebOSTV", "media", "LG"),
 ])
 def test_the_right_answers_stay(field, value, role, maker) -> None:
     got = match_value(field, value)
