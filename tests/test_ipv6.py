@@ -367,3 +367,20 @@ def test_the_ipv6_only_note_is_capped() -> None:
     assert note.count("02:00:00:00:00:") == LISTED_DEVICES
     assert note.endswith(f"; and {40 - LISTED_DEVICES} more") and "(+2)" in note
     assert len(note) < 1200
+
+
+def test_a_host_without_an_ipv6_address_in_scope_is_said_once() -> None:
+    """Every stage of the host asks for its IPv6 target (the wait before nmap -6, the pass,
+    the UDP questions); the "not in scope" note is one entry, not one per question."""
+    from scanner.model import AddressKind, Ipv6Address
+    from scanner.portscan.ipv6_stage import Ipv6Stage
+    from scanner.portscan.nmap_scan import NmapRun
+
+    stage = Ipv6Stage([], allow_public=False)
+    # a link-local address without the link it was seen on: nothing to scan it through
+    stage.addresses["192.0.2.5"] = (Ipv6Address("fe80::5", AddressKind.LINK_LOCAL),)
+    assert not stage.will_scan("192.0.2.5", "mac:02:00:00:00:00:05")
+    assert not stage.will_scan("192.0.2.5", "mac:02:00:00:00:00:05")
+    stage.scan_host("192.0.2.5", "mac:02:00:00:00:00:05", [22], NmapRun(), 40, 40)
+    notes = [n for n in stage.not_tested if n.check == "ipv6-scan"]
+    assert len(notes) == 1 and notes[0].host == "mac:02:00:00:00:00:05"

@@ -48,6 +48,7 @@ class Ipv6Stage:
         self._early: dict[str, tuple[str, HostRun, list[Future]]] = {}
         self._lock = threading.Lock()
         self._tying: threading.Thread | None = None  # after_arp's wait for the answers
+        self._out_of_scope: set[str] = set()  # IPv4 addresses whose IPv6 ones are all refused
 
     def start(self) -> None:
         """Listen from the beginning, and ask the link at once (answers come during ARP)."""
@@ -116,12 +117,13 @@ class Ipv6Stage:
         if ip in self.zoned:
             return self.zoned[ip]
         addrs = self.addresses.get(ip, ())
-        if not addrs:
+        if not addrs or ip in self._out_of_scope:
             return None
         interface = self.interface_of.get(ip)
         address = ipv6_pass.target(addrs, self.guard, interface)
         with self._lock:
-            if address is None:
+            if address is None:  # said once, however often the host's stages ask
+                self._out_of_scope.add(ip)
                 self.not_tested.append(NotTested(
                     "ipv6-scan", "no IPv6 address of this host is in scope", key))
             else:
