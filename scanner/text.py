@@ -26,19 +26,23 @@ def show_bidi(text: str) -> str:
 
 def clean(value: object, limit: int = MAX_FIELD) -> str:
     """One line of printable text, at most ``limit`` characters (an ellipsis marks a cut)."""
-    s = "" if value is None else str(value)
-    s = _SEPARATORS.sub(" ", _ANSI.sub("", s))
-    s = show_bidi(_CONTROL.sub("", s).replace("\n", " ").replace("\t", " "))
-    return s if len(s) <= limit else s[: limit - 1] + "…"
+    s = _CONTROL.sub("", _without_escapes(value)).replace("\n", " ").replace("\t", " ")
+    return _cut(show_bidi(s), limit)
 
 
 def with_line_breaks(value: object, limit: int = MAX_FIELD) -> str:
     """Like clean(), but CR, LF and tab stay: a greeting as the device wrote it, the form
     recog's and nmap's examples quote and the rules are written from ("...\\r\\n\\r\\nUsername:").
     For matching and the JSON only; whatever shows it to a person cleans it first."""
+    return _cut(show_bidi(_CONTROL_BUT_LINES.sub("", _without_escapes(value))), limit)
+
+
+def _without_escapes(value: object) -> str:
     s = "" if value is None else str(value)
-    s = _SEPARATORS.sub(" ", _ANSI.sub("", s))
-    s = show_bidi(_CONTROL_BUT_LINES.sub("", s))
+    return _SEPARATORS.sub(" ", _ANSI.sub("", s))
+
+
+def _cut(s: str, limit: int) -> str:
     return s if len(s) <= limit else s[: limit - 1] + "…"
 
 
