@@ -15,6 +15,7 @@ import os
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import cache
@@ -35,6 +36,7 @@ from scanner.policy import Policy, load_policy
 from scanner.errors import Terminated
 from scanner.portscan import engine, neighbours
 from scanner.portscan.nmap_scan import NmapHost, NmapRun, nmap_binary, ping_scan, stop_all
+from scanner.portscan.synack_watch import SynAckWatch
 from scanner.ports import tcp_ports, udp_ports
 from scanner.probes import web
 from scanner.probes.base import RateWindow
@@ -296,9 +298,18 @@ def _scan_hosts(plan: Plan, st: _State, policy: Policy, vendors: MacVendors,
     def scan(cls: engine.PortClass, ips: list[str]) -> None:
         with budget.nmap(rates[cls]):
             engine.scan_class(cls, ips, rates[cls], plan.interface, new_run, finished,
-                              budget.more)
+                              budget.more, watch)
 
-    with ThreadPoolExecutor(max_workers=max(1, len(classes)), thread_name_prefix="nmap") as pool:
+    # The SYN-ACK tripwire that lets small classes ask faster (engine.first_ask_watched);
+    # without it (no interface named, no BPF) every class keeps the half share.
+    iface = plan.interface or next((t.interface.name for t in plan.arp), None)
+    watch: SynAckWatch | None = SynAckWatch(iface) if iface else None
+    if watch and watch.start() is not None:
+        watch = None
+    with ExitStack() as cleanup, \
+            ThreadPoolExecutor(max_workers=max(1, len(classes)), thread_name_prefix="nmap") as pool:
+        if watch:
+            cleanup.callback(watch.stop)
         scans = [pool.submit(scan, c, ips) for c, ips in classes.items()]
         try:
             for f in scans:

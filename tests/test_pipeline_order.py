@@ -85,7 +85,7 @@ def test_a_host_without_an_ipv6_address_waits_for_no_ipv6_pass(
                         lambda self, ip, *_a, **_k: passes.append(ip))
 
     def scan_class(cls: object, ips: list[str], rate: float, interface: object,
-                   new_run: object, finished, more: object) -> None:  # noqa: ANN001
+                   new_run: object, finished, more: object, watch: object) -> None:  # noqa: ANN001
         for ip in ips:
             finished(NmapHost(ip, None, (Service(port=22, protocol=Protocol.TCP),)))
 

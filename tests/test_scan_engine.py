@@ -8,7 +8,8 @@ import math
 import pytest
 
 from scanner.portscan.engine import PortClass, divide, host_timeout, hostgroup, merge
-from scanner.portscan.nmap_scan import NmapHost, parse_nmap_xml, tcp_scan_arguments
+from scanner.portscan.nmap_scan import (NMAP_SHARE_OF_HOST, NmapHost, parse_nmap_xml,
+                                        scan_delay_ms, tcp_scan_arguments)
 from scanner.model import Protocol, Service
 
 STANDARD = PortClass(40.0, tuple(range(1, 1046)), tuple(range(1, 14)))
@@ -27,9 +28,9 @@ def test_a_big_class_gets_what_small_classes_cannot_use() -> None:
 
 def test_a_class_never_gets_more_than_its_hosts_can_take() -> None:
     rates = divide({STANDARD: 3, QUICK: 200}, 1800)
-    assert rates[STANDARD] == pytest.approx(3 * 0.5 * 40)  # its scan delays bound it
-    assert rates[QUICK] == pytest.approx(1800 - 60)
-    assert divide({MEDICAL: 1}, 1800) == {MEDICAL: pytest.approx(10)}
+    assert rates[STANDARD] == pytest.approx(3 * 1000 / 51)  # its scan delays (51 ms) bound it
+    assert rates[QUICK] == pytest.approx(1800 - 3 * 1000 / 51)
+    assert divide({MEDICAL: 1}, 1800) == {MEDICAL: pytest.approx(1000 / 101)}
 
 
 def test_the_host_timeout_outlasts_a_group_at_its_rate() -> None:
@@ -171,7 +172,7 @@ def test_a_second_ask_uses_the_cap_less_the_kernels_rsts_and_a_margin() -> None:
     assert repeat_share(40, 2) == pytest.approx(1 - 6 / 40)  # 34 SYNs + 2 RSTs + 4
     assert repeat_share(20, 1) == pytest.approx(1 - 3 / 20)  # medical: 17 + 1 + 2
     assert repeat_share(5, 0) == pytest.approx(0.8)  # a margin of at least one packet
-    assert repeat_share(40, 30) == 0.5  # never below the first ask's half
+    assert repeat_share(40, 30) == NMAP_SHARE_OF_HOST  # never below the first ask's half
 
 
 def test_the_ipv6_pass_keeps_the_half_share_for_a_host_that_drops_over_ipv4() -> None:
@@ -179,8 +180,8 @@ def test_the_ipv6_pass_keeps_the_half_share_for_a_host_that_drops_over_ipv4() ->
 
     web = (Service(port=443, protocol=Protocol.TCP), Service(port=53, protocol=Protocol.UDP))
     assert other_family_share(NmapHost("10.0.0.2", None, web), 40) == pytest.approx(1 - 5 / 40)
-    assert other_family_share(NmapHost("10.0.0.2", None, web, drops_tcp=True), 40) == 0.5
-    assert other_family_share(NmapHost("10.0.0.2", None, (), answered_tcp=False), 40) == 0.5
+    assert other_family_share(NmapHost("10.0.0.2", None, web, drops_tcp=True), 40) == NMAP_SHARE_OF_HOST
+    assert other_family_share(NmapHost("10.0.0.2", None, (), answered_tcp=False), 40) == NMAP_SHARE_OF_HOST
 
 
 def test_nmap_gets_the_share_as_its_scan_delay_and_a_floor_for_its_rate() -> None:
@@ -243,13 +244,13 @@ def test_hosts_that_drop_many_ports_are_asked_again_at_the_higher_share() -> Non
     second = calls[1]
     assert second["hosts"] == ["10.0.0.2"] and second["ports"] == sorted(wall)
     assert second["share"] == pytest.approx(0.9)  # none of the asked ports was open
-    # the class's rate (20) is less than the host's scan delay allows (36): 16 more lent
-    assert lent == [pytest.approx(16)] and second["max_pps"] == pytest.approx(36)
-    assert second["min_pps"] == pytest.approx(0.9 * 36)
+    # the class's rate (20) is less than the host's scan delay (28 ms) allows: more lent
+    assert lent == [pytest.approx(1000 / 28 - 20)] and second["max_pps"] == pytest.approx(1000 / 28)
+    assert second["min_pps"] == pytest.approx(0.9 * 1000 / 28)
     assert [s.port for s in done["10.0.0.2"].services] == [443, 8443]
     assert done["10.0.0.2"].drops_tcp and not done["10.0.0.2"].unanswered_tcp
     # its probes count nmap's last second at the share it was asked at last
-    assert done["10.0.0.2"].share == pytest.approx(0.9) and done["10.0.0.3"].share == 0.5
+    assert done["10.0.0.2"].share == pytest.approx(0.9) and done["10.0.0.3"].share == NMAP_SHARE_OF_HOST
     # a host with a few lost answers is left to the probe stage's recheck
     assert done["10.0.0.3"].unanswered_tcp == {22} and not done["10.0.0.3"].drops_tcp
 
@@ -265,7 +266,8 @@ def _nmap_schedule(cls: PortClass, open_ports: int, share: float) -> list[float]
 
 
 @pytest.mark.parametrize("cls, open_ports, share", [
-    (QUICK, 0, 0.5), (QUICK, 3, 0.5), (MEDICAL, 3, 0.5), (STANDARD, 5, 0.5),
+    (QUICK, 0, NMAP_SHARE_OF_HOST), (QUICK, 3, NMAP_SHARE_OF_HOST),
+    (MEDICAL, 3, NMAP_SHARE_OF_HOST), (STANDARD, 5, NMAP_SHARE_OF_HOST),
     (QUICK, 3, 0.9),  # a host asked a second time, at up to 90 % of its cap
 ])
 def test_the_estimate_of_nmaps_last_second_holds_what_nmap_can_send(
@@ -278,7 +280,7 @@ def test_the_estimate_of_nmaps_last_second_holds_what_nmap_can_send(
     estimate = last_second(cls, open_ports, share)
     assert len([t for t in times if done - t < 1.0]) <= estimate
     assert busiest_second(times) <= estimate
-    if share == 0.5:  # room for the probes right away: less than the whole second's cap
+    if share == NMAP_SHARE_OF_HOST:  # room for the probes right away: less than the whole second's cap
         assert estimate <= 0.6 * cls.host_pps + open_ports
 
 
@@ -306,3 +308,132 @@ def test_packets_dated_earlier_leave_the_window_earlier(monkeypatch: pytest.Monk
     window.sent(40)
     with pytest.raises(AssertionError, match="waited"):
         window.wait_for(1)  # these are now: the next packet must wait
+
+
+# -- the SYN-ACK watch: a first ask at more than half the cap ----------------------------
+
+
+def _syns_per_second(host_pps: float, share: float) -> int:
+    return 1000 // scan_delay_ms(host_pps, share) + 1  # both ends of the window counted
+
+
+@pytest.mark.parametrize("host_pps", [10, 20, 40])  # the caps of policy.toml
+def test_the_half_share_holds_the_cap_when_every_port_answers(host_pps: int) -> None:
+    # each SYN a SYN-ACK, each SYN-ACK a kernel RST: twice nmap's SYNs of one second
+    assert 2 * _syns_per_second(host_pps, NMAP_SHARE_OF_HOST) <= host_pps
+
+
+@pytest.mark.parametrize("host_pps, syns, limit", [(20, 15, 2), (40, 33, 4), (80, 67, 8)])
+def test_the_watched_share_leaves_room_for_the_rsts_up_to_the_trip(
+        host_pps: int, syns: int, limit: int) -> None:
+    from scanner.portscan.engine import TRIP_LATENCY_PACKETS, watched_share
+
+    w = watched_share(host_pps)
+    assert (_syns_per_second(host_pps, w.share), w.limit) == (syns, limit)
+    assert syns + limit + TRIP_LATENCY_PACKETS <= host_pps
+
+
+def test_a_cap_too_small_for_a_trip_keeps_the_half_share() -> None:
+    from scanner.portscan.engine import watched_share
+
+    assert watched_share(10).share == NMAP_SHARE_OF_HOST and watched_share(10).limit == 0
+
+
+def _syn_ack(src: str) -> bytes:
+    """An Ethernet frame with an IPv4 header from ``src`` (the watch reads no more)."""
+    ip = bytes([0x45, 0, 0, 40, 0, 0, 0, 0, 64, 6, 0, 0]) + bytes(map(int, src.split("."))) \
+        + bytes([10, 0, 0, 1])
+    return b"\x02" * 12 + b"\x08\x00" + ip + bytes(20)
+
+
+def test_the_watch_trips_once_at_the_limit_within_one_second() -> None:
+    from scanner.portscan.synack_watch import SynAckWatch
+
+    now = [0.0]
+    trips: list[str] = []
+    w = SynAckWatch("lo", clock=lambda: now[0])
+    w.watch("10.0.0.2", 3, lambda: trips.append("10.0.0.2"))
+    for t in (0.0, 0.6, 1.2, 1.9):  # never three within one second
+        now[0] = t
+        w.frame(_syn_ack("10.0.0.2"))
+    w.frame(_syn_ack("10.0.0.3"))  # not watched
+    assert trips == []
+    now[0] = 2.1  # 1.2, 1.9, 2.1
+    w.frame(_syn_ack("10.0.0.2"))
+    w.frame(_syn_ack("10.0.0.2"))
+    assert trips == ["10.0.0.2"]  # once: its nmap is gone
+    w.forget("10.0.0.2")
+    w.frame(b"\x00" * 10)  # a runt frame is no host's
+
+
+def test_a_class_bound_by_its_hosts_caps_gets_an_nmap_per_host_and_a_tripped_host_again(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from contextlib import contextmanager
+
+    from scanner.portscan import engine
+    from scanner.portscan.engine import scan_class, watched_share
+
+    monkeypatch.setattr(engine.time, "sleep", lambda _s: None)
+    calls: list[dict] = []
+
+    class Run:
+        def __init__(self) -> None:
+            self.stopped = self.tripped = False
+
+        def trip(self) -> None:
+            self.tripped = True
+
+        def scan(self, hosts, ports, interface, on_host=None, **rates):  # noqa: ANN001, ANN003
+            calls.append({"hosts": list(hosts), **rates})
+            if hosts == ["10.0.0.9"] and rates["share"] > NMAP_SHARE_OF_HOST:
+                watched[0].pop("10.0.0.9")()  # its SYN-ACKs trip the watch
+                return []
+            return [NmapHost(hosts[0], None, (Service(port=22, protocol=Protocol.TCP),))]
+
+    class Watch:
+        def __init__(self) -> None:
+            self.on: dict = {}
+
+        def watch(self, ip, limit, on_trip):  # noqa: ANN001
+            assert limit == 4
+            self.on[ip] = on_trip
+
+        def forget(self, ip):  # noqa: ANN001
+            self.on.pop(ip, None)
+
+    watch = Watch()
+    watched = [watch.on]
+    lent: list[float] = []
+
+    @contextmanager
+    def more(want: float):  # noqa: ANN202
+        lent.append(want)
+        yield want
+
+    done: dict[str, NmapHost] = {}
+    ips = ["10.0.0.2", "10.0.0.9"]
+    scan_class(QUICK, ips, QUICK.fastest(2), "eth0", Run, lambda h: done.__setitem__(h.ip, h),
+               more, watch)  # type: ignore[arg-type]
+    fast = watched_share(40).share
+    assert lent == [pytest.approx(2 * (1000 / 31 - 1000 / 51))]  # scan delays 31 and 51 ms
+    firsts = [c for c in calls if c["share"] == fast]
+    assert sorted(c["hosts"][0] for c in firsts) == ips and all(c["hostgroup"] == 1 for c in firsts)
+    assert all(c["max_pps"] == pytest.approx(1000 / 31) for c in firsts)
+    again = [c for c in calls if c["share"] == NMAP_SHARE_OF_HOST]
+    assert [c["hosts"] for c in again] == [["10.0.0.9"]]
+    assert done["10.0.0.2"].share == fast and done["10.0.0.9"].share == NMAP_SHARE_OF_HOST
+
+
+def test_a_class_bound_by_the_global_cap_is_scanned_together_at_the_half_share() -> None:
+    from scanner.portscan.engine import scan_class
+
+    calls: list[dict] = []
+    answers = [[NmapHost("10.0.0.2", None, ()), NmapHost("10.0.0.3", None, ())]]
+
+    class Watch:
+        def watch(self, *_a) -> None:  # noqa: ANN002
+            raise AssertionError("a class bound by the global rate is not watched")
+
+    scan_class(QUICK, ["10.0.0.2", "10.0.0.3"], 20.0, "eth0", lambda: _Nmap(answers, calls),
+               lambda h: None, watch=Watch())  # type: ignore[arg-type]
+    assert [c["hosts"] for c in calls] == [["10.0.0.2", "10.0.0.3"]]

@@ -3,8 +3,9 @@
 A bridge namespace joins the scanner (10.97.0.1) and three targets: one whose firewall drops
 all IPv4 like a Windows PC (10.97.0.2), one that answers (RSTs, one open port, two ports
 dropped) (10.97.0.3), and one behind an allowlist like a Konnektor or an appliance (443
-open, 8443 closed, everything else dropped) (10.97.0.4). tcpdump in the scanner's namespace
-records every packet it sends.
+open, 8443 closed, everything else dropped) (10.97.0.4), and one that answers SYN-ACK on every
+port like a tarpit or a SYN proxy (10.97.0.5: iptables sends every TCP port to one listener).
+tcpdump in the scanner's namespace records every packet it sends.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from scanner.lab.wire import busiest_second
 from scanner.ports import Profile, tcp_ports
 from tests.capture import capture
 from tests.conftest import REPO, unavailable
@@ -25,6 +27,7 @@ from tests.conftest import REPO, unavailable
 pytestmark = pytest.mark.lab
 SILENT, ANSWERS, DROPPED = "10.97.0.2", "10.97.0.3", (22, 80)
 WALLED, ALLOWED = "10.97.0.4", (443, 8443)
+TARPIT = "10.97.0.5"
 
 
 def _run(*argv: str) -> None:
@@ -37,7 +40,7 @@ def net() -> Iterator[dict[str, str]]:
         unavailable("needs root to create network namespaces")
     base = f"pxtest-eng{os.getpid()}"
     names = {"br": f"{base}-br", "scanner": f"{base}-s", "silent": f"{base}-a",
-             "answers": f"{base}-b", "walled": f"{base}-c"}
+             "answers": f"{base}-b", "walled": f"{base}-c", "tarpit": f"{base}-d"}
     servers = []
     try:
         for ns in names.values():
@@ -46,7 +49,8 @@ def net() -> Iterator[dict[str, str]]:
         _run("ip", "-n", names["br"], "link", "add", "br0", "type", "bridge")
         _run("ip", "-n", names["br"], "link", "set", "br0", "up")
         for i, (role, ip) in enumerate((("scanner", "10.97.0.1"), ("silent", SILENT),
-                                        ("answers", ANSWERS), ("walled", WALLED))):
+                                        ("answers", ANSWERS), ("walled", WALLED),
+                                        ("tarpit", TARPIT))):
             _run("ip", "-n", names[role], "link", "add", "eth0", "type", "veth", "peer",
                  "name", f"p{i}", "netns", names["br"])
             _run("ip", "-n", names["br"], "link", "set", f"p{i}", "master", "br0", "up")
@@ -61,11 +65,16 @@ def net() -> Iterator[dict[str, str]]:
                  "-p", "tcp", "--dport", str(port), "-j", "ACCEPT")
         _run("ip", "netns", "exec", names["walled"], "iptables-legacy", "-A", "INPUT",
              "-p", "tcp", "-j", "DROP")
-        for ns, port in (("answers", 445), ("walled", 443)):
+        _run("ip", "netns", "exec", names["tarpit"], "iptables-legacy", "-t", "nat", "-A",
+             "PREROUTING", "-p", "tcp", "-j", "REDIRECT", "--to-ports", "7777")
+        for ns, port, then in (("answers", 445, "time.sleep(600)"),
+                               ("walled", 443, "time.sleep(600)"),
+                               # closes at once: the probes of its 56 ports end quickly
+                               ("tarpit", 7777, "while True: s.accept()[0].close()")):
             servers.append(subprocess.Popen([
                 "ip", "netns", "exec", names[ns], sys.executable, "-c",
                 f"import socket,time\ns=socket.socket()\ns.bind(('0.0.0.0',{port}))\n"
-                "s.listen()\ntime.sleep(600)"]))
+                f"s.listen()\n{then}"]))
         time.sleep(0.5)
         yield names
     finally:
@@ -85,7 +94,7 @@ def quick_scan(net: dict[str, str], tmp_path_factory) -> tuple[dict, list]:
     pcap, scan = out / "scan.pcap", out / "scan.json"
     with capture(net["scanner"], pcap, "src", "10.97.0.1"):
         r = subprocess.run(["ip", "netns", "exec", net["scanner"], sys.executable, "-m",
-                            "scanner", "scan", SILENT, ANSWERS, WALLED, "-i", "eth0", "--listen", "0",
+                            "scanner", "scan", SILENT, ANSWERS, WALLED, TARPIT, "-i", "eth0", "--listen", "0",
                             "--format", "json", "-o", str(scan), "-q", "--fail-on", "none",
                             "--no-history"], cwd=REPO, capture_output=True, text=True,
                            timeout=300)
@@ -129,14 +138,40 @@ def test_a_host_behind_an_allowlist_has_its_dropped_ports_asked_again(quick_scan
 def test_every_packet_to_a_host_fits_its_cap(quick_scan) -> None:
     from scapy.layers.inet import IP
 
-    for dst in (SILENT, ANSWERS, WALLED):
+    for dst in (SILENT, ANSWERS, WALLED, TARPIT):
         ts = sorted(float(p.time) for p in quick_scan[1] if IP in p and p[IP].dst == dst)
-        worst, j = 0, 0
-        for i in range(len(ts)):
-            while ts[i] - ts[j] >= 1.0:
-                j += 1
-            worst = max(worst, i - j + 1)
-        assert 0 < worst <= 40, (dst, worst)
+        assert 0 < busiest_second(ts) <= 40, (dst, busiest_second(ts))
+
+
+def test_nmap_asks_faster_than_half_the_cap_where_few_ports_answer(quick_scan) -> None:
+    # The SYN-ACK watch lets a host's own nmap use 33 of its 40 packets per second; at half
+    # the cap no second would see more than 21 SYNs.
+    from scapy.layers.inet import IP, TCP
+
+    ts = [float(p.time) for p in quick_scan[1] if IP in p and p[IP].dst == SILENT
+          and TCP in p and p[TCP].flags == "S"]
+    assert 28 <= busiest_second(ts) <= 33, busiest_second(ts)
+
+
+def test_a_host_that_answers_every_port_trips_the_watch_and_is_asked_again(quick_scan) -> None:
+    # Every SYN-ACK makes the kernel send a RST: at 33 SYNs a second that breaks the cap,
+    # so the watch kills the host's nmap after 4 SYN-ACKs; the host is asked again from the
+    # start at half its cap, and every port is still found.
+    from scapy.layers.inet import IP, TCP
+
+    runs: dict[int, list[int]] = {}  # nmap's SYNs by its source port, one per run
+    for p in quick_scan[1]:
+        if IP in p and p[IP].dst == TARPIT and TCP in p and p[TCP].flags == "S":
+            runs.setdefault(p[TCP].sport, []).append(p[TCP].dport)
+    killed, again = [ports for ports in runs.values() if len(ports) > 2]  # probes: 1 each
+    assert 4 <= len(killed) <= 4 + 3  # the trip's 4, and any sent while it was on its way
+    assert sorted(again) == sorted(tcp_ports(Profile.QUICK))
+    rsts = [p for p in quick_scan[1] if IP in p and p[IP].dst == TARPIT and TCP in p
+            and p[TCP].flags == "R"]
+    assert len(rsts) >= len(killed) + len(again)  # one from the kernel per SYN-ACK
+    ports = tcp_ports(Profile.QUICK)
+    host = next(h for h in quick_scan[0]["hosts"] if h["ip"] == TARPIT)
+    assert {s["port"] for s in host["services"] if s["protocol"] == "tcp"} >= set(ports)
 
 
 def _arp_requests(packets: list, ip: str) -> int:

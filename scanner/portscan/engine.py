@@ -16,6 +16,10 @@ near it:
   never more than a class's hosts can take at their own caps; the rest, and all of it once
   an nmap has ended, is the probes' (SharedWindow). The kernel's RSTs go in the margin the
   packet estimates of the probes leave.
+- Where each host's own cap, not the global one, bounds a class (a practice, a few dozen
+  hosts), each host gets an nmap of its own at more than half its cap (watched_share), and
+  a tripwire on its SYN-ACKs (synack_watch.py) kills that nmap before the kernel's RSTs
+  could break the cap; such a host is asked again from the start at the half share.
 - The SYN scan asks every port once. A host that answered no port at all is firewalled: on
   a wired link asking it again finds nothing, so it is not asked again. A host that left a
   few ports unanswered lost answers (a busy link): its probe stage asks them once more by
@@ -29,18 +33,27 @@ from __future__ import annotations
 import math
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 from dataclasses import dataclass, replace
 
 from scanner.portscan.nmap_scan import NMAP_SHARE_OF_HOST, NmapHost, NmapRun, scan_delay_ms
+from scanner.portscan.synack_watch import SynAckWatch
 from scanner.probes.base import RateWindow, SharedWindow
 
 PROBE_PACKETS = 40  # what our probes send to one host, about (registry.py's counts)
 # At most this many unanswered ports of a host that answered others are lost answers, asked
 # again by recheck() in the host's probe stage; more are a firewall's, asked again by nmap.
 RECHECK_LIMIT = 16
+# At most this many hosts of a class get an nmap each under the SYN-ACK watch; a bigger class
+# is bound by the global cap, where a higher share per host gains nothing.
+WATCHED_HOSTS = 32
+# RSTs to SYNs nmap sent while a trip was on its way (listener thread, kill): one SYN per
+# scan delay (31 ms at a cap of 40), so three allow for a trip that takes 90 ms.
+TRIP_LATENCY_PACKETS = 3
 
 
 @dataclass(frozen=True)
@@ -55,9 +68,9 @@ class PortClass:
         """Packets for ``hosts`` hosts: each TCP port once, each UDP port up to twice."""
         return hosts * (len(self.tcp) + 2 * len(self.udp))
 
-    def fastest(self, hosts: int) -> float:
+    def fastest(self, hosts: int, share: float = NMAP_SHARE_OF_HOST) -> float:
         """The highest rate its hosts can take together (their scan delays)."""
-        return hosts * NMAP_SHARE_OF_HOST * self.host_pps
+        return hosts * 1000 / scan_delay_ms(self.host_pps, share)
 
 
 class Budget:
@@ -134,8 +147,29 @@ def hostgroup(cls: PortClass, hosts: int, rate: float) -> int:
     per port every host of a group needs the same time: no group waits for a slow one.
     The hosts are spread evenly over the groups: a small last group (22 of 200 after two
     of 89) cannot fill the rate, yet takes a whole host's time at its scan delay."""
-    most = max(1, min(hosts, math.ceil(1.5 * rate / (NMAP_SHARE_OF_HOST * cls.host_pps))))
+    most = max(1, min(hosts, math.ceil(1.5 * rate / cls.fastest(1))))
     return math.ceil(hosts / math.ceil(hosts / most)) if hosts else 1
+
+
+@dataclass(frozen=True)
+class Watched:
+    """A first ask under the SYN-ACK watch: nmap's share of the host's cap, and the
+    SYN-ACKs in one second (each a kernel RST) that stop it."""
+
+    share: float
+    limit: int
+
+
+def watched_share(host_pps: float) -> Watched:
+    """Per second of a host's window: nmap's SYNs (``room``, scan_delay_ms), the RSTs up to
+    the trip (``limit``, a tenth of the cap, at least 2) and TRIP_LATENCY_PACKETS more,
+    within the cap. At a cap of 40: 33 SYNs (31 ms apart), trip at 4. Worth an nmap per
+    host only where it asks a tenth faster than the half share at least (not at a cap of 10)."""
+    limit = max(2, int(host_pps // 10))
+    room = int(host_pps) - limit - TRIP_LATENCY_PACKETS
+    if room < 1.1 * NMAP_SHARE_OF_HOST * host_pps:
+        return Watched(NMAP_SHARE_OF_HOST, 0)
+    return Watched(room / host_pps, limit)
 
 
 def repeat_share(host_pps: float, open_ports: int) -> float:
@@ -160,18 +194,65 @@ def other_family_share(scanned: NmapHost, host_pps: float) -> float:
 
 def host_timeout(cls: PortClass, group: int, rate: float) -> float:
     """nmap's --host-timeout: a host's ports at its part of the rate, with room."""
-    per_host = rate / group if group * NMAP_SHARE_OF_HOST * cls.host_pps > rate \
-        else NMAP_SHARE_OF_HOST * cls.host_pps
+    per_host = min(rate / group, cls.fastest(1))
     return max(600.0, 2 * (len(cls.tcp) + 2 * len(cls.udp)) / per_host + 120)
+
+
+def first_ask_watched(cls: PortClass, ips: list[str], rate: float, interface: str | None,
+                      new_run: Callable[[], NmapRun], first: Callable[[NmapHost], None],
+                      watch: SynAckWatch | None,
+                      more: Callable[[float], AbstractContextManager[float]]) -> bool | None:
+    """The first TCP ask of a class bound by its hosts' caps: each host its own nmap at the
+    watched share, so a trip stops that host only. The tripped host's window empties for a
+    second; then it is asked from the start at the half share (the killed run's answers are
+    lost with it). None when not done this way: no watch, a class bound by the global cap or
+    too big, a share no higher than half, or a global budget that cannot lend the extra
+    rate; else whether the scan was stopped (deadline, signal)."""
+    fast = watched_share(cls.host_pps)
+    want = cls.fastest(len(ips), fast.share) - cls.fastest(len(ips))
+    if not (watch and fast.limit and len(ips) <= WATCHED_HOSTS and cls.fastest(len(ips)) <= rate + 1e-6):
+        return None
+    watcher: SynAckWatch = watch
+    with more(want) as extra:
+        if extra < want - 1e-6:
+            return None
+
+        def ask(ip: str, share: float, timeout: float) -> tuple[NmapRun, list[NmapHost]]:
+            run = new_run()
+            pps = cls.fastest(1, share)
+            if share > NMAP_SHARE_OF_HOST:
+                watcher.watch(ip, fast.limit, run.trip)
+            try:  # --min-rate: alone, a host that drops most SYNs would look like congestion
+                return run, run.scan([ip], cls.tcp, interface, max_retries=0, host_pps=cls.host_pps,
+                                     share=share, max_pps=pps, min_pps=0.9 * pps, hostgroup=1,
+                                     host_timeout=timeout)
+            finally:
+                watcher.forget(ip)
+
+        def one(ip: str) -> bool:
+            timeout = host_timeout(cls, 1, cls.fastest(1))
+            run, found = ask(ip, fast.share, timeout)
+            share = fast.share
+            if run.tripped and not run.stopped:
+                time.sleep(1.0)  # the killed run's last second leaves the host's window
+                run, found = ask(ip, NMAP_SHARE_OF_HOST, timeout)
+                share = NMAP_SHARE_OF_HOST
+            for h in found:
+                first(replace(h, share=share))
+            return run.stopped
+
+        with ThreadPoolExecutor(max_workers=len(ips), thread_name_prefix="nmap-host") as pool:
+            return any(list(pool.map(one, ips)))
 
 
 def scan_class(cls: PortClass, ips: list[str], rate: float, interface: str | None,
                new_run: Callable[[], NmapRun], finished: Callable[[NmapHost], None],
                more: Callable[[float], AbstractContextManager[float]] = lambda _want: nullcontext(0.0),
-               ) -> None:
+               watch: SynAckWatch | None = None) -> None:
     """Scan ``ips`` as one class; ``finished`` gets each host once its ports are known
     (as nmap completes its host group), so that its probes start while others are scanned.
-    ``more(want)`` lends the second ask up to ``want`` more of the global rate (Budget.more).
+    ``more(want)`` lends the second ask up to ``want`` more of the global rate (Budget.more);
+    ``watch``, a started SynAckWatch, lets a class bound by its hosts' caps ask faster.
 
     A stopped run (deadline, signal) ends the class with what was finished: hosts not
     passed to ``finished`` were not scanned."""
@@ -197,17 +278,20 @@ def scan_class(cls: PortClass, ips: list[str], rate: float, interface: str | Non
         else:  # answered nothing: firewalled, a second ask finds nothing on a wired link
             finished(replace(merge(h, udp.get(h.ip)), unanswered_tcp=frozenset()))
 
-    run = new_run()
-    for h in run.scan(ips, cls.tcp, interface, on_host=first, max_retries=0, **common):
-        first(h)
-    if run.stopped or not again:
+    stopped = first_ask_watched(cls, ips, rate, interface, new_run, first, watch, more)
+    if stopped is None:  # together, at the half share
+        run = new_run()
+        for h in run.scan(ips, cls.tcp, interface, on_host=first, max_retries=0, **common):
+            first(h)
+        stopped = run.stopped
+    if stopped or not again:
         return
     # One run for all: hosts that drop some ports usually drop the same ones (a Konnektor,
     # Windows PCs with one firewall profile); a host asked a port it answered loses little.
     ports = sorted(set().union(*(h.unanswered_tcp for h in again.values())))
     asked = set(ports)
     share = min(repeat_share(cls.host_pps, len(asked.intersection(h.open_tcp))) for h in again.values())
-    fastest = len(again) * share * cls.host_pps  # every host at its scan delay
+    fastest = cls.fastest(len(again), share)  # every host at its scan delay
     with more(max(0.0, fastest - rate)) as extra:
         run = new_run()
         second = {h.ip: h for h in run.scan(

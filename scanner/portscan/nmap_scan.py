@@ -68,8 +68,11 @@ def nmap_binary() -> str:
 
 
 def scan_delay_ms(host_pps: float, share: float = NMAP_SHARE_OF_HOST) -> int:
-    """nmap's --scan-delay for a host: ``share`` of its cap."""
-    return max(1, math.ceil(1000 / (share * host_pps)))
+    """nmap's --scan-delay for a host: at most ``share`` of its cap in any one-second window.
+    A window holds 1000 // delay + 1 SYNs (both ends): 1000 / (share * cap) alone gave 21 at
+    half of 40, and a host answering every port saw 42 packets in a second (a SYN proxy)."""
+    most = max(1, math.floor(share * host_pps + 1e-9))
+    return 1000 // most + 1
 
 
 def tcp_scan_arguments(ports: Sequence[int], interface: str | None, *, host_pps: float = 40,
@@ -120,11 +123,20 @@ class NmapRun:
     def __init__(self) -> None:
         self.proc: subprocess.Popen[str] | None = None
         self.stopped = False
+        self.tripped = False
 
     def stop(self) -> None:
         self.stopped = True
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
+
+    def trip(self) -> None:
+        """End at once, without another packet (SIGKILL: nmap's SIGTERM handler still runs):
+        a host sent more SYN-ACKs than its cap leaves room for (synack_watch.py). What the
+        run found is dropped; the engine asks the host again."""
+        self.tripped = True
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
 
     def scan(self, hosts: Sequence[str], ports: Sequence[int], interface: str | None,
              observer: ScanObserver = NullObserver(),
@@ -154,6 +166,8 @@ class NmapRun:
             err = _run([*args, "-oX", str(xml_path), "-iL", str(targets)], observer, self,
                        (lambda: stream(xml_path)) if on_host else None)
             xml = xml_path.read_text(errors="replace") if xml_path.exists() else ""
+        if self.tripped:
+            return []
         found = _partial_hosts(xml, err) if self.stopped else parse_nmap_xml(xml, err)
         return [h for h in found if h.ip not in seen]
 
@@ -199,8 +213,11 @@ def _run(argv: list[str], observer: ScanObserver, owner: NmapRun | None = None,
         _LIVE.add(proc)
     if owner:
         owner.proc = proc
-        if owner.stopped:  # stopped while starting: stop() saw no process yet
-            proc.terminate()
+        if owner.stopped or owner.tripped:  # while starting: stop() saw no process yet
+            if owner.tripped:
+                proc.kill()
+            else:
+                proc.terminate()
     assert proc.stdout and proc.stderr
     try:
         done = 0.0
@@ -226,7 +243,7 @@ def _run(argv: list[str], observer: ScanObserver, owner: NmapRun | None = None,
             _LIVE.discard(proc)
         proc.stdout.close()
         proc.stderr.close()
-    if proc.returncode != 0 and not (owner and owner.stopped):
+    if proc.returncode != 0 and not (owner and (owner.stopped or owner.tripped)):
         last = [line for line in err.strip().splitlines() if line.strip()]
         raise ScanRuntimeError(f"nmap failed (exit {proc.returncode}): "
                                f"{last[-1] if last else 'no message'}")
