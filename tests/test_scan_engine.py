@@ -388,7 +388,10 @@ def test_a_class_bound_by_its_hosts_caps_gets_an_nmap_per_host_and_a_tripped_hos
             if hosts == ["10.0.0.9"] and rates["share"] > NMAP_SHARE_OF_HOST:
                 watched[0].pop("10.0.0.9")()  # its SYN-ACKs trip the watch
                 return []
-            return [NmapHost(hosts[0], None, (Service(port=22, protocol=Protocol.TCP),))]
+            first_ask = rates["share"] == watched_share(40).share
+            wall = frozenset(range(100, 140)) if first_ask and hosts == ["10.0.0.2"] else frozenset()
+            return [NmapHost(hosts[0], None, (Service(port=22, protocol=Protocol.TCP),),
+                             unanswered_tcp=wall)]
 
     class Watch:
         def __init__(self) -> None:
@@ -415,13 +418,19 @@ def test_a_class_bound_by_its_hosts_caps_gets_an_nmap_per_host_and_a_tripped_hos
     scan_class(QUICK, ips, QUICK.fastest(2), "eth0", Run, lambda h: done.__setitem__(h.ip, h),
                more, watch)  # type: ignore[arg-type]
     fast = watched_share(40).share
-    assert lent == [pytest.approx(2 * (1000 / 31 - 1000 / 51))]  # scan delays 31 and 51 ms
+    assert lent[0] == pytest.approx(2 * (1000 / 31 - 1000 / 51))  # scan delays 31 and 51 ms
     firsts = [c for c in calls if c["share"] == fast]
     assert sorted(c["hosts"][0] for c in firsts) == ips and all(c["hostgroup"] == 1 for c in firsts)
     assert all(c["max_pps"] == pytest.approx(1000 / 31) for c in firsts)
     again = [c for c in calls if c["share"] == NMAP_SHARE_OF_HOST]
     assert [c["hosts"] for c in again] == [["10.0.0.9"]]
-    assert done["10.0.0.2"].share == fast and done["10.0.0.9"].share == NMAP_SHARE_OF_HOST
+    assert done["10.0.0.9"].share == NMAP_SHARE_OF_HOST
+    # the host behind a firewall is asked its dropped ports at once, alone, with its own
+    # rate and what the budget lends up to its scan delay at 90 % (28 ms)
+    second = [c for c in calls if c["share"] == pytest.approx(0.9)]
+    assert [(c["hosts"], c["max_pps"]) for c in second] == [(["10.0.0.2"], pytest.approx(1000 / 28))]
+    assert lent[1] == pytest.approx(1000 / 28 - 1000 / 31)
+    assert done["10.0.0.2"].drops_tcp and done["10.0.0.2"].share == pytest.approx(0.9)
 
 
 def test_a_class_bound_by_the_global_cap_is_scanned_together_at_the_half_share() -> None:

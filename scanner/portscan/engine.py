@@ -199,11 +199,13 @@ def host_timeout(cls: PortClass, group: int, rate: float) -> float:
 
 
 def first_ask_watched(cls: PortClass, ips: list[str], rate: float, interface: str | None,
-                      new_run: Callable[[], NmapRun], first: Callable[[NmapHost], None],
+                      new_run: Callable[[], NmapRun],
+                      first: Callable[[NmapHost, float], None],
                       watch: SynAckWatch | None,
                       more: Callable[[float], AbstractContextManager[float]]) -> bool | None:
     """The first TCP ask of a class bound by its hosts' caps: each host its own nmap at the
-    watched share, so a trip stops that host only. The tripped host's window empties for a
+    watched share, so a trip stops that host only, and ``first(host, its rate)`` as soon as
+    it is done (a second ask follows at once). The tripped host's window empties for a
     second; then it is asked from the start at the half share (the killed run's answers are
     lost with it). None when not done this way: no watch, a class bound by the global cap or
     too big, a share no higher than half, or a global budget that cannot lend the extra
@@ -238,7 +240,7 @@ def first_ask_watched(cls: PortClass, ips: list[str], rate: float, interface: st
                 run, found = ask(ip, NMAP_SHARE_OF_HOST, timeout)
                 share = NMAP_SHARE_OF_HOST
             for h in found:
-                first(replace(h, share=share))
+                first(replace(h, share=share), cls.fastest(1, share))
             return run.stopped
 
         with ThreadPoolExecutor(max_workers=len(ips), thread_name_prefix="nmap-host") as pool:
@@ -270,9 +272,34 @@ def scan_class(cls: PortClass, ips: list[str], rate: float, interface: str | Non
             return
     again: dict[str, NmapHost] = {}
 
-    def first(h: NmapHost) -> None:
+    def ask_again(hosts: dict[str, NmapHost], rate: float) -> None:
+        """The dropped ports of ``hosts`` once more, at the share the kernel's RSTs leave,
+        with ``rate`` (freed by their first ask) and what the global budget lends."""
+        # One run for all: hosts that drop some ports usually drop the same ones (a Konnektor,
+        # Windows PCs with one firewall profile); a host asked a port it answered loses little.
+        ports = sorted(set().union(*(h.unanswered_tcp for h in hosts.values())))
+        asked = set(ports)
+        share = min(repeat_share(cls.host_pps, len(asked.intersection(h.open_tcp)))
+                    for h in hosts.values())
+        fastest = cls.fastest(len(hosts), share)  # every host at its scan delay
+        with more(max(0.0, fastest - rate)) as extra:
+            run = new_run()
+            second = {h.ip: h for h in run.scan(
+                list(hosts), ports, interface, max_retries=0,
+                **{**common, "hostgroup": len(hosts), "share": share, "max_pps": rate + extra,
+                   "min_pps": 0.9 * min(fastest, rate + extra)})}
+        for ip, h in hosts.items():
+            finished(replace(merge(h, udp.get(ip), second.get(ip)), unanswered_tcp=frozenset(),
+                             drops_tcp=True, share=share))
+
+    def first(h: NmapHost, own_rate: float | None = None) -> None:
+        """``own_rate``: the host had an nmap of its own at that rate, and is asked again
+        at once, while the others' first asks go on."""
         if h.answered_tcp and len(h.unanswered_tcp) > RECHECK_LIMIT:
-            again[h.ip] = h  # a firewall drops these: nmap asks them again below
+            if own_rate:  # a firewall drops these: nmap asks them again
+                ask_again({h.ip: h}, own_rate)
+            else:
+                again[h.ip] = h  # ... below, for all hosts of the class together
         elif h.answered_tcp:  # a few answers lost: the probe stage re-asks them (recheck)
             finished(merge(h, udp.get(h.ip)))
         else:  # answered nothing: firewalled, a second ask finds nothing on a wired link
@@ -284,23 +311,8 @@ def scan_class(cls: PortClass, ips: list[str], rate: float, interface: str | Non
         for h in run.scan(ips, cls.tcp, interface, on_host=first, max_retries=0, **common):
             first(h)
         stopped = run.stopped
-    if stopped or not again:
-        return
-    # One run for all: hosts that drop some ports usually drop the same ones (a Konnektor,
-    # Windows PCs with one firewall profile); a host asked a port it answered loses little.
-    ports = sorted(set().union(*(h.unanswered_tcp for h in again.values())))
-    asked = set(ports)
-    share = min(repeat_share(cls.host_pps, len(asked.intersection(h.open_tcp))) for h in again.values())
-    fastest = cls.fastest(len(again), share)  # every host at its scan delay
-    with more(max(0.0, fastest - rate)) as extra:
-        run = new_run()
-        second = {h.ip: h for h in run.scan(
-            list(again), ports, interface, max_retries=0,
-            **{**common, "hostgroup": len(again), "share": share, "max_pps": rate + extra,
-               "min_pps": 0.9 * min(fastest, rate + extra)})}
-    for ip, h in again.items():
-        finished(replace(merge(h, udp.get(ip), second.get(ip)), unanswered_tcp=frozenset(),
-                         drops_tcp=True, share=share))
+    if again and not stopped:
+        ask_again(again, rate)
 
 
 def last_second(cls: PortClass, open_tcp: int, share: float = NMAP_SHARE_OF_HOST) -> int:
