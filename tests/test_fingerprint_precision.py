@@ -175,6 +175,20 @@ WRONG = [
     ("mac_vendor", "Hewlett Packard Enterprise", "workstation", None),
     ("mac_vendor", "Lenovo Mobile Communication Technology Ltd.", "workstation", None),
     ("mac_vendor", "LenovoEMC Products USA, LLC", "workstation", None),
+    # session 11, snmp: one sysObjectID answered by several device kinds of a maker gives no
+    # role (LibreNMS tests/snmpsim: Zyxel's 890.1.15 by a ZyWALL firewall, an XMG switch and
+    # an NWA access point; net-snmp's Linux 8072.3.2.10 by Synology's DSM, OpenWrt and
+    # Grandstream's HT adapters; MikroTik's 14988.1 by RouterOS on routers and switches);
+    # Hikvision's generic sysDescr names no role (LibreNMS files it as type network)
+    ("snmp_sysobjectid", "1.3.6.1.4.1.890.1.15", "switch", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.890.1.15", "router", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.890.1.15", "access-point", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.8072.3.2.10", "nas", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.8072.3.2.10", "router", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.8072.3.2.10", "voip-phone", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.14988.1", "switch", None),
+    ("snmp_sysdescr", "Hikvision company products", "camera", None),
+    ("snmp_sysdescr", "Linux 3.3.8 #1 Wed Jan 18 09:26:53 PST 2017 mips", "access-point", None),
 ]
 
 
