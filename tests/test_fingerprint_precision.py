@@ -175,6 +175,14 @@ WRONG = [
     ("mac_vendor", "Hewlett Packard Enterprise", "workstation", None),
     ("mac_vendor", "Lenovo Mobile Communication Technology Ltd.", "workstation", None),
     ("mac_vendor", "LenovoEMC Products USA, LLC", "workstation", None),
+    # session 11, greet: DHCP classes of satori's dhcp.xml. Another ARM Linux' dhcpcd is no
+    # Chromecast (recog's example of a Freescale board); Trapeze's own access points are no
+    # Enterasys ones although both send WIRELESS-AP:; busybox' udhcp of Axis cameras, Meraki
+    # access points and WD NAS alike names no device
+    ("dhcp_vendor_class", "dhcpcd-6.11.5:Linux-4.14.78:armv7l:Freescale", "media", "Google"),
+    ("dhcp_vendor_class", "WIRELESS-AP:MP_422", None, "Enterasys"),
+    ("dhcp_vendor_class", "udhcp 0.9.9-pre", "camera", "Axis"),
+    ("dhcp_vendor_class", "udhcp 0.9.9-pre", "access-point", None),
 ]
 
 
