@@ -183,6 +183,11 @@ WRONG = [
     ("dhcp_vendor_class", "WIRELESS-AP:MP_422", None, "Enterasys"),
     ("dhcp_vendor_class", "udhcp 0.9.9-pre", "camera", "Axis"),
     ("dhcp_vendor_class", "udhcp 0.9.9-pre", "access-point", None),
+    # FTP greetings of ztag's tests: Lexmark's own printers carry the same ET<MAC> host names as
+    # the Dell lasers built on them; the USB-storage FTP of a Linksys router names no role
+    ("ftp_banner", "220 ET0021B7ECFD08 Lexmark X656de FTP Server NR.APS.N504 ready.", None, "Dell"),
+    ("ftp_banner", "220 Welcome to Linksys-EA6500", "nas", None),
+    ("ftp_banner", "220 Network-Camera FTP server (GNU inetutils 1.4.2) ready.", None, "Axis"),
 ]
 
 
