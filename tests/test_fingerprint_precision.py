@@ -188,6 +188,12 @@ WRONG = [
     ("ftp_banner", "220 ET0021B7ECFD08 Lexmark X656de FTP Server NR.APS.N504 ready.", None, "Dell"),
     ("ftp_banner", "220 Welcome to Linksys-EA6500", "nas", None),
     ("ftp_banner", "220 Network-Camera FTP server (GNU inetutils 1.4.2) ready.", None, "Axis"),
+    # SSH software built into many makers' devices names none of them: Allegro's RomSShell
+    # (HP iLO, switches, UPS cards), NOS-SSH (3Com WX and Trapeze controllers alike, Greenbone's
+    # gb_ssh_os_detection.nasl); a Cisco WLC is no IOS router
+    ("ssh_banner", "SSH-2.0-RomSShell_5.40", None, "HP"),
+    ("ssh_banner", "SSH-2.0-NOS-SSH_2.0", None, "3Com"),
+    ("ssh_banner", "SSH-2.0-CISCO_WLC", "router", None),
 ]
 
 
