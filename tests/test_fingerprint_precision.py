@@ -194,6 +194,11 @@ WRONG = [
     ("ssh_banner", "SSH-2.0-RomSShell_5.40", None, "HP"),
     ("ssh_banner", "SSH-2.0-NOS-SSH_2.0", None, "3Com"),
     ("ssh_banner", "SSH-2.0-CISCO_WLC", "router", None),
+    # Finder icons that Samba and Netatalk file servers announce are no Apple hardware
+    # (TrueNAS' avahi service, vfs_fruit configurations), while a real Mac stays a Mac
+    ("mdns_model", "Xserve", None, "Apple"),
+    ("mdns_model", "MacPro7,1@ECOLOR=226,226,224", "workstation", "Apple"),
+    ("mdns_model", "TimeCapsule8,119", "access-point", "Apple"),
 ]
 
 
