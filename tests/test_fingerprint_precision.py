@@ -189,6 +189,30 @@ WRONG = [
     ("snmp_sysobjectid", "1.3.6.1.4.1.14988.1", "switch", None),
     ("snmp_sysdescr", "Hikvision company products", "camera", None),
     ("snmp_sysdescr", "Linux 3.3.8 #1 Wed Jan 18 09:26:53 PST 2017 mips", "access-point", None),
+    # session 11, greet: DHCP classes of satori's dhcp.xml. Another ARM Linux' dhcpcd is no
+    # Chromecast (recog's example of a Freescale board); Trapeze's own access points are no
+    # Enterasys ones although both send WIRELESS-AP:; busybox' udhcp of Axis cameras, Meraki
+    # access points and WD NAS alike names no device
+    ("dhcp_vendor_class", "dhcpcd-6.11.5:Linux-4.14.78:armv7l:Freescale", "media", "Google"),
+    ("dhcp_vendor_class", "WIRELESS-AP:MP_422", None, "Enterasys"),
+    ("dhcp_vendor_class", "udhcp 0.9.9-pre", "camera", "Axis"),
+    ("dhcp_vendor_class", "udhcp 0.9.9-pre", "access-point", None),
+    # FTP greetings of ztag's tests: Lexmark's own printers carry the same ET<MAC> host names as
+    # the Dell lasers built on them; the USB-storage FTP of a Linksys router names no role
+    ("ftp_banner", "220 ET0021B7ECFD08 Lexmark X656de FTP Server NR.APS.N504 ready.", None, "Dell"),
+    ("ftp_banner", "220 Welcome to Linksys-EA6500", "nas", None),
+    ("ftp_banner", "220 Network-Camera FTP server (GNU inetutils 1.4.2) ready.", None, "Axis"),
+    # SSH software built into many makers' devices names none of them: Allegro's RomSShell
+    # (HP iLO, switches, UPS cards), NOS-SSH (3Com WX and Trapeze controllers alike, Greenbone's
+    # gb_ssh_os_detection.nasl); a Cisco WLC is no IOS router
+    ("ssh_banner", "SSH-2.0-RomSShell_5.40", None, "HP"),
+    ("ssh_banner", "SSH-2.0-NOS-SSH_2.0", None, "3Com"),
+    ("ssh_banner", "SSH-2.0-CISCO_WLC", "router", None),
+    # Finder icons that Samba and Netatalk file servers announce are no Apple hardware
+    # (TrueNAS' avahi service, vfs_fruit configurations), while a real Mac stays a Mac
+    ("mdns_model", "Xserve", None, "Apple"),
+    ("mdns_model", "MacPro7,1@ECOLOR=226,226,224", "workstation", "Apple"),
+    ("mdns_model", "TimeCapsule8,119", "access-point", "Apple"),
 ]
 
 
