@@ -175,6 +175,13 @@ WRONG = [
     ("mac_vendor", "Hewlett Packard Enterprise", "workstation", None),
     ("mac_vendor", "Lenovo Mobile Communication Technology Ltd.", "workstation", None),
     ("mac_vendor", "LenovoEMC Products USA, LLC", "workstation", None),
+    # session 11, web: a title that is a bare model name: Juniper's (Trapeze) wireless
+    # controllers MX-200/MX-216 are no Sharp MFPs (Sharp's MX- models carry a letter);
+    # Zyxel's access points and switches are no routers (model names as Zyxel writes them)
+    ("http_title", "MX-216", "printer", "Sharp"),
+    ("http_title", "MX-200", "printer", "Sharp"),
+    ("http_title", "ZyXEL NWA1123-AC", "router", None),
+    ("http_title", "ZyXEL GS1900-24", "router", None),
 ]
 
 
