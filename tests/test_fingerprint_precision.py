@@ -182,6 +182,11 @@ WRONG = [
     ("http_title", "MX-200", "printer", "Sharp"),
     ("http_title", "ZyXEL NWA1123-AC", "router", None),
     ("http_title", "ZyXEL GS1900-24", "router", None),
+    # HP Inc's own web site certificate is no printer's (a real subject in public tool output);
+    # a UniFi OS console's certificate names no role (gateway, Cloud Key or recorder)
+    ("tls_subject", "countryName=US, stateOrProvinceName=California, localityName=Palo Alto, "
+     "organizationName=HP Inc, commonName=hpcom-pro-domain-cloudfront-13.hpcloud.hp.com", "printer", None),
+    ("tls_subject", "commonName=unifi.local", "router", None),
 ]
 
 
