@@ -182,6 +182,10 @@ WRONG = [
     ("http_title", "MX-200", "printer", "Sharp"),
     ("http_title", "ZyXEL NWA1123-AC", "router", None),
     ("http_title", "ZyXEL GS1900-24", "router", None),
+    ("http_title", "ZyXEL P-2302R", "router", None),
+    # a web site titled with a word that starts with a maker's name (nmap's http-title of a
+    # public HTB write-up) names neither that maker nor a printer
+    ("http_title", "Brotherhood Software", "printer", "Brother"),
     # HP Inc's own web site certificate is no printer's (a real subject in public tool output);
     # a UniFi OS console's certificate names no role (gateway, Cloud Key or recorder)
     ("tls_subject", "countryName=US, stateOrProvinceName=California, localityName=Palo Alto, "
