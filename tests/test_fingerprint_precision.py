@@ -186,6 +186,11 @@ WRONG = [
     # a web site titled with a word that starts with a maker's name (nmap's http-title of a
     # public HTB write-up) names neither that maker nor a printer
     ("http_title", "Brotherhood Software", "printer", "Brother"),
+    # web applications titled with the words of printers' web servers (Kyocera's Command
+    # Center, HP's and others' EWS) are no printers (titles in public GitHub code)
+    ("http_title", "Command Center | Advanced Analytics", "printer", "Kyocera"),
+    ("http_title", "COMMAND CENTER LOGIN | Fortunes Collection", "printer", "Kyocera"),
+    ("http_title", "EWS Developer Portal - Secure Access", "printer", None),
     # HP Inc's own web site certificate is no printer's (a real subject in public tool output);
     # a UniFi OS console's certificate names no role (gateway, Cloud Key or recorder)
     ("tls_subject", "countryName=US, stateOrProvinceName=California, localityName=Palo Alto, "
