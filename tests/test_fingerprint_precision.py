@@ -213,6 +213,27 @@ WRONG = [
     ("mdns_model", "Xserve", None, "Apple"),
     ("mdns_model", "MacPro7,1@ECOLOR=226,226,224", "workstation", "Apple"),
     ("mdns_model", "TimeCapsule8,119", "access-point", "Apple"),
+    # session 11, web: a title that is a bare model name: Juniper's (Trapeze) wireless
+    # controllers MX-200/MX-216 are no Sharp MFPs (Sharp's MX- models carry a letter);
+    # Zyxel's access points and switches are no routers (model names as Zyxel writes them)
+    ("http_title", "MX-216", "printer", "Sharp"),
+    ("http_title", "MX-200", "printer", "Sharp"),
+    ("http_title", "ZyXEL NWA1123-AC", "router", None),
+    ("http_title", "ZyXEL GS1900-24", "router", None),
+    ("http_title", "ZyXEL P-2302R", "router", None),
+    # a web site titled with a word that starts with a maker's name (nmap's http-title of a
+    # public HTB write-up) names neither that maker nor a printer
+    ("http_title", "Brotherhood Software", "printer", "Brother"),
+    # web applications titled with the words of printers' web servers (Kyocera's Command
+    # Center, HP's and others' EWS) are no printers (titles in public GitHub code)
+    ("http_title", "Command Center | Advanced Analytics", "printer", "Kyocera"),
+    ("http_title", "COMMAND CENTER LOGIN | Fortunes Collection", "printer", "Kyocera"),
+    ("http_title", "EWS Developer Portal - Secure Access", "printer", None),
+    # HP Inc's own web site certificate is no printer's (a real subject in public tool output);
+    # a UniFi OS console's certificate names no role (gateway, Cloud Key or recorder)
+    ("tls_subject", "countryName=US, stateOrProvinceName=California, localityName=Palo Alto, "
+     "organizationName=HP Inc, commonName=hpcom-pro-domain-cloudfront-13.hpcloud.hp.com", "printer", None),
+    ("tls_subject", "commonName=unifi.local", "router", None),
 ]
 
 
