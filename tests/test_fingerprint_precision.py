@@ -234,6 +234,10 @@ WRONG = [
     ("tls_subject", "countryName=US, stateOrProvinceName=California, localityName=Palo Alto, "
      "organizationName=HP Inc, commonName=hpcom-pro-domain-cloudfront-13.hpcloud.hp.com", "printer", None),
     ("tls_subject", "commonName=unifi.local", "router", None),
+    # session 11, lead: Brother's TD-4100N label printer is no TP-Link TD- modem router; the
+    # words "Remote UI" in another product's title are not Canon's Remote UI
+    ("http_title", "Brother TD-4100N", "router", "TP-Link"),
+    ("http_title", "Remote UI proof", "printer", "Canon"),
 ]
 
 
