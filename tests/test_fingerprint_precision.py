@@ -238,6 +238,18 @@ WRONG = [
     # words "Remote UI" in another product's title are not Canon's Remote UI
     ("http_title", "Brother TD-4100N", "router", "TP-Link"),
     ("http_title", "Remote UI proof", "printer", "Canon"),
+    # session 11, oid: Cisco's product numbers (CISCO-PRODUCTS-MIB) share one subtree for every
+    # kind; the numbers next to the listed ones are other kinds: a wireless LAN controller
+    # (ciscoAirCt2504K9, 1279) and a wireless bridge (ciscoBr1430, 1030) are no access points,
+    # the access point module of an 860 router (cisco860Ap, 869) is no router, Cisco Secure ACS
+    # (1117) and a UCS server's CIMC (2178, LibreNMS cimc.snmprec) are neither switch nor router
+    ("snmp_sysobjectid", "1.3.6.1.4.1.9.1.1279", "access-point", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.9.1.1030", "access-point", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.9.1.869", "router", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.9.1.1117", "router", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.9.1.1117", "switch", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.9.1.2178", "switch", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.9.1.2178", "router", None),
 ]
 
 
