@@ -250,6 +250,12 @@ WRONG = [
     ("snmp_sysobjectid", "1.3.6.1.4.1.9.1.1117", "switch", None),
     ("snmp_sysobjectid", "1.3.6.1.4.1.9.1.2178", "switch", None),
     ("snmp_sysobjectid", "1.3.6.1.4.1.9.1.2178", "router", None),
+    # HP's hpEtherSwitch branch (HP-ICF-OID) holds an access controller (J8153A 720wl, 39), a
+    # router (J8680A E9408sl, 54) and a network access controller (J9065A, 73) among its switches
+    ("snmp_sysobjectid", "1.3.6.1.4.1.11.2.3.7.11.39", "switch", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.11.2.3.7.11.39", "access-point", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.11.2.3.7.11.54", "switch", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.11.2.3.7.11.73", "switch", None),
 ]
 
 
