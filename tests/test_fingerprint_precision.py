@@ -256,6 +256,10 @@ WRONG = [
     ("snmp_sysobjectid", "1.3.6.1.4.1.11.2.3.7.11.39", "access-point", None),
     ("snmp_sysobjectid", "1.3.6.1.4.1.11.2.3.7.11.54", "switch", None),
     ("snmp_sysobjectid", "1.3.6.1.4.1.11.2.3.7.11.73", "switch", None),
+    # APC's products.system branch (PowerNet-MIB) also registers PowerChute Network Shutdown
+    # (pcns4, 318.1.3.31.1), software on a server, and cooling units (airFMSeries, 318.1.3.14.1)
+    ("snmp_sysobjectid", "1.3.6.1.4.1.318.1.3.31.1", "ups", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.318.1.3.14.1", "ups", None),
 ]
 
 
