@@ -250,6 +250,11 @@ WRONG = [
     ("snmp_sysobjectid", "1.3.6.1.4.1.9.1.1117", "switch", None),
     ("snmp_sysobjectid", "1.3.6.1.4.1.9.1.2178", "switch", None),
     ("snmp_sysobjectid", "1.3.6.1.4.1.9.1.2178", "router", None),
+    # more of Cisco's neighbours: the Catalyst 5760 wireless controller (2026) is no switch, the
+    # Edge 340 digital media player (2094) and the C1100TG terminal server (2971) are no routers
+    ("snmp_sysobjectid", "1.3.6.1.4.1.9.1.2026", "switch", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.9.1.2094", "router", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.9.1.2971", "router", None),
     # HP's hpEtherSwitch branch (HP-ICF-OID) holds an access controller (J8153A 720wl, 39), a
     # router (J8680A E9408sl, 54) and a network access controller (J9065A, 73) among its switches
     ("snmp_sysobjectid", "1.3.6.1.4.1.11.2.3.7.11.39", "switch", None),
