@@ -265,6 +265,9 @@ WRONG = [
     # (pcns4, 318.1.3.31.1), software on a server, and cooling units (airFMSeries, 318.1.3.14.1)
     ("snmp_sysobjectid", "1.3.6.1.4.1.318.1.3.31.1", "ups", None),
     ("snmp_sysobjectid", "1.3.6.1.4.1.318.1.3.14.1", "ups", None),
+    # Aruba's switchProducts branch (ARUBA-MIB 14823.1.1) is mobility controllers, no access
+    # points (Datadog's aruba-switch profile: 14823.1.1.32 'ArubaOS (MODEL: Aruba7210-US)')
+    ("snmp_sysobjectid", "1.3.6.1.4.1.14823.1.1.32", "access-point", None),
 ]
 
 
