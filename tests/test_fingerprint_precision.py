@@ -242,6 +242,36 @@ WRONG = [
     # parentheses; Zyxel's and Allied Telesis' GS switches are not NETGEAR's
     ("telnet_banner", "ZyXEL GS1900 login:", None, "Netgear"),
     ("telnet_banner", "AT-GS950/24", None, "Netgear"),
+    # session 11, oid: Cisco's product numbers (CISCO-PRODUCTS-MIB) share one subtree for every
+    # kind; the numbers next to the listed ones are other kinds: a wireless LAN controller
+    # (ciscoAirCt2504K9, 1279) and a wireless bridge (ciscoBr1430, 1030) are no access points,
+    # the access point module of an 860 router (cisco860Ap, 869) is no router, Cisco Secure ACS
+    # (1117) and a UCS server's CIMC (2178, LibreNMS cimc.snmprec) are neither switch nor router
+    ("snmp_sysobjectid", "1.3.6.1.4.1.9.1.1279", "access-point", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.9.1.1030", "access-point", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.9.1.869", "router", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.9.1.1117", "router", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.9.1.1117", "switch", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.9.1.2178", "switch", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.9.1.2178", "router", None),
+    # more of Cisco's neighbours: the Catalyst 5760 wireless controller (2026) is no switch, the
+    # Edge 340 digital media player (2094) and the C1100TG terminal server (2971) are no routers
+    ("snmp_sysobjectid", "1.3.6.1.4.1.9.1.2026", "switch", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.9.1.2094", "router", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.9.1.2971", "router", None),
+    # HP's hpEtherSwitch branch (HP-ICF-OID) holds an access controller (J8153A 720wl, 39), a
+    # router (J8680A E9408sl, 54) and a network access controller (J9065A, 73) among its switches
+    ("snmp_sysobjectid", "1.3.6.1.4.1.11.2.3.7.11.39", "switch", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.11.2.3.7.11.39", "access-point", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.11.2.3.7.11.54", "switch", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.11.2.3.7.11.73", "switch", None),
+    # APC's products.system branch (PowerNet-MIB) also registers PowerChute Network Shutdown
+    # (pcns4, 318.1.3.31.1), software on a server, and cooling units (airFMSeries, 318.1.3.14.1)
+    ("snmp_sysobjectid", "1.3.6.1.4.1.318.1.3.31.1", "ups", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.318.1.3.14.1", "ups", None),
+    # Aruba's switchProducts branch (ARUBA-MIB 14823.1.1) is mobility controllers, no access
+    # points (Datadog's aruba-switch profile: 14823.1.1.32 'ArubaOS (MODEL: Aruba7210-US)')
+    ("snmp_sysobjectid", "1.3.6.1.4.1.14823.1.1.32", "access-point", None),
 ]
 
 
