@@ -238,6 +238,13 @@ WRONG = [
     # words "Remote UI" in another product's title are not Canon's Remote UI
     ("http_title", "Brother TD-4100N", "router", "TP-Link"),
     ("http_title", "Remote UI proof", "printer", "Canon"),
+    # session 11, web2: realms of web applications that begin like Dahua's serial realm are no
+    # cameras (a Flask app's and a script's realms in public code); a Netgear switch's model
+    # and the bare maker name in a realm are no Netgear router
+    ("http_auth", 'Basic realm="Login to use!"', "camera", "Dahua"),
+    ("http_auth", 'Basic realm="Login to Myriad Utility URL"', "camera", "Dahua"),
+    ("http_auth", 'Basic realm="NETGEAR GS308E"', "router", None),
+    ("http_auth", 'Basic realm="Netgear"', "router", None),
 ]
 
 
