@@ -245,6 +245,9 @@ WRONG = [
     ("http_auth", 'Basic realm="Login to Myriad Utility URL"', "camera", "Dahua"),
     ("http_auth", 'Basic realm="NETGEAR GS308E"', "router", None),
     ("http_auth", 'Basic realm="Netgear"', "router", None),
+    # MicroBT's WhatsMiner runs OpenWrt's LuCI but is no router; another product's "Luci" page
+    ("http_title", "WhatsMiner - Overview - LuCI", "router", None),
+    ("http_title", "Smartboard - Luci", "router", None),
 ]
 
 
