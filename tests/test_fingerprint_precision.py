@@ -248,6 +248,11 @@ WRONG = [
     # MicroBT's WhatsMiner runs OpenWrt's LuCI but is no router; another product's "Luci" page
     ("http_title", "WhatsMiner - Overview - LuCI", "router", None),
     ("http_title", "Smartboard - Luci", "router", None),
+    # SNOMED CT terminology tools, which a practice may run, are no snom phones; a phone book
+    # web app named after snom phones is no phone (titles in public code)
+    ("http_title", "SNOMED CT GP/FP RefSet Field Test - Home", "voip-phone", "Snom"),
+    ("http_title", "Snomed Search", "voip-phone", "Snom"),
+    ("http_title", "Snom Telefonbuch", "voip-phone", None),
 ]
 
 
