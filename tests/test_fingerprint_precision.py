@@ -253,6 +253,8 @@ WRONG = [
     ("http_title", "SNOMED CT GP/FP RefSet Field Test - Home", "voip-phone", "Snom"),
     ("http_title", "Snomed Search", "voip-phone", "Snom"),
     ("http_title", "Snom Telefonbuch", "voip-phone", None),
+    # "Web Service" in mixed case titles web applications (PHP and JSP pages in public code)
+    ("http_title", "Web Service", "camera", None),
 ]
 
 
