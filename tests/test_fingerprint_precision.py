@@ -255,6 +255,8 @@ WRONG = [
     ("http_title", "Snom Telefonbuch", "voip-phone", None),
     # "Web Service" in mixed case titles web applications (PHP and JSP pages in public code)
     ("http_title", "Web Service", "camera", None),
+    # the ACE framework's JAWS web server (its source in public code) is no DVR
+    ("http_server", "JAWS/1.0prebeta", "camera", None),
 ]
 
 
