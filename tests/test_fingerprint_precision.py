@@ -272,6 +272,25 @@ WRONG = [
     # Aruba's switchProducts branch (ARUBA-MIB 14823.1.1) is mobility controllers, no access
     # points (Datadog's aruba-switch profile: 14823.1.1.32 'ArubaOS (MODEL: Aruba7210-US)')
     ("snmp_sysobjectid", "1.3.6.1.4.1.14823.1.1.32", "access-point", None),
+    # session 11, web2: realms of web applications that begin like Dahua's serial realm are no
+    # cameras (a Flask app's and a script's realms in public code); a Netgear switch's model
+    # and the bare maker name in a realm are no Netgear router
+    ("http_auth", 'Basic realm="Login to use!"', "camera", "Dahua"),
+    ("http_auth", 'Basic realm="Login to Myriad Utility URL"', "camera", "Dahua"),
+    ("http_auth", 'Basic realm="NETGEAR GS308E"', "router", None),
+    ("http_auth", 'Basic realm="Netgear"', "router", None),
+    # MicroBT's WhatsMiner runs OpenWrt's LuCI but is no router; another product's "Luci" page
+    ("http_title", "WhatsMiner - Overview - LuCI", "router", None),
+    ("http_title", "Smartboard - Luci", "router", None),
+    # SNOMED CT terminology tools, which a practice may run, are no snom phones; a phone book
+    # web app named after snom phones is no phone (titles in public code)
+    ("http_title", "SNOMED CT GP/FP RefSet Field Test - Home", "voip-phone", "Snom"),
+    ("http_title", "Snomed Search", "voip-phone", "Snom"),
+    ("http_title", "Snom Telefonbuch", "voip-phone", None),
+    # "Web Service" in mixed case titles web applications (PHP and JSP pages in public code)
+    ("http_title", "Web Service", "camera", None),
+    # the ACE framework's JAWS web server (its source in public code) is no DVR
+    ("http_server", "JAWS/1.0prebeta", "camera", None),
 ]
 
 
