@@ -238,6 +238,8 @@ WRONG = [
     # words "Remote UI" in another product's title are not Canon's Remote UI
     ("http_title", "Brother TD-4100N", "router", "TP-Link"),
     ("http_title", "Remote UI proof", "printer", "Canon"),
+    # EWS-NIC cards sit in the Dell printers built on Fuji Xerox's too
+    ("http_server", "EWS-NIC4/13.40", None, "Xerox"),
     # session 11, greet2: NETGEAR's managed switches greet with their GSM/XSM/FSM model in
     # parentheses; Zyxel's and Allied Telesis' GS switches are not NETGEAR's
     ("telnet_banner", "ZyXEL GS1900 login:", None, "Netgear"),
