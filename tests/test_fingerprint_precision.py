@@ -293,6 +293,18 @@ WRONG = [
     ("http_title", "Web Service", "camera", None),
     # the ACE framework's JAWS web server (its source in public code) is no DVR
     ("http_server", "JAWS/1.0prebeta", "camera", None),
+    # session 11, lines: names of product lines that another maker or another kind of device
+    # also uses. Huawei's USG firewalls are no Zyxel USG FLEX (the model in a session cookie of
+    # nmap 7.93's nselib/http.lua tests, line 3003)
+    ("http_title", "Huawei USG6320", None, "Zyxel"),
+    # IBM sold ThinkPads until 2005: no Lenovo (the Linux hdaps driver's log line in public code)
+    ("snmp_sysdescr", "hdaps: IBM ThinkPad T43 detected.", None, "Lenovo"),
+    # Epson's WorkForce DS- document scanners are no printers (model names as public code
+    # lists them among scanners)
+    ("http_title", "Epson WorkForce DS-530", "printer", None),
+    ("http_title", "WorkForce DS-1660W", "printer", None),
+    # Unify's OpenScape call server is no desk phone (fingerprints/model_families.toml's example)
+    ("http_title", "OpenScape Business X1", "voip-phone", None),
 ]
 
 
@@ -530,6 +542,11 @@ LINE_RIGHT = [
     ("http_title", "Dominion SX32", "Raritan"),                  # nmap line 7831
     ("snmp_sysdescr", "NetScreen-5GT version 6.2.0r4.0 (SN: 0064082005002928, Firewall+VPN)",
      "Juniper"),
+    # session 11, lines: lines named without their maker (the rules' examples and sources)
+    ("http_title", "USG FLEX 100", "Zyxel"),
+    ("snmp_sysdescr", "COMfortel D-400", "Auerswald"),
+    ("http_title", "ThinkCentre M81 7517A2F", "Lenovo"),
+    ("snmp_sysdescr", "LIFEBOOK E752", "Fujitsu"),
 ]
 
 LINE_WRONG = [
@@ -537,6 +554,8 @@ LINE_WRONG = [
     ("http_title", "OfficeConnect 11Mbps Wireless Access Point", "HP"),
     # ProCurve's name decides the maker, the access point's words the role (recog example)
     ("snmp_sysdescr", "ProCurve Access Point 530", "Cisco"),
+    # session 11, lines: an IBM ThinkPad is no Lenovo (the Linux hdaps driver's log line)
+    ("snmp_sysdescr", "hdaps: IBM ThinkPad T43 detected.", "Lenovo"),
 ]
 
 
