@@ -305,6 +305,13 @@ WRONG = [
     ("http_title", "WorkForce DS-1660W", "printer", None),
     # Unify's OpenScape call server is no desk phone (fingerprints/model_families.toml's example)
     ("http_title", "OpenScape Business X1", "voip-phone", None),
+    # TP-Link's Tapo plugs are no cameras (a Go package's doc comment in public code); Hanwha's
+    # Wisenet WAVE is video management software, no camera (a public VMS product list)
+    ("http_title", "Tapo P100 smart plugs", "camera", None),
+    ("http_title", "Wisenet WAVE VMS", "camera", None),
+    # Samsung Techwin made the Wisenet models before Hanwha bought it: no Hanwha after Samsung
+    # (a shop's product name in public code)
+    ("http_title", "Camera IP Samsung QND-7080RP", None, "Hanwha"),
 ]
 
 
