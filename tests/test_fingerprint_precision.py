@@ -312,6 +312,12 @@ WRONG = [
     # Samsung Techwin made the Wisenet models before Hanwha bought it: no Hanwha after Samsung
     # (a shop's product name in public code)
     ("http_title", "Camera IP Samsung QND-7080RP", None, "Hanwha"),
+    # Technologic Systems' TS-7xxx single-board computers are no QNAP NAS (U-Boot recipe and
+    # kernel driver comments in public code)
+    ("snmp_sysdescr", "U-Boot for Technologic Systems TS-7180", "nas", "QNAP"),
+    ("snmp_sysdescr", "Configuration settings for the Technologic Systems TS-7250-V3", "nas", "QNAP"),
+    # a portal's parts are no BMC (the plural as a public React page heads a section)
+    ("http_title", "Scope of Integrated Management Modules", "management-controller", None),
 ]
 
 
