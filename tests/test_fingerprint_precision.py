@@ -318,6 +318,8 @@ WRONG = [
     ("snmp_sysdescr", "Configuration settings for the Technologic Systems TS-7250-V3", "nas", "QNAP"),
     # a portal's parts are no BMC (the plural as a public React page heads a section)
     ("http_title", "Scope of Integrated Management Modules", "management-controller", None),
+    # Lenovo's ThinkPad Edge notebooks are no Poly Edge phones (linux-hardware.org probe tables)
+    ("http_title", "Lenovo ThinkPad Edge E540", "voip-phone", "Polycom"),
 ]
 
 
