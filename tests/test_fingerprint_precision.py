@@ -320,6 +320,8 @@ WRONG = [
     ("http_title", "Scope of Integrated Management Modules", "management-controller", None),
     # Lenovo's ThinkPad Edge notebooks are no Poly Edge phones (linux-hardware.org probe tables)
     ("http_title", "Lenovo ThinkPad Edge E540", "voip-phone", "Polycom"),
+    # HP's ENVY notebooks are no ENVY printers (the Linux HDA quirk table's name)
+    ("http_title", "HP ENVY x360 Convertible 15-eu0xxx", "printer", None),
 ]
 
 
