@@ -386,7 +386,7 @@ def test_a_class_bound_by_its_hosts_caps_gets_an_nmap_per_host_and_a_tripped_hos
         def scan(self, hosts, ports, interface, on_host=None, **rates):  # noqa: ANN001, ANN003
             calls.append({"hosts": list(hosts), **rates})
             if hosts == ["10.0.0.9"] and rates["share"] > NMAP_SHARE_OF_HOST:
-                watched[0].pop("10.0.0.9")()  # its SYN-ACKs trip the watch
+                watch.on.pop("10.0.0.9")()  # its SYN-ACKs trip the watch
                 return []
             first_ask = rates["share"] == watched_share(40).share
             wall = frozenset(range(100, 140)) if first_ask and hosts == ["10.0.0.2"] else frozenset()
@@ -405,7 +405,6 @@ def test_a_class_bound_by_its_hosts_caps_gets_an_nmap_per_host_and_a_tripped_hos
             self.on.pop(ip, None)
 
     watch = Watch()
-    watched = [watch.on]
     lent: list[float] = []
 
     @contextmanager

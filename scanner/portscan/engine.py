@@ -231,8 +231,9 @@ def first_ask_watched(cls: PortClass, ips: list[str], rate: float, interface: st
             finally:
                 watcher.forget(ip)
 
+        timeout = host_timeout(cls, 1, cls.fastest(1))
+
         def one(ip: str) -> bool:
-            timeout = host_timeout(cls, 1, cls.fastest(1))
             run, found = ask(ip, fast.share, timeout)
             share = fast.share
             if run.tripped and not run.stopped:

@@ -213,11 +213,10 @@ def _run(argv: list[str], observer: ScanObserver, owner: NmapRun | None = None,
         _LIVE.add(proc)
     if owner:
         owner.proc = proc
-        if owner.stopped or owner.tripped:  # while starting: stop() saw no process yet
-            if owner.tripped:
-                proc.kill()
-            else:
-                proc.terminate()
+        if owner.tripped:  # while starting: trip() and stop() saw no process yet
+            proc.kill()
+        elif owner.stopped:
+            proc.terminate()
     assert proc.stdout and proc.stderr
     try:
         done = 0.0

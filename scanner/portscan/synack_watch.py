@@ -9,6 +9,7 @@ the few RSTs to SYNs nmap sent while the trip was on its way.
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections import deque
@@ -28,7 +29,7 @@ def source_ipv4(frame: bytes) -> str | None:
         packed = frame[12:16]
     else:
         return None
-    return ".".join(str(b) for b in packed)
+    return socket.inet_ntoa(packed)
 
 
 class SynAckWatch:
