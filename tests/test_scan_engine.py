@@ -120,6 +120,18 @@ def test_the_neighbour_table_gets_only_what_arp_said_and_no_static_entry() -> No
     assert commands("eth0 dev lo", learned, static=set()) == []
 
 
+def test_the_neighbour_table_gets_the_unicast_ipv6_addresses_a_host_said_it_holds() -> None:
+    from scanner.portscan.neighbours import commands
+
+    mac = "02:5c:00:00:00:02"
+    learned = [("fe80::5c:ff:fe00:2", mac), ("2001:db8:1:1::2", mac), ("fd00::2", mac),
+               ("ff02::1", mac), ("::", mac), ("::1", mac), ("fe80::3", "33:33:00:00:00:01"),
+               ("fe80::4%eth0", mac), ("FD00::0:5", mac)]
+    assert commands("eth0", learned, static={"fd00::2"}) == [
+        f"neigh replace {a} lladdr {mac} dev eth0 nud reachable"
+        for a in ("fe80::5c:ff:fe00:2", "2001:db8:1:1::2", "fd00::5")]
+
+
 @pytest.mark.parametrize("hosts", [90, 200, 1000])
 def test_hosts_are_spread_evenly_over_the_host_groups(hosts: int) -> None:
     # quick at 200 hosts: nmap's rate about 1,175 packets/s fills groups of 89 hosts; two

@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from scanner.discovery.ipv6 import Ipv6Discovery, LinkView
 from scanner.model import (AddressKind, Host, Ipv6Address, NotTested, Observation, Protocol,
                            SeenBy, Service, Source)
-from scanner.portscan import ipv6_pass
+from scanner.portscan import ipv6_pass, neighbours
 from scanner.portscan.nmap_scan import NMAP_SHARE_OF_HOST, NmapRun
 from scanner.probes.base import ProbeResult, RateWindow
 from scanner.ports import port_spec
@@ -29,6 +29,9 @@ from scanner.scope import Ipv6Guard
 ANSWER_WAIT = 0.5  # after the guesses: replies to unicast echoes on the LAN take ms
 LISTED_DEVICES = 8  # IPv6-only devices named in the note; the rest are counted
 LISTED_ADDRESSES = 3  # per device: enough to find it (global, ULA, link-local first)
+# IPv6 entries written into the kernel's table at most: half of its default limit
+# (net.ipv6.neigh.default.gc_thresh3, 1,024), so that the kernel keeps room for its own.
+HELD_NEIGHBOURS = 512
 
 
 class Ipv6Stage:
@@ -67,6 +70,7 @@ class Ipv6Stage:
         The answers to the guesses are awaited on a thread of its own, so the IPv4 port
         scan starts at once; whatever needs the IPv6 addresses (a host's IPv6 pass, the
         merge) waits for it there (``_tied``)."""
+        self._hold_neighbours(set(by_mac))
         for d in self.discoveries:
             if d.error is None:
                 d.confirm_stable(set(by_mac), wait=0)
@@ -83,6 +87,17 @@ class Ipv6Stage:
             self.not_tested.append(NotTested("ipv6-discovery",
                                              f"tying IPv6 addresses to hosts failed: {e!r}"[:300]))
 
+    def _hold_neighbours(self, macs: set[str]) -> None:
+        """The IPv6 addresses of the scan's hosts (``macs``) into the kernel's neighbour
+        table as REACHABLE, before the kernel verifies them itself in the middle of their
+        port scans (neighbours.py says why). A failure costs a few packets, not a finding:
+        the IPv4 table's load has said it already (the same ip command, the same link)."""
+        for d in self.discoveries:
+            pairs = [(a.address, mac) for mac, addrs in d.view().by_mac if mac in macs
+                     for a in addrs]
+            if pairs:
+                neighbours.load(d.iface.name, pairs[:HELD_NEIGHBOURS])
+
     def _tied(self) -> None:
         if self._tying is not None:
             self._tying.join()
@@ -91,6 +106,7 @@ class Ipv6Stage:
                  vendor: Callable[[str], str | None]) -> None:
         self.views = [d.view() for d in self.discoveries]
         hosts_macs = set(by_mac)
+        self._hold_neighbours(hosts_macs)  # the answers to the guesses too
         # Only the practice's own router (a host of this scan) sets which global prefixes
         # are in scope: a prefix announced by a device outside the scan is not trusted.
         prefixes = tuple(p for v in self.views for p in v.prefixes(hosts_macs))

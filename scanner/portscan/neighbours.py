@@ -12,6 +12,13 @@ The entries are ordinary ones (state REACHABLE): the kernel ages them out and ve
 as it does with what it learns itself. A static (PERMANENT or NOARP) entry the operator set
 is never changed.
 
+IPv6 the same way, for another reason: a host answering our IPv6 discovery first asks for
+our MAC (a neighbour solicitation carrying its own); the kernel answers and so holds the
+host's address in state DELAY, and five seconds later it verifies it with a unicast
+solicitation of its own. Three addresses per host made three packets to it in the second
+its port scan began (sonography, cap 20: 21 packets). An entry written REACHABLE ends that
+wait; the host's own later solicitations leave a REACHABLE entry as it is.
+
 The table has a size: above ``gc_thresh3`` entries (1,024 by default) the kernel refuses new
 ones ("neighbor table overflow") and drops what waits for them, so on a /22 with a thousand
 hosts SYNs are lost and open ports go unseen. capacity_gap() says so before the scan; the
@@ -59,20 +66,21 @@ def _round_up(n: int) -> int:
 
 def commands(interface: str, learned: Iterable[tuple[str, str]],
              static: set[str]) -> list[str]:
-    """``ip -batch`` lines for (ip, mac) pairs; what is not a unicast IPv4 address and a
-    unicast MAC (network input: an ARP reply) is left out, like every address in
-    ``static``."""
+    """``ip -batch`` lines for (ip, mac) pairs; what is not a unicast address (IPv4 or IPv6)
+    and a unicast MAC (network input: an ARP reply, a solicitation) is left out, like every
+    address in ``static``."""
     if not _IFACE.match(interface):
         return []
     lines = []
     for ip, mac in learned:
         mac = mac.lower()
         try:
-            addr = ipaddress.IPv4Address(ip)
+            addr = ipaddress.ip_address(ip)
         except ValueError:
             continue
         if (not _MAC.match(mac) or int(mac[:2], 16) & 1 or mac == "00:00:00:00:00:00"
-                or addr.is_multicast or addr.is_unspecified or str(addr) in static):
+                or addr.is_multicast or addr.is_unspecified or addr.is_loopback
+                or getattr(addr, "scope_id", None) or str(addr) in static):
             continue
         lines.append(f"neigh replace {addr} lladdr {mac} dev {interface} nud reachable")
     return lines
@@ -85,7 +93,7 @@ def load(interface: str, learned: Iterable[tuple[str, str]]) -> str | None:
     if ip is None:
         return "the ip command (iproute2) is missing"
     try:
-        shown = subprocess.run([ip, "-j", "-4", "neigh", "show", "dev", interface],
+        shown = subprocess.run([ip, "-j", "neigh", "show", "dev", interface],
                                capture_output=True, text=True, timeout=10, check=True)
         static = {e.get("dst", "") for e in json.loads(shown.stdout or "[]")
                   if _KEPT_STATES & set(e.get("state", ()))}

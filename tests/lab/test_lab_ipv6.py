@@ -271,6 +271,24 @@ def test_every_device_stays_under_its_cap_counting_both_families(scan_run) -> No
     assert over == {}, f"over the cap in one second (packets, cap): {over}"
 
 
+def test_the_kernel_does_not_verify_the_addresses_discovery_learned(scan_run) -> None:
+    """Each device answering our echo to ff02::1 first asks for our MAC; the kernel answers
+    and five seconds later verifies the device's address by a unicast solicitation of its
+    own, one per address, in the middle of the port scans (sonography, cap 20: 21 packets
+    in one second). The scanner writes what discovery learned as REACHABLE, which holds 15
+    s at least (half the kernel's base reachable time): none in the scan's first 15 s."""
+    from scapy.layers.inet6 import ICMPv6ND_NS
+    from scapy.layers.l2 import Ether
+    from scapy.utils import rdpcap
+
+    packets = rdpcap(str(scan_run[1]))
+    start = float(packets[0].time)
+    verified = sorted({p[Ether].dst for p in packets
+                       if ICMPv6ND_NS in p and not p[Ether].dst.startswith("33:33")
+                       and float(p.time) - start < 15.0})
+    assert verified == []
+
+
 def test_outside_in_over_ipv6_finds_exactly_the_share_and_names_its_device(outside_in6) -> None:
     nas = PRACTICE.host(lab6.SHARE[0])
     inbound = [f for f in outside_in6.findings if f.rule == "inbound-service"]
