@@ -307,9 +307,13 @@ class _RecordedLink:
 
     def __init__(self, view) -> None:  # noqa: ANN001
         self._view = view
+        self.held: list[list[tuple[str, str]]] = []  # what would go into the kernel's table
 
     def confirm_stable(self, macs: set[str], wait: float) -> None:
         pass
+
+    def hold(self, pairs: list[tuple[str, str]]) -> None:
+        self.held.append(pairs)
 
     def view(self):  # noqa: ANN201
         return self._view
@@ -336,6 +340,29 @@ def test_the_ipv6_only_note_names_each_device_a_technician_must_find() -> None:
     held = [a.address for a in view.addresses(nas)]
     assert shown[0] in held and len(shown) <= 3
     assert "fe80::211:32ff:fe0a:6060" in held
+
+
+def test_the_scanned_hosts_ipv6_addresses_go_into_the_neighbour_table_unless_contested() -> None:
+    """Written before the port scan (the kernel would otherwise verify each address five
+    seconds after answering the host, in the middle of its scan); only hosts of the scan,
+    and never an address two MACs claim (which one holds it is the kernel's to find out)."""
+    from scanner.discovery.ipv6 import LinkView
+    from scanner.portscan.ipv6_stage import Ipv6Stage
+
+    a, b, outside = "02:00:00:00:00:0a", "02:00:00:00:00:0b", "02:00:00:00:00:0c"
+    ll = AddressKind.LINK_LOCAL
+    view = LinkView((), (
+        (a, (Ipv6Address("fe80::a", ll), Ipv6Address("2001:db8:1:1::a", AddressKind.GLOBAL),
+             Ipv6Address("fd00::5", AddressKind.ULA))),
+        (b, (Ipv6Address("fe80::b", ll), Ipv6Address("fd00::5", AddressKind.ULA))),
+        (outside, (Ipv6Address("fe80::c", ll),))), 0)
+    link = _RecordedLink(view)
+    stage = Ipv6Stage([], allow_public=False)
+    stage.discoveries = [link]  # type: ignore[list-item]
+    stage.after_arp({a: "192.0.2.10", b: "192.0.2.11"}, {})
+    stage._tied()
+    assert link.held[0] == [("fe80::a", a), ("2001:db8:1:1::a", a), ("fe80::b", b)]
+    assert link.held[-1] == link.held[0]  # written again after the guesses' answers
 
 
 class _BrokenLink(_RecordedLink):

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from scanner.discovery.sniff import FrameListener
 from scanner.model import AddressKind, Ipv6Address
 from scanner.netinfo import Interface, ipv6_addresses
+from scanner.portscan import neighbours
 from scanner.protocols.ndp import RouterAdvert, Sighting, parse_frame
 
 BPF = "ip6"
@@ -172,6 +173,12 @@ class Ipv6Discovery:
                     self._send(src, str(guess), _echo(1), hops=64)
                     time.sleep(interval)
         time.sleep(wait)
+
+    def hold(self, pairs: list[tuple[str, str]]) -> None:
+        """(address, MAC) pairs into the kernel's neighbour table of this link (REACHABLE).
+        A failure costs a few packets, not a finding: the IPv4 table's load has said it
+        already (the same ip command, the same link)."""
+        neighbours.load(self.iface.name, pairs)
 
     def _send(self, src: ipaddress.IPv6Address, dst: str, packet: bytes, hops: int) -> None:
         index = socket.if_nametoindex(self.iface.name)

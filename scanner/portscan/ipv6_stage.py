@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from datetime import datetime, timezone
@@ -17,7 +18,7 @@ from datetime import datetime, timezone
 from scanner.discovery.ipv6 import Ipv6Discovery, LinkView
 from scanner.model import (AddressKind, Host, Ipv6Address, NotTested, Observation, Protocol,
                            SeenBy, Service, Source)
-from scanner.portscan import ipv6_pass, neighbours
+from scanner.portscan import ipv6_pass
 from scanner.portscan.nmap_scan import NMAP_SHARE_OF_HOST, NmapRun
 from scanner.probes.base import ProbeResult, RateWindow
 from scanner.ports import port_spec
@@ -90,13 +91,18 @@ class Ipv6Stage:
     def _hold_neighbours(self, macs: set[str]) -> None:
         """The IPv6 addresses of the scan's hosts (``macs``) into the kernel's neighbour
         table as REACHABLE, before the kernel verifies them itself in the middle of their
-        port scans (neighbours.py says why). A failure costs a few packets, not a finding:
-        the IPv4 table's load has said it already (the same ip command, the same link)."""
+        port scans (neighbours.py says why). An address heard from two MACs (a device
+        claiming another's) is left to the kernel."""
         for d in self.discoveries:
-            pairs = [(a.address, mac) for mac, addrs in d.view().by_mac if mac in macs
-                     for a in addrs]
+            try:
+                by_mac = d.view().by_mac
+            except Exception:  # noqa: BLE001 - the tie says it ("ipv6-discovery"); no entry, no harm
+                continue
+            claims = Counter(a.address for _mac, addrs in by_mac for a in addrs)
+            pairs = [(a.address, mac) for mac, addrs in by_mac if mac in macs
+                     for a in addrs if claims[a.address] == 1]
             if pairs:
-                neighbours.load(d.iface.name, pairs[:HELD_NEIGHBOURS])
+                d.hold(pairs[:HELD_NEIGHBOURS])
 
     def _tied(self) -> None:
         if self._tying is not None:
