@@ -7,9 +7,12 @@ Every packet a test sends goes to loopback or into namespaces the test's lab cre
 
 from __future__ import annotations
 
+import errno
+import ipaddress
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -139,3 +142,48 @@ def root_links() -> set[str]:
     """Interface names in the root namespace: the lab must never add one."""
     out = subprocess.run(["ip", "-o", "link", "show"], capture_output=True, text=True).stdout
     return {line.split(":")[1].strip().split("@")[0] for line in out.splitlines()}
+
+
+# -- the network-safety net of tests that run in the root namespace ---------------------------
+
+def _loopback(address: object) -> bool:
+    """Whether a socket address (as connect/sendto take it) stays on this machine."""
+    if not isinstance(address, tuple) or not address:
+        return True  # an AF_UNIX path, a netlink pair: no packet on a link
+    host = str(address[0])
+    if host in ("", "localhost", "lo"):  # "lo": an AF_PACKET socket bound to loopback
+        return True
+    try:
+        return ipaddress.ip_address(host.split("%")[0]).is_loopback
+    except ValueError:
+        return False  # a name, or another interface of an AF_PACKET socket
+
+
+@pytest.fixture(autouse=True)
+def _loopback_only(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Outside the lab tests (which run the scanner in namespaces of their own), a socket of
+    the test process may reach loopback only: a connect, a datagram or a raw socket bound
+    to another interface is refused (no packet leaves) and fails the test, even where the
+    code under test swallows the OSError as "no answer". Found a test that sent UDP
+    questions to fe80::6%eth0 from the root namespace."""
+    if request.node.get_closest_marker("lab") is not None:
+        yield
+        return
+    refused: list[str] = []
+    real = {name: getattr(socket.socket, name) for name in
+            ("connect", "connect_ex", "sendto", "bind")}
+
+    def guard(name: str) -> Callable[..., object]:
+        def checked(self: socket.socket, *args: object) -> object:
+            address = args[-1] if name == "sendto" else args[0]
+            binding_a_link = name == "bind" and self.family == getattr(socket, "AF_PACKET", -1)
+            if (name != "bind" or binding_a_link) and not _loopback(address):
+                refused.append(f"{name}{address!r}")
+                raise OSError(errno.EPERM, f"test network guard: {name} to {address!r}")
+            return real[name](self, *args)
+        return checked
+
+    for name in real:
+        monkeypatch.setattr(socket.socket, name, guard(name))
+    yield
+    assert not refused, f"the test sent beyond loopback from the root namespace: {refused}"
