@@ -66,6 +66,12 @@ KINDS = {
     "pop3_banner": ("pop3", (), "greeting"),
 }
 
+# The kinds of evidence issue 14's independent corpus holds (greetings, HTTP Server headers
+# and titles, sysDescr, DHCP vendor classes, mDNS models): its figures are compared with this
+# subset as well as with the whole part.
+ISSUE_KINDS = frozenset({"ftp_banner", "ssh_banner", "telnet_banner", "http_title", "http_server",
+                         "snmp_sysdescr", "dhcp_vendor_class", "mdns_model"})
+
 _ESCAPE = re.compile(r"\\(r|n|t|\\|x[0-9a-fA-F]{2})")
 
 
@@ -114,6 +120,16 @@ class Tally:
     wrong: int = 0
     answered: int = 0
     files: dict[str, list[int]] = field(default_factory=dict)  # name -> [n, roles, ok, wrong, makers, ok]
+
+
+def by_kind(files: dict[str, list[int]]) -> dict[str, list[int]]:
+    """Per kind of evidence: [roles, right roles, makers, right makers, wrong]."""
+    kinds: dict[str, list[int]] = {}
+    for name, (_, r, ok, bad, m, mok) in files.items():
+        k = kinds.setdefault(name.split(".")[0], [0, 0, 0, 0, 0])
+        for i, v in enumerate((r, ok, m, mok, bad)):
+            k[i] += v
+    return kinds
 
 
 def main() -> None:
@@ -173,6 +189,14 @@ def main() -> None:
         for name, (k, r, ok, bad, m, mok) in sorted(t.files.items()):
             print(f"  {name:32} {k:4} strings, right role {ok:3}/{r:<3}, "
                   f"right maker {mok:3}/{m:<3}, wrong {bad}")
+        for kind, (r, ok, m, mok, bad) in sorted(by_kind(t.files).items()):
+            mark = "*" if kind in ISSUE_KINDS else " "
+            print(f"  {mark} {kind:30} right role {pct(ok, r)} ({ok}/{r}), "
+                  f"right maker {pct(mok, m)} ({mok}/{m}), wrong {bad}")
+        sub = [v for k, v in by_kind(t.files).items() if k in ISSUE_KINDS]
+        r, ok, m, mok = (sum(v[i] for v in sub) for i in range(4))
+        print(f"  * the kinds the independent corpus holds: right role {pct(ok, r)} ({ok}/{r}), "
+              f"right maker {pct(mok, m)} ({mok}/{m})")
         print(f"  right role:  {pct(t.right_roles, t.roles)} ({t.right_roles} of {t.roles} "
               "labelled with a role)")
         print(f"  right maker: {pct(t.right_makers, t.makers)} ({t.right_makers} of {t.makers} "
