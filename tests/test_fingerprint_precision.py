@@ -322,6 +322,19 @@ WRONG = [
     ("http_title", "Lenovo ThinkPad Edge E540", "voip-phone", "Polycom"),
     # HP's ENVY notebooks are no ENVY printers (the Linux HDA quirk table's name)
     ("http_title", "HP ENVY x360 Convertible 15-eu0xxx", "printer", None),
+    # session 13, helper dhcp: DHCP classes that name a maker or an operating system and no
+    # device kind. Windows sends MSFT 5.0 on desks and servers alike; Android's dhcpcd 5.5.6
+    # runs in e-book readers and Crestron panels (satori dhcp.xml: "Amazon Fire OS 3.0",
+    # "Crestron"); satori's WLAN controllers (SymbolWS, RBT-8200) are no access points; the
+    # PlayBook (BlackBerry Tablet OS) is no phone; Aruba's Instant APs are no switches
+    ("dhcp_vendor_class", "MSFT 5.0", "workstation", None),
+    ("dhcp_vendor_class", "MSFT 5.0", "server", None),
+    ("dhcp_vendor_class", "dhcpcd-5.5.6", "smartphone", None),
+    ("dhcp_vendor_class", "dhcpcd-5.5.6", "media", None),
+    ("dhcp_vendor_class", "SymbolWS", "access-point", None),
+    ("dhcp_vendor_class", "RBT-8200", "access-point", None),
+    ("dhcp_vendor_class", "BlackBerry Tablet OS", "smartphone", None),
+    ("dhcp_vendor_class", "ArubaInstantAP", "switch", None),
 ]
 
 
