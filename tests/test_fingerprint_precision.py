@@ -335,6 +335,10 @@ WRONG = [
     ("dhcp_vendor_class", "RBT-8200", "access-point", None),
     ("dhcp_vendor_class", "BlackBerry Tablet OS", "smartphone", None),
     ("dhcp_vendor_class", "ArubaInstantAP", "switch", None),
+    # NAS model names in mDNS TXT (fingerprints/mdns_model.toml): Technologic Systems' TS-7180
+    # board (its name in public U-Boot code) is no QNAP, a serial line is no RackStation
+    ("mdns_model", "TS-7180", "nas", "QNAP"),
+    ("mdns_model", "RS232", "nas", "Synology"),
 ]
 
 
