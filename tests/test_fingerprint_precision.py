@@ -339,6 +339,13 @@ WRONG = [
     # board (its name in public U-Boot code) is no QNAP, a serial line is no RackStation
     ("mdns_model", "TS-7180", "nas", "QNAP"),
     ("mdns_model", "RS232", "nas", "Synology"),
+    # DHCP classes of boot firmware and cable modems name no device kind (dnsmasq
+    # configurations on GitHub match PXEClient:Arch:00007, HTTPClient:Arch:00016, U-Boot;
+    # Wireshark decodes docsis classes), nor does TR-111's dslforum.org
+    ("dhcp_vendor_class", "PXEClient:Arch:00007", "workstation", None),
+    ("dhcp_vendor_class", "HTTPClient:Arch:00016", "workstation", None),
+    ("dhcp_vendor_class", "U-Boot", "iot", None),
+    ("dhcp_vendor_class", "dslforum.org", "router", None),
 ]
 
 
