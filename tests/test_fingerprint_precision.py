@@ -346,6 +346,9 @@ WRONG = [
     ("dhcp_vendor_class", "HTTPClient:Arch:00016", "workstation", None),
     ("dhcp_vendor_class", "U-Boot", "iot", None),
     ("dhcp_vendor_class", "dslforum.org", "router", None),
+    # Cisco's Plug and Play class comes from routers and switches alike
+    ("dhcp_vendor_class", "ciscopnp", "switch", None),
+    ("dhcp_vendor_class", "ciscopnp", "router", None),
 ]
 
 
