@@ -166,3 +166,57 @@ def test_padding_around_a_value_changes_nothing(kind, pairs, padded) -> None:
     bare = answer(padded[1].strip(" \t\r\n\x00"))
     assert bare != (Role.UNKNOWN, None)  # the bare value is known: the test can fail
     assert answer(padded[1]) == bare
+
+
+# A Canon SELPHY CP1300's _ipp._tcp TXT record as `avahi-browse -r` printed it in a public
+# GitHub issue (27 keys; ty= and product= stand after the 16th).
+SELPHY_TXT = ("TLS=1.2", "Staple=F", "Sort=F", "Scan=F", "Punch=0", "PaperMax=<legal-A4",
+              "PaperCustom=T", "Fax=F", "Duplex=F", "Copies=T", "Color=T", "Collate=F", "Bind=F",
+              "TBCP=F", "Binary=F", "Transparent=F",
+              "UUID=f84aad2c-f8a5-43ac-9673-9c32ceb3a49e", "usb_CMD=URF",
+              "usb_MDL=SELPHY CP1300", "usb_MFG=Canon",
+              "adminurl=http://CP1300b3a49e.local:8008/index.html",
+              "pdl=image/urf,image/jpeg,image/pwg-raster,application/octet-stream",
+              "product=(Canon SELPHY CP1300 HTTP)", "ty=Canon SELPHY CP1300 HTTP",
+              "priority=50", "qtotal=1", "rp=ipp/print", "txtvers=1")
+
+
+def _mdns_answer(instance: str, txt: tuple[str, ...]) -> bytes:
+    from zeroconf import DNSOutgoing, DNSPointer, DNSText, const
+
+    out = DNSOutgoing(const._FLAGS_QR_RESPONSE | const._FLAGS_AA)
+    stype = instance.split(".", 1)[1]
+    out.add_answer_at_time(DNSPointer(stype, const._TYPE_PTR, const._CLASS_IN, 4500, instance), 0)
+    raw = b"".join(bytes([len(t.encode())]) + t.encode() for t in txt)
+    out.add_answer_at_time(DNSText(instance, const._TYPE_TXT, const._CLASS_IN, 4500, raw), 0)
+    return out.packets()[0]
+
+
+def _host_from_mdns(instance: str, txt: tuple[str, ...]) -> Host:
+    heard = parse_datagram("00:1e:8f:00:00:01", "192.0.2.9", 5353, 5353, _mdns_answer(instance, txt))
+    return classify(Host(ip="192.0.2.9", observations=tuple(h.observation for h in heard)))
+
+
+def test_a_printers_type_after_the_sixteenth_txt_key_still_names_it() -> None:
+    host = _host_from_mdns("Canon SELPHY CP1300._ipp._tcp.local.", SELPHY_TXT)
+    assert (host.role, host.vendor) == (Role.PRINTER, "Canon")
+
+
+@pytest.mark.parametrize("drop", [("ty=",), ("ty=", "product=")])
+def test_without_ty_the_product_or_the_ieee_1284_model_names_the_printer(drop) -> None:
+    txt = tuple(t for t in SELPHY_TXT if not t.startswith(drop))
+    host = _host_from_mdns("Canon SELPHY CP1300._ipp._tcp.local.", txt)
+    assert (host.role, host.vendor) == (Role.PRINTER, "Canon")
+    assert host.classification is not None
+    assert any(r.field == "mdns_printer" for r in host.classification.reasons)
+
+
+def test_a_cast_receivers_model_name_names_its_maker() -> None:
+    # md= as pychromecast's table spells Sony's and Google's receivers; the instance name
+    # is the form Cast devices announce (model-uuid)
+    tv = _host_from_mdns("BRAVIA-4K-VH2-0f1e._googlecast._tcp.local.",
+                         ("id=0f1e", "md=BRAVIA 4K VH2", "fn=Wartezimmer"))
+    assert (tv.role, tv.vendor) == (Role.MEDIA, "Sony")
+    mini = _host_from_mdns("Google-Nest-Mini-9a8b._googlecast._tcp.local.",
+                           ("id=9a8b", "md=Google Nest Mini", "fn=Empfang"))
+    assert (mini.role, mini.vendor) == (Role.MEDIA, "Google")

@@ -32,7 +32,7 @@ DEVICE_TEXT = "device_text"
 MODEL_FIELDS = frozenset({
     "http_title", "http_server", "http_auth", "snmp_sysdescr", "telnet_banner", "ftp_banner",
     "ssh_banner", "tls_subject", "dhcp_vendor_class", "ssdp_server", "upnp_device",
-    "smtp_banner", "pop3_banner", "tr064_model"})
+    "smtp_banner", "pop3_banner", "tr064_model", "mdns_cast_model"})
 
 
 def evidence(host: Host) -> Iterator[Evidence]:
@@ -57,10 +57,16 @@ def evidence(host: Host) -> Iterator[Evidence]:
         elif k == "mdns-service":
             if g("type"):
                 yield "mdns_service", g("type") or ""
-            if g("txt.model"):
-                yield "mdns_model", g("txt.model") or ""
-            if g("txt.ty"):
-                yield "mdns_printer", g("txt.ty") or ""
+            # _device-info's and _airplay's model=, _raop's am=: the same model identifiers
+            for key in ("txt.model", "txt.am"):
+                if g(key):
+                    yield "mdns_model", g(key) or ""
+            printer = _bonjour_printer(g("txt.ty"), g("txt.product"), g("txt.usb_mfg"),
+                                       g("txt.usb_mdl"))
+            if printer:
+                yield "mdns_printer", printer
+            if g("txt.md"):  # Google Cast's model name ("Chromecast", "BRAVIA 4K VH2")
+                yield "mdns_cast_model", g("txt.md") or ""
         elif k == "ssdp" and g("server"):
             yield "ssdp_server", g("server") or ""
         elif k == "upnp-device":
@@ -97,6 +103,21 @@ def evidence(host: Host) -> Iterator[Evidence]:
             yield "smb_os", g("os_version") or ""
         elif k == "dicom" and g("association"):
             yield "dicom", f"{g('association')} {g('implementation_version', '')}".strip()
+
+
+def _bonjour_printer(ty: str | None, product: str | None, mfg: str | None,
+                     mdl: str | None) -> str | None:
+    """A printer's make and model from its Bonjour TXT: ty= where it has one, else the
+    PostScript product name (``product=(HP LaserJet 4100 Series)``), else the IEEE 1284
+    maker and model (``usb_MFG=``, ``usb_MDL=``; scanner/protocols/mdns.py lowercases the keys). Bonjour Printing 1.2.1 makes ty= and
+    product= the printer's own description; some print servers send only one of them."""
+    if ty:
+        return ty
+    if product and product.strip("() "):
+        return product.strip("() ")
+    if mfg and mdl:
+        return mdl if mdl.lower().startswith(mfg.lower()) else f"{mfg} {mdl}"
+    return None
 
 
 # What devices pad their strings with: a sysDescr ending in CR LF or NUL, a model or vendor

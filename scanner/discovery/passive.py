@@ -176,6 +176,25 @@ def parse_datagram(mac: str | None, ip: str, sport: int, dport: int,
     return []
 
 
+# TXT keys the classifier reads (scanner/classification/classify.py) are kept wherever they
+# stand: a printer's _ipp record holds 25 and more keys, ty= and product= often after the
+# 16th. Of the other keys the first 16 are kept, for the report's evidence.
+_TXT_READ = frozenset({"model", "am", "ty", "product", "usb_mfg", "usb_mdl", "md"})
+_TXT_OTHERS = 16
+
+
+def _txt_fields(pairs: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    others = 0
+    for k, v in pairs:
+        if k in _TXT_READ:
+            out.setdefault(f"txt.{k}", v)
+        elif others < _TXT_OTHERS:
+            others += 1
+            out.setdefault(f"txt.{k}", v)
+    return out
+
+
 def _mdns(mac: str | None, ip: str, payload: bytes, obs) -> list[Heard]:  # noqa: ANN001
     records = mdns.parse(payload)
     out: list[Heard] = []
@@ -191,8 +210,7 @@ def _mdns(mac: str | None, ip: str, payload: bytes, obs) -> list[Heard]:  # noqa
             s, t = srv.get(inst), txt.get(inst)
             data = {"type": mdns.service_type(inst), "instance": mdns.instance_name(inst),
                     "port": s.port if s else None, "target": s.value if s else None}
-            for k, v in (t.txt if t else ())[:16]:
-                data[f"txt.{k}"] = v
+            data.update(_txt_fields(t.txt if t else ()))
             out.append(Heard(mac, ip, obs(Source.MDNS, "mdns-service", **data)))
         elif r.kind == "A" and r.value == ip:
             out.append(Heard(mac, ip, obs(Source.MDNS, "mdns-host", name=r.name.rstrip("."))))
@@ -204,8 +222,7 @@ def _mdns(mac: str | None, ip: str, payload: bytes, obs) -> list[Heard]:  # noqa
         if st and not any(o.observation.get("instance") == mdns.instance_name(name)
                           and o.observation.get("type") == st for o in out):
             data = {"type": st, "instance": mdns.instance_name(name)}
-            for k, v in t.txt[:16]:
-                data[f"txt.{k}"] = v
+            data.update(_txt_fields(t.txt))
             out.append(Heard(mac, ip, obs(Source.MDNS, "mdns-service", **data)))
     return out
 
