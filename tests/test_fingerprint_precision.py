@@ -349,6 +349,24 @@ WRONG = [
     # Cisco's Plug and Play class comes from routers and switches alike
     ("dhcp_vendor_class", "ciscopnp", "switch", None),
     ("dhcp_vendor_class", "ciscopnp", "router", None),
+    # session 13, greet helper (Telnet/SSH/FTP greetings; the literal text of nmap 7.93's
+    # nmap-service-probes lines). Konica Minolta's printers ask "User Name : " as APC's cards do
+    # (line 6080): neither UPS nor a switch's bare "User Name:"; Airaya's access point asks
+    # "User Name:" inside a longer greeting (line 6170); Foundry's login prompt is no HP iLO
+    # (line 4196); Comware's ACL refusal comes from switches, routers and firewalls (line 4590,
+    # HP's and H3C's command references); Allied Telesyn's greeting is no router's alone (lines
+    # 4080-4081, switches); RomCliSecure is Allegro Software's SSH toolkit, no ADTRAN (line 3628)
+    ("telnet_banner", "\n\rUser Name : ", "ups", "APC"),
+    ("telnet_banner", "\n\rUser Name : ", "switch", None),
+    ("telnet_banner", "\n\rUser Name : \n\rPassword :\n\r\r\n*** Incorrect User Name or Password ***"
+     "\r\n\n\rUser Name : ", "ups", "APC"),
+    ("telnet_banner", "User Name: \r\r\nPassword: \r\r\nRemote MAC address: ", "switch", None),
+    ("telnet_banner", "\r\nUser Access Verification\r\n\r\nPlease Enter Login Name: ",
+     "management-controller", "HP"),
+    ("telnet_banner", "%connection closed by remote host!", "switch", None),
+    ("telnet_banner", "\r\n%connection closed by remote host!\x00", "router", None),
+    ("telnet_banner", "\r\nTELNET session now in ESTABLISHED state\r\n\r\n", "router", None),
+    ("ssh_banner", "SSH-2.0-RomCliSecure_", None, "ADTRAN"),
 ]
 
 
@@ -617,7 +635,8 @@ def test_lines_of_several_makers_name_none_of_them(field, value, maker) -> None:
 # Login prompts of device families (fingerprints/telnet_banner_devices.toml), the whole greeting
 # as nmap 7.93's nmap-service-probes telnet lines hold them (option negotiation left out)
 TELNET_PROMPTS = [
-    ("\n\rUser Name : ", "ups", "APC"),                    # lines 3973-3974
+    # (APC's "User Name : ", lines 3973-3974, left out in session 13: Konica Minolta's printers
+    # send it too, line 6080; see WRONG)
     ("\n\r\n\r\rAccount:", "router", "DrayTek"),          # line 3837
     ("\n***************** User Access Login ********************", "switch", "TP-Link"),  # 4770
 ]
