@@ -367,6 +367,10 @@ WRONG = [
     ("telnet_banner", "\r\n%connection closed by remote host!\x00", "router", None),
     ("telnet_banner", "\r\nTELNET session now in ESTABLISHED state\r\n\r\n", "router", None),
     ("ssh_banner", "SSH-2.0-RomCliSecure_", None, "ADTRAN"),
+    # APC's AP9630 repeats its "User Name : " prompt (line 6191): no switch; HP ProCurve's secure
+    # router frames no "User Access Login" in asterisks (line 4369): no TP-Link switch
+    ("telnet_banner", "\r\nUser Name : \r\nUser Name : \r\nUser Name : ", "switch", None),
+    ("telnet_banner", "\r\n\r\n\r\nUser Access Login\r\n\r\nUsername:", "switch", "TP-Link"),
 ]
 
 
