@@ -371,6 +371,32 @@ WRONG = [
     # router frames no "User Access Login" in asterisks (line 4369): no TP-Link switch
     ("telnet_banner", "\r\nUser Name : \r\nUser Name : \r\nUser Name : ", "switch", None),
     ("telnet_banner", "\r\n\r\n\r\nUser Access Login\r\n\r\nUsername:", "switch", "TP-Link"),
+    # session 13, helper lines: model numbers whose prefix other makers share (the model names
+    # as each maker writes them). TRENDnet's TL2- switches are no TP-Link; Avocent's DSR KVM
+    # switches no D-Link router; Huawei's four-digit USG firewalls and Ubiquiti's USG-3P no Zyxel;
+    # Canon's PIXMA TS inkjets no Buffalo TeraStation; serial lines no RackStation; Trapeze's
+    # MX wireless controllers no Sharp MFP; the X Window System and Netgear's Orbi RBR50 no
+    # Supermicro or MikroTik; Canon's PowerShot no printer; D-Link's DVA- VoIP routers no
+    # Synology recorder; Uniview's IPC cameras no Dahua; Cisco's 9800 wireless controllers no
+    # switch; bintec's RT routers no ASUS; Netgear's and LANCOM's GS switches no Zyxel
+    ("http_title", "TRENDnet TL2-G244", None, "TP-Link"),
+    ("http_title", "Avocent DSR1021", "router", "D-Link"),
+    ("http_title", "HUAWEI USG6305E", None, "Zyxel"),
+    ("http_title", "UniFi Security Gateway USG-3P", None, "Zyxel"),
+    ("http_title", "Canon PIXMA TS3150", "nas", "Buffalo"),
+    ("http_title", "TS5150", "nas", "Buffalo"),
+    ("snmp_sysdescr", "RS232 to Ethernet converter", "nas", "Synology"),
+    ("http_title", "Trapeze MX-200R", "printer", "Sharp"),
+    ("http_title", "Trapeze MX-2800", "printer", "Sharp"),
+    ("http_title", "/tmp/.X11-unix", None, "Supermicro"),
+    ("http_title", "NETGEAR Orbi RBR50", None, "MikroTik"),
+    ("http_title", "Canon PowerShot G7 X Mark III", "printer", None),
+    ("http_title", "D-Link DVA-5592", "camera", "Synology"),
+    ("http_title", "IPC2124LR3-PF40", None, "Dahua"),
+    ("http_title", "C9800-40-K9", "switch", None),
+    ("http_title", "bintec RT1202", None, "Asus"),
+    ("http_title", "NETGEAR GS108", None, "Zyxel"),
+    ("http_title", "LANCOM GS-2326P+", None, "Zyxel"),
 ]
 
 
@@ -540,7 +566,10 @@ def test_software_names_and_words_elsewhere_give_no_maker_guess(field, value) ->
 def test_the_maker_name_guess_is_case_sensitive_and_a_whole_word() -> None:
     # the maker's own spelling only (a real greeting in other letters): "sharp" and "SHARPS"
     # are words, not Sharp
-    assert not match_value("ftp_banner", "sharp MX-M363N Ver 01.05.00.1k FTP server.")
+    # (session 13, lines: Sharp's model scheme MX-M363N names Sharp by itself in
+    # model_families.toml, so only the name guess is asked here)
+    assert not [r for r in match_value("ftp_banner", "sharp MX-M363N Ver 01.05.00.1k FTP server.")
+                if r.rule.startswith("maker-name:")]
     assert not [r for r in match_value("ftp_banner", "SHARPS MX-M363N FTP server.")
                 if r.rule.startswith("maker-name:")]
 
