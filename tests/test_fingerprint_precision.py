@@ -397,6 +397,14 @@ WRONG = [
     ("http_title", "bintec RT1202", None, "Asus"),
     ("http_title", "NETGEAR GS108", None, "Zyxel"),
     ("http_title", "LANCOM GS-2326P+", None, "Zyxel"),
+    # (batch 2) other makers' TVs with Google's or Amazon's platform, Apple's streaming service,
+    # software named Sentinel (nmap 7.93's lines 304, 7870, 10477) are no player or UPS
+    ("ssdp_server", "Chromecast built-in", None, "Google"),
+    ("http_title", "Ninja Sphere Chromecast driver", "media", "Google"),
+    ("http_title", "Toshiba Fire TV Edition", None, "Amazon"),
+    ("http_title", "Apple TV+", "media", None),
+    ("http_title", "SafeNet Sentinel Keys License Monitor httpd", "ups", "Riello"),
+    ("http_title", "NetIQ Sentinel appliance", "ups", "Riello"),
 ]
 
 
