@@ -405,6 +405,21 @@ WRONG = [
     ("http_title", "Apple TV+", "media", None),
     ("http_title", "SafeNet Sentinel Keys License Monitor httpd", "ups", "Riello"),
     ("http_title", "NetIQ Sentinel appliance", "ups", "Riello"),
+    # (batch 3) SMC Networks' switches are no APC UPS; Sony's earbuds no Epson printer; Epson's
+    # LX dot-matrix printers no LANCOM access point; ORiNOCO's access points (nmap 7.93's lines
+    # 6579 and 7058) no Aruba; Lexmark's four-digit MB/MC MFPs no OKI; Cisco's and Zyxel's
+    # switches no Sophos firewall; TP-Link's TG- network card no Arris gateway
+    ("http_title", "SMC8024L2", "ups", "APC"),
+    ("http_title", "Sony WF-1000XM4", "printer", "Epson"),
+    ("http_title", "Sony WF-C500", "printer", "Epson"),
+    ("http_title", "Epson LX-350", "access-point", "LANCOM"),
+    ("http_title", "ORiNOCO AP-600", None, "Aruba"),
+    ("http_title", "Orinoco AP-200 webadmin", None, "Aruba"),
+    ("http_title", "Lexmark MB2236adw", None, "OKI"),
+    ("http_title", "MC3326adwe", None, "OKI"),
+    ("http_title", "SG350-10", "router", "Sophos"),
+    ("http_title", "XGS1930-28", "router", "Sophos"),
+    ("http_title", "TP-Link TG-3468", "router", "Arris"),
 ]
 
 
