@@ -420,6 +420,11 @@ WRONG = [
     ("http_title", "SG350-10", "router", "Sophos"),
     ("http_title", "XGS1930-28", "router", "Sophos"),
     ("http_title", "TP-Link TG-3468", "router", "Arris"),
+    # (batch 4) Planet's GS- switches are no LANCOM; Netgear's Nighthawk switch no router;
+    # Zyxel's four-digit WAC access points no Netgear
+    ("http_title", "PLANET GS-4210-24T2S", None, "LANCOM"),
+    ("http_title", "Nighthawk S8000", "router", None),
+    ("http_title", "WAC6103D-I", None, "Netgear"),
 ]
 
 
