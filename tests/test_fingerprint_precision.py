@@ -425,6 +425,9 @@ WRONG = [
     ("http_title", "PLANET GS-4210-24T2S", None, "LANCOM"),
     ("http_title", "Nighthawk S8000", "router", None),
     ("http_title", "WAC6103D-I", None, "Netgear"),
+    # (batch 5) a dead star and a bird are no Securepoint firewall (public code's text)
+    ("http_title", "A black dwarf is pretty much a dead star", "router", "Securepoint"),
+    ("http_title", "Black Dwarf Hornbill", "router", "Securepoint"),
 ]
 
 
