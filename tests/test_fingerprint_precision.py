@@ -428,6 +428,10 @@ WRONG = [
     # (batch 5) a dead star and a bird are no Securepoint firewall (public code's text)
     ("http_title", "A black dwarf is pretty much a dead star", "router", "Securepoint"),
     ("http_title", "Black Dwarf Hornbill", "router", "Securepoint"),
+    # (batch 5) nmap 7.93's nmap-os-db: a Star Track satellite receiver is no APC UPS, a
+    # Philips ADSL modem no Technicolor
+    ("http_title", "Star Track SRT2014HD satellite receiver", "ups", "APC"),
+    ("http_title", "Philips CGA5722", None, "Technicolor"),
 ]
 
 
