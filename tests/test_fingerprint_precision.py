@@ -432,6 +432,9 @@ WRONG = [
     # Philips ADSL modem no Technicolor
     ("http_title", "Star Track SRT2014HD satellite receiver", "ups", "APC"),
     ("http_title", "Philips CGA5722", None, "Technicolor"),
+    # (batch 6) Dell's monitors are no printers (model names as Dell writes them)
+    ("http_title", "Dell S2721DGF", "printer", None),
+    ("http_title", "Dell E2416H", "printer", None),
 ]
 
 
