@@ -435,6 +435,11 @@ WRONG = [
     # (batch 6) Dell's monitors are no printers (model names as Dell writes them)
     ("http_title", "Dell S2721DGF", "printer", None),
     ("http_title", "Dell E2416H", "printer", None),
+    # (batch 7, nmap-os-db fingerprint names) Sitecom's WL- access points are no ASUS; Aruba's
+    # Instant On switches no access points; Epson's projectors no printers
+    ("http_title", "Sitecom WL-342 WAP", None, "Asus"),
+    ("http_title", "Aruba Instant On 1930 24G Class4 PoE 4SFP/SFP+ 195W Switch", "access-point", None),
+    ("http_title", "Epson G5200W projector", "printer", None),
 ]
 
 
