@@ -440,6 +440,8 @@ WRONG = [
     ("http_title", "Sitecom WL-342 WAP", None, "Asus"),
     ("http_title", "Aruba Instant On 1930 24G Class4 PoE 4SFP/SFP+ 195W Switch", "access-point", None),
     ("http_title", "Epson G5200W projector", "printer", None),
+    # (batch 8) Samsung's monitors are no printers (the model name as Samsung writes it)
+    ("http_title", "Samsung C24F390", "printer", None),
 ]
 
 
