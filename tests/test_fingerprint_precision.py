@@ -445,6 +445,8 @@ WRONG = [
     # Sun's ILOM is no HP iLO (nmap 7.93's nmap-os-db fingerprint name; in SNMP: http_title.toml's
     # title.hp-ilo, not one of this helper's files, still reads the title so)
     ("snmp_sysdescr", "Sun Integrated Lights-Out Manager", None, "HP"),
+    # TalkSwitch's TS-350i phone system is no QNAP NAS (nmap 7.93's nmap-service-probes line 9304)
+    ("http_title", "TalkSwitch TS-350i VoIP phone http config", "nas", "QNAP"),
 ]
 
 
