@@ -45,7 +45,8 @@ sys.path.insert(0, str(ROOT))
 
 from scanner.classification.classify import classify  # noqa: E402
 from scanner.model import Host, Observation, Source  # noqa: E402
-from scanner.probes.nmap_match import as_observation, identify, names_device  # noqa: E402
+from scanner.probes.nmap_match import (  # noqa: E402
+    as_observation, greeting_as_sent, identify, names_device)
 
 CORPUS = ROOT / "tests" / "data" / "corpus"
 T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -114,19 +115,6 @@ def host_for(kind: str, value: str, nmap: bool = False) -> Host:
         if m is not None:
             observations.append(as_observation(m, 0, names_device(m)))
     return Host(ip="192.0.2.1", observations=tuple(observations))
-
-
-def greeting_as_sent(kind: str, text: str) -> bytes | None:
-    """The greeting as a server sends it, for nmap's NULL probe; None for other kinds."""
-    if kind == "ftp_banner" and not re.match(r"\d{3}[ -]", text):
-        text = f"220 {text}"
-    elif kind == "ssh_banner" and not text.startswith("SSH-"):
-        text = f"SSH-2.0-{text}"
-    elif kind not in ("ftp_banner", "ssh_banner", "telnet_banner", "smtp_banner", "pop3_banner"):
-        return None
-    if not text.endswith("\n") and kind != "telnet_banner":
-        text += "\r\n"
-    return text.encode("latin-1", "replace")
 
 
 def same_maker(got: str | None, want: str) -> bool:
