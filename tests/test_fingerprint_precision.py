@@ -371,6 +371,25 @@ WRONG = [
     # router frames no "User Access Login" in asterisks (line 4369): no TP-Link switch
     ("telnet_banner", "\r\nUser Name : \r\nUser Name : \r\nUser Name : ", "switch", None),
     ("telnet_banner", "\r\n\r\n\r\nUser Access Login\r\n\r\nUsername:", "switch", "TP-Link"),
+    # session 13, snmp: neighbours of the listed sysObjectIDs that are other kinds. Cisco's
+    # 4224 (9.1.399) is 'switch, router and voice gateway' in one, the MSFC (258) a card in a
+    # Catalyst, the 1410 (533) a wireless bridge, the Catalyst 6500 firewall blade (522) a
+    # module (CISCO-PRODUCTS-MIB); NetApp's NetCache (789.2.2) is a web cache (NETAPP-MIB);
+    # Dell's W-650 (674.10895.5001) is an Aruba-built wireless controller (DELL-WLAN-MIB);
+    # Zyxel's P-2302R (890.1.2.10.10) is a VoIP adapter, the ZyWALL IDP 10 (890.1.6.11) an
+    # intrusion-prevention box, esSeriesCommon (890.1.5.8.1) a MIB node (ZYXEL-MIB via Open-AudIT);
+    # Epson's projectors answer under 1248.4.1 (LibreNMS' epson-projector sensors)
+    ("snmp_sysobjectid", "1.3.6.1.4.1.9.1.399", "switch", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.9.1.399", "router", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.9.1.258", "switch", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.9.1.533", "access-point", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.9.1.522", "router", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.789.2.2", "nas", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.674.10895.5001", "switch", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.890.1.2.10.10", "router", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.890.1.6.11", "router", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.890.1.5.8.1", "switch", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.1248.4.1", "printer", None),
 ]
 
 
