@@ -390,6 +390,13 @@ WRONG = [
     ("snmp_sysobjectid", "1.3.6.1.4.1.890.1.6.11", "router", None),
     ("snmp_sysobjectid", "1.3.6.1.4.1.890.1.5.8.1", "switch", None),
     ("snmp_sysobjectid", "1.3.6.1.4.1.1248.4.1", "printer", None),
+    # LCOS' unified 2356.11 runs on LANCOM's routers and access points alike; Ruckus'
+    # ZoneDirector controllers (25053.3.1.5) are no ZoneFlex access points; HP's Virtual
+    # Connect Flex-10 (11.5.7.5.1) is a blade interconnect, no management controller (Observium)
+    ("snmp_sysobjectid", "1.3.6.1.4.1.2356.11.8.103", "access-point", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.2356.11.8.103", "router", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.25053.3.1.5.1", "access-point", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.11.5.7.5.1", "management-controller", None),
 ]
 
 
