@@ -397,6 +397,14 @@ WRONG = [
     ("snmp_sysobjectid", "1.3.6.1.4.1.2356.11.8.103", "router", None),
     ("snmp_sysobjectid", "1.3.6.1.4.1.25053.3.1.5.1", "access-point", None),
     ("snmp_sysobjectid", "1.3.6.1.4.1.11.5.7.5.1", "management-controller", None),
+    # NETGEAR's cable modem under its switch number (4526.1.1.1.1.0.1.3.9.12 'CG814CCR Cable
+    # Modem') and WLAN switch (4526.6.1), TP-Link's contested 11863.1.1.2 (a switch for
+    # Open-AudIT, an access point for Observium), D-Link's VoIP gateways (171.10.33)
+    ("snmp_sysobjectid", "1.3.6.1.4.1.4526.1.1.1.1.0.1.3.9.12", "switch", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.4526.6.1", "access-point", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.11863.1.1.2", "switch", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.11863.1.1.2", "access-point", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.171.10.33", "access-point", None),
 ]
 
 
