@@ -405,6 +405,10 @@ WRONG = [
     ("snmp_sysobjectid", "1.3.6.1.4.1.11863.1.1.2", "switch", None),
     ("snmp_sysobjectid", "1.3.6.1.4.1.11863.1.1.2", "access-point", None),
     ("snmp_sysobjectid", "1.3.6.1.4.1.171.10.33", "access-point", None),
+    # ArubaOS on Aruba's mobility controllers names the controller's model (Greenbone's
+    # gb_arubaos_snmp_detect.nasl comments): no access point
+    ("snmp_sysdescr", "ArubaOS (MODEL: Aruba7005), Version 8.5.0.0-2.1.0.3 (77821)", "access-point", None),
+    ("snmp_sysdescr", "ArubaOS (MODEL: Aruba200-US), Version 5.0.4.16 (43995)", "access-point", None),
 ]
 
 
