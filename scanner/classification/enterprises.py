@@ -64,6 +64,13 @@ _ALIASES = {
     "western digital": "Western Digital", "zebra technologies": "Zebra",
     "auerswald": "Auerswald", "agfeo": "Agfeo",
     "lanier worldwide": "Ricoh", "infoprint solutions": "Ricoh",  # Ricoh's brands (tests/data/corpus/README.md)
+    "aruba, a hewlett": "Aruba",  # 14823, 'Aruba, a Hewlett Packard Enterprise company'
+    "matsushita electric industrial": "Panasonic",  # 258, Panasonic's former name (its printers: 258.406)
+    "minolta co": "Konica Minolta",  # 2590, Minolta's printers (Observium's konica OS: 2590.1.1.1.2.1)
+    "hp inc": "HP", "cyber power system": "CyberPower", "mitel": "Mitel",
+    "unify software and solutions": "Unify", "watchguard": "WatchGuard", "sonos": "Sonos",
+    "server technology": "Server Technology", "gude analog": "Gude", "raritan computer": "Raritan",
+    "tripp lite": "Tripp Lite", "lantronix": "Lantronix", "ruckus wireless": "Ruckus", "olivetti": "Olivetti",
 }
 _SOFTWARE = {"net-snmp", "u.c. davis", "microsoft", "vmware", "freebsd", "openbsd", "sun microsystems"}
 
