@@ -409,6 +409,9 @@ WRONG = [
     # gb_arubaos_snmp_detect.nasl comments): no access point
     ("snmp_sysdescr", "ArubaOS (MODEL: Aruba7005), Version 8.5.0.0-2.1.0.3 (77821)", "access-point", None),
     ("snmp_sysdescr", "ArubaOS (MODEL: Aruba200-US), Version 5.0.4.16 (43995)", "access-point", None),
+    # LibreNMS' NetAgent II definition excepts Phoenixtec's 935.10 from its UPS cards
+    ("snmp_sysobjectid", "1.3.6.1.4.1.935.10", "ups", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.935.10.1", "ups", None),
 ]
 
 
