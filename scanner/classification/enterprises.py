@@ -71,6 +71,9 @@ _ALIASES = {
     "unify software and solutions": "Unify", "watchguard": "WatchGuard", "sonos": "Sonos",
     "server technology": "Server Technology", "gude analog": "Gude", "raritan computer": "Raritan",
     "tripp lite": "Tripp Lite", "lantronix": "Lantronix", "ruckus wireless": "Ruckus", "olivetti": "Olivetti",
+    "h3c": "H3C", "enterasys": "Enterasys", "alcatel-lucent enterprise": "Alcatel",
+    "arista networks": "Arista", "riverbed technology": "Riverbed", "opengear": "Opengear",
+    "barracuda networks": "Barracuda",
 }
 _SOFTWARE = {"net-snmp", "u.c. davis", "microsoft", "vmware", "freebsd", "openbsd", "sun microsystems"}
 
