@@ -412,6 +412,12 @@ WRONG = [
     # LibreNMS' NetAgent II definition excepts Phoenixtec's 935.10 from its UPS cards
     ("snmp_sysobjectid", "1.3.6.1.4.1.935.10", "ups", None),
     ("snmp_sysobjectid", "1.3.6.1.4.1.935.10.1", "ups", None),
+    # HP's chassis branch (HP-ICF-OID netElement 8) names switch stacks only under
+    # hpicfStacks 2-7: a stack of AdvanceStack switching hubs (8.5.1), the J2603A repeater
+    # SNMP module (8.1) and a switch power-supply bay (8.7.5) are no switches
+    ("snmp_sysobjectid", "1.3.6.1.4.1.11.2.3.7.8.5.1", "switch", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.11.2.3.7.8.1", "switch", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.11.2.3.7.8.7.5", "switch", None),
 ]
 
 
