@@ -421,6 +421,9 @@ WRONG = [
     # session 13, web: a Linksys access point's realm is no router (nmap's Linksys fingerprint
     # quotes "Linksys WAP200" next to the E2000 router)
     ("http_auth", 'Basic realm="Linksys WAP200"', "router", None),
+    # a salon app named Comfortel is no Auerswald COMfortel phone (its chat page in public code)
+    ("http_title", "Messages are end-to-end encrypted. Business messages are also read by Comfortel.",
+     "voip-phone", "Auerswald"),
 ]
 
 
