@@ -424,6 +424,10 @@ WRONG = [
     # a salon app named Comfortel is no Auerswald COMfortel phone (its chat page in public code)
     ("http_title", "Messages are end-to-end encrypted. Business messages are also read by Comfortel.",
      "voip-phone", "Auerswald"),
+    # Epson's WorkForce DS- scanners are no Hikvision recorders, MikroTik's cAP access points
+    # no routers (the makers' product names)
+    ("http_title", "Epson WorkForce DS-7500", "camera", "Hikvision"),
+    ("http_title", "MikroTik cAP ac", "router", None),
 ]
 
 
