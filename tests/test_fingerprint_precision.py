@@ -428,6 +428,7 @@ WRONG = [
     # no routers (the makers' product names)
     ("http_title", "Epson WorkForce DS-7500", "camera", "Hikvision"),
     ("http_title", "MikroTik cAP ac", "router", None),
+    ("http_title", "MikroTik RB260GS", "router", None),
     # Dell's S-series data-centre switches are no Dell printers (Dell's model names)
     ("http_title", "Dell S4148F-ON", "printer", None),
 ]
