@@ -468,7 +468,8 @@ def test_strings_that_must_not_get_a_role_or_maker(field, value, role, maker) ->
     ("dhcp_vendor_class", "Poly-VVX-D230", "voip-phone", "Polycom"),
     ("dhcp_vendor_class", "digium_D65_2_9_10", "voip-phone", "Digium"),
     ("dhcp_vendor_class", "ccp.avaya.com", "voip-phone", "Avaya"),
-    ("dhcp_vendor_class", "Mfg=DELL;Typ=Printer;Mod=Dell S2830dn;Ser=1A2BC34;", "printer", "Dell"),
+    # Google Fiber's dhcpvendortax test (host-dhcpvendortax, wvtest) quotes this class
+    ("dhcp_vendor_class", "Mfg=DELL;Typ=Printer;Mod=Dell 2330dn Laser Printer;Ser=0123AB5;", "printer", "Dell"),
     ("dhcp_vendor_class", "Zebra Technologies ZTC ZT230-203dpi ZPL", "printer", "Zebra"),
     ("dhcp_vendor_class", "BrightSign XT1144-PP", "media", "BrightSign"),
     ("mdns_service", "_googlecast._tcp", "media", "Google"),
