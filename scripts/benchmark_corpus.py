@@ -23,8 +23,11 @@ The parts keep the figures honest:
             that estimates how the rules do on strings nobody tuned them for.
 
 Values may hold \\r, \\n, \\t, \\xNN and \\\\ escapes (telnet greetings span lines).
-No network is used; nmap's database is not consulted (it reads raw responses, which the
-corpus does not hold).
+No network is used. nmap's database is not consulted unless ``--nmap`` is given: it reads
+raw responses, which the corpus does not hold. With ``--nmap`` each greeting is rebuilt as a
+server sends it (FTP's "220 " reply code and SSH's "SSH-2.0-" where recog's examples leave
+them out, a CR LF at the end) and matched against nmap's NULL probe, as a scan's banner probe
+does (scanner/probes/banners.py); titles, Server headers and the rest stay our rules' alone.
 """
 
 from __future__ import annotations
@@ -42,6 +45,8 @@ sys.path.insert(0, str(ROOT))
 
 from scanner.classification.classify import classify  # noqa: E402
 from scanner.model import Host, Observation, Source  # noqa: E402
+from scanner.probes.nmap_match import (  # noqa: E402
+    as_observation, greeting_as_sent, identify, names_device)
 
 CORPUS = ROOT / "tests" / "data" / "corpus"
 T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -100,10 +105,16 @@ def load(path: Path) -> list[tuple[str, str, str]]:
     return rows
 
 
-def host_for(kind: str, value: str) -> Host:
+def host_for(kind: str, value: str, nmap: bool = False) -> Host:
     obs_kind, fixed, key = KINDS[kind]
-    return Host(ip="192.0.2.1", observations=(
-        Observation(Source.PROBE, obs_kind, (*fixed, (key, unescape(value))), T0),))
+    text = unescape(value)
+    observations = [Observation(Source.PROBE, obs_kind, (*fixed, (key, text)), T0)]
+    raw = greeting_as_sent(kind, text) if nmap else None
+    if raw is not None:
+        m = identify("NULL", raw)
+        if m is not None:
+            observations.append(as_observation(m, 0, names_device(m)))
+    return Host(ip="192.0.2.1", observations=tuple(observations))
 
 
 def same_maker(got: str | None, want: str) -> bool:
@@ -136,6 +147,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--misses", action="store_true",
                     help="list every miss and wrong answer of the seen and dev parts")
+    ap.add_argument("--nmap", action="store_true",
+                    help="also match greetings against nmap's service database, as a scan does")
     args = ap.parse_args()
     tallies = {p: Tally() for p in PARTS}
     hidden_misses = 0
@@ -147,7 +160,7 @@ def main() -> None:
             part = part_of(path, value)
             t = tallies[part]
             row = t.files.setdefault(path.name, [0, 0, 0, 0, 0, 0])
-            h = classify(host_for(kind, value))
+            h = classify(host_for(kind, value, args.nmap))
             got_role = h.role.value if h.role.value != "unknown" else None
             t.total += 1
             row[0] += 1

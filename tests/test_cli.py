@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from scanner.cli.output import exit_for, write_private
-from tests.conftest import praxisscan
+from tests.conftest import praxisscan, unavailable
 from tests.test_model_json import sample_scan
 
 
@@ -122,13 +122,29 @@ def test_fingerprints_test_and_match() -> None:
     assert r.returncode == 0 and r.stdout.strip().endswith("all hold")
     r = praxisscan("fingerprints", "match", "ssh_banner", "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u10")
     assert r.returncode == 0
-    assert r.stdout.strip() == "ssh.openssh-debian (confidence 0.7): os=Debian, os_version=12"
+    assert r.stdout.splitlines()[0] == "ssh.openssh-debian (confidence 0.7): os=Debian, os_version=12"
     r = praxisscan("fingerprints", "match", "sicct_name", "ORGA6100-0221734", "--json")
     assert '"vendor": "Ingenico"' in r.stdout and '"model": "6100"' in r.stdout
     r = praxisscan("fingerprints", "match", "mac_vendor", "Nobody GmbH")
     assert r.returncode == 1 and r.stdout.strip() == "no rule matches"
     r = praxisscan("fingerprints", "match", "colour", "red")
     assert r.returncode == 2 and "unknown field 'colour'" in error_line(r)
+
+
+def test_fingerprints_match_shows_what_nmaps_database_makes_of_a_greeting() -> None:
+    from scanner import nmapdb
+
+    if isinstance(nmapdb.default(), nmapdb.Unavailable):
+        unavailable("nmap's service database")
+    # D-Link's camera greeting without the reply code, as recog's examples write greetings:
+    # the command asks nmap's NULL lines with "220 " and CR LF added, as a server sends it
+    r = praxisscan("fingerprints", "match", "ftp_banner", "Welcome to DCS-6620G FTP Server")
+    nmap = [line for line in r.stdout.splitlines() if line.startswith("nmap-service-probes:")]
+    assert r.returncode == 0 and len(nmap) == 1
+    assert "role=camera" in nmap[0] and "vendor=D-Link" in nmap[0] and "model=DCS-6620G" in nmap[0]
+    # an HTTP title is no greeting: nmap's database is not asked
+    r = praxisscan("fingerprints", "match", "http_title", "Welcome to DCS-6620G FTP Server")
+    assert "nmap-service-probes" not in r.stdout
 
 
 def test_oui_update_installs_a_fresh_registry(tmp_path: Path) -> None:

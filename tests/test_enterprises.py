@@ -48,7 +48,15 @@ def test_the_installed_registry_names_the_maker_of_a_real_sysobjectid() -> None:
     # sysObjectID of an Epson WF-C5790 (LibreNMS tests/snmpsim/epson.snmprec)
     host = classify(_snmp_host("1.3.6.1.4.1.1248.1.1.2.1.3.5.69.69.80.83.50"))
     assert host.vendor == "Epson"
-    assert host.role.value == "unknown"  # a maker's number decides no role
     assert any(r.rule == "iana-pen:1248" for r in host.classification.reasons)
+    # (its role comes from the rule for Epson's printer branch, oid.epson-printer)
     # Zyxel XMG1915-10EP (LibreNMS tests/snmpsim/XMG1915-10EP.snmprec)
-    assert classify(_snmp_host("1.3.6.1.4.1.890.1.15")).vendor == "Zyxel"
+    zyxel = classify(_snmp_host("1.3.6.1.4.1.890.1.15"))
+    assert zyxel.vendor == "Zyxel"
+    assert zyxel.role.value == "unknown"  # a maker's number decides no role
+    # registry names of the makers' former names (session 13): NetApp, Toshiba TEC, Buffalo
+    for oid, maker in (("1.3.6.1.4.1.789.2.2", "NetApp"), ("1.3.6.1.4.1.1129.1", "Toshiba"),
+                       ("1.3.6.1.4.1.5227.1", "Buffalo"), ("1.3.6.1.4.1.2001.1", "OKI")):
+        assert classify(_snmp_host(oid)).vendor == maker, oid
+    # a cosmetics firm whose registry name starts with LANCOM's is no LANCOM (3201 LANCOME)
+    assert classify(_snmp_host("1.3.6.1.4.1.3201.1")).vendor != "LANCOM"

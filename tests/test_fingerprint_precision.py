@@ -371,6 +371,66 @@ WRONG = [
     # router frames no "User Access Login" in asterisks (line 4369): no TP-Link switch
     ("telnet_banner", "\r\nUser Name : \r\nUser Name : \r\nUser Name : ", "switch", None),
     ("telnet_banner", "\r\n\r\n\r\nUser Access Login\r\n\r\nUsername:", "switch", "TP-Link"),
+    # session 13, snmp: neighbours of the listed sysObjectIDs that are other kinds. Cisco's
+    # 4224 (9.1.399) is 'switch, router and voice gateway' in one, the MSFC (258) a card in a
+    # Catalyst, the 1410 (533) a wireless bridge, the Catalyst 6500 firewall blade (522) a
+    # module (CISCO-PRODUCTS-MIB); NetApp's NetCache (789.2.2) is a web cache (NETAPP-MIB);
+    # Dell's W-650 (674.10895.5001) is an Aruba-built wireless controller (DELL-WLAN-MIB);
+    # Zyxel's P-2302R (890.1.2.10.10) is a VoIP adapter, the ZyWALL IDP 10 (890.1.6.11) an
+    # intrusion-prevention box, esSeriesCommon (890.1.5.8.1) a MIB node (ZYXEL-MIB via Open-AudIT);
+    # Epson's projectors answer under 1248.4.1 (LibreNMS' epson-projector sensors)
+    ("snmp_sysobjectid", "1.3.6.1.4.1.9.1.399", "switch", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.9.1.399", "router", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.9.1.258", "switch", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.9.1.533", "access-point", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.9.1.522", "router", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.789.2.2", "nas", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.674.10895.5001", "switch", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.890.1.2.10.10", "router", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.890.1.6.11", "router", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.890.1.5.8.1", "switch", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.1248.4.1", "printer", None),
+    # LCOS' unified 2356.11 runs on LANCOM's routers and access points alike; Ruckus'
+    # ZoneDirector controllers (25053.3.1.5) are no ZoneFlex access points; HP's Virtual
+    # Connect Flex-10 (11.5.7.5.1) is a blade interconnect, no management controller (Observium)
+    ("snmp_sysobjectid", "1.3.6.1.4.1.2356.11.8.103", "access-point", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.2356.11.8.103", "router", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.25053.3.1.5.1", "access-point", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.11.5.7.5.1", "management-controller", None),
+    # NETGEAR's cable modem under its switch number (4526.1.1.1.1.0.1.3.9.12 'CG814CCR Cable
+    # Modem') and WLAN switch (4526.6.1), TP-Link's contested 11863.1.1.2 (a switch for
+    # Open-AudIT, an access point for Observium), D-Link's VoIP gateways (171.10.33)
+    ("snmp_sysobjectid", "1.3.6.1.4.1.4526.1.1.1.1.0.1.3.9.12", "switch", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.4526.6.1", "access-point", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.11863.1.1.2", "switch", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.11863.1.1.2", "access-point", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.171.10.33", "access-point", None),
+    # ArubaOS on Aruba's mobility controllers names the controller's model (Greenbone's
+    # gb_arubaos_snmp_detect.nasl comments): no access point
+    ("snmp_sysdescr", "ArubaOS (MODEL: Aruba7005), Version 8.5.0.0-2.1.0.3 (77821)", "access-point", None),
+    ("snmp_sysdescr", "ArubaOS (MODEL: Aruba200-US), Version 5.0.4.16 (43995)", "access-point", None),
+    # LibreNMS' NetAgent II definition excepts Phoenixtec's 935.10 from its UPS cards
+    ("snmp_sysobjectid", "1.3.6.1.4.1.935.10", "ups", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.935.10.1", "ups", None),
+    # HP's chassis branch (HP-ICF-OID netElement 8) names switch stacks only under
+    # hpicfStacks 2-7: a stack of AdvanceStack switching hubs (8.5.1), the J2603A repeater
+    # SNMP module (8.1) and a switch power-supply bay (8.7.5) are no switches
+    ("snmp_sysobjectid", "1.3.6.1.4.1.11.2.3.7.8.5.1", "switch", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.11.2.3.7.8.1", "switch", None),
+    ("snmp_sysobjectid", "1.3.6.1.4.1.11.2.3.7.8.7.5", "switch", None),
+    # session 13, web: a Linksys access point's realm is no router (nmap's Linksys fingerprint
+    # quotes "Linksys WAP200" next to the E2000 router)
+    ("http_auth", 'Basic realm="Linksys WAP200"', "router", None),
+    # a salon app named Comfortel is no Auerswald COMfortel phone (its chat page in public code)
+    ("http_title", "Messages are end-to-end encrypted. Business messages are also read by Comfortel.",
+     "voip-phone", "Auerswald"),
+    # Epson's WorkForce DS- scanners are no Hikvision recorders, MikroTik's cAP access points
+    # no routers (the makers' product names)
+    ("http_title", "Epson WorkForce DS-7500", "camera", "Hikvision"),
+    ("http_title", "MikroTik cAP ac", "router", None),
+    ("http_title", "MikroTik RB260GS", "router", None),
+    # Dell's S-series data-centre switches are no Dell printers (Dell's model names)
+    ("http_title", "Dell S4148F-ON", "printer", None),
     # session 13, helper lines: model numbers whose prefix other makers share (the model names
     # as each maker writes them). TRENDnet's TL2- switches are no TP-Link; Avocent's DSR KVM
     # switches no D-Link router; Huawei's four-digit USG firewalls and Ubiquiti's USG-3P no Zyxel;
@@ -484,7 +544,8 @@ def test_strings_that_must_not_get_a_role_or_maker(field, value, role, maker) ->
     ("dhcp_vendor_class", "Poly-VVX-D230", "voip-phone", "Polycom"),
     ("dhcp_vendor_class", "digium_D65_2_9_10", "voip-phone", "Digium"),
     ("dhcp_vendor_class", "ccp.avaya.com", "voip-phone", "Avaya"),
-    ("dhcp_vendor_class", "Mfg=DELL;Typ=Printer;Mod=Dell S2830dn;Ser=1A2BC34;", "printer", "Dell"),
+    # Google Fiber's dhcpvendortax test (host-dhcpvendortax, wvtest) quotes this class
+    ("dhcp_vendor_class", "Mfg=DELL;Typ=Printer;Mod=Dell 2330dn Laser Printer;Ser=0123AB5;", "printer", "Dell"),
     ("dhcp_vendor_class", "Zebra Technologies ZTC ZT230-203dpi ZPL", "printer", "Zebra"),
     ("dhcp_vendor_class", "BrightSign XT1144-PP", "media", "BrightSign"),
     ("mdns_service", "_googlecast._tcp", "media", "Google"),

@@ -143,6 +143,21 @@ def test_our_rules_that_read_the_device_outrank_nmap() -> None:
     assert h.role is Role.ROUTER
 
 
+def test_nmaps_maker_is_spelt_as_our_vocabulary_or_not_given() -> None:
+    # nmap's D-Link camera line: cpe:/h:dlink:$1 -> D-Link, not "dlink"
+    cam = classify(_host(_nmap_obs("NULL", b"220 Welcome to DCS-6620G FTP Server\r\n", 21)))
+    assert (cam.role, cam.vendor) == (Role.CAMERA, "D-Link")
+    # nmap's Speedport line: cpe:/h:speedport:w921v, d/WAP/. Speedport is Telekom's product
+    # line, no maker, and a DSL router: our model family (0.5) outranks nmap's WAP.
+    raw = b"220 Speedport W 921V FTP Server v1.37.000 ready\r\n"
+    alone = classify(_host(_nmap_obs("NULL", raw, 21)))
+    assert alone.vendor is None
+    greeting = Observation(Source.PROBE, "banner", (("port", "21"), ("protocol", "ftp"),
+                                                    ("text", raw.decode().strip())), T0)
+    both = classify(_host(greeting, _nmap_obs("NULL", raw, 21)))
+    assert (both.role, both.vendor) == (Role.ROUTER, "Deutsche Telekom")
+
+
 @pytest.mark.parametrize("greeting, line_product", [
     # Cisco IOS's telnet login as nmap's line spells it: p/Cisco IOS telnetd/ d/switch/
     # o/IOS/. IOS runs on routers, switches and firewalls alike: no role from it.

@@ -194,7 +194,7 @@ def classify(host: Host, rules: tuple[RuleFile, ...] | None = None) -> Host:
 # and above: banners, titles, SNMP, mDNS, SMB, SICCT, connector.sds) and above port sets and
 # most MAC-vendor guesses. Its OS field is often a guess from the software (vsftpd says
 # "Unix"), so it ranks lower still.
-NMAP_CONFIDENCE = 0.55
+NMAP_CONFIDENCE = 0.48
 NMAP_OS_CONFIDENCE = 0.3
 NMAP_FIELD = "nmap_service"
 # A device type decides a role only when the line names the device (the observation's
@@ -287,20 +287,24 @@ def _nmap_role(device_type: str) -> str | None:
 
 
 def _vendor(cpe: str, product: str) -> str:
-    """The maker from ``cpe:/h:<vendor>:...``, spelt as our vocabulary or nmap's product
-    spells it ("hp" -> "HP"); without a hardware CPE, the product's first word when our
-    vocabulary knows it as a maker ("HP JetDirect ftpd")."""
+    """The maker from ``cpe:/h:<vendor>:...`` or, without a hardware CPE, from the product's
+    first word, spelt as our vocabulary spells it ("hp" -> "HP", "dlink" -> "D-Link"). A name
+    the vocabulary does not hold names no maker: nmap's CPE vendors include product lines
+    (``cpe:/h:speedport:...``), which are no makers."""
     parts = cpe.split(":")
     first = product.split()[0] if product.split() else ""
     name = parts[2].replace("_", " ") if len(parts) > 2 else first
-    if not name:
+    wanted = _letters(name)
+    if not wanted:
         return ""
     for known in _vocabulary():
-        if known.lower() == name.lower():
+        if _letters(known) == wanted:
             return known
-    if not cpe:
-        return ""
-    return first if first.lower() == name.lower() else name
+    return ""
+
+
+def _letters(name: str) -> str:
+    return re.sub(r"[^0-9a-z]", "", name.lower())
 
 
 def _model(product: str, vendor: str) -> str:

@@ -13,7 +13,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from scanner import __version__
 from scanner.cli import fleet as cli_fleet, knowledge as cli_knowledge
@@ -26,6 +26,9 @@ from scanner.vocabulary import Lang, Severity
 from scanner.ports import Profile
 from scanner.render import Format
 from scanner.practice_size import SIZES
+
+if TYPE_CHECKING:
+    from scanner.model import Reason
 
 # The choices of the options, from the enums they become (argparse shows them in --help).
 SEVERITIES = (*(s.value for s in Severity), "none")
@@ -451,7 +454,7 @@ def cmd_fingerprints(args: argparse.Namespace) -> int:
     fields = sorted({f.field for f in files})
     if args.field not in fields:
         raise UsageError(f"unknown field {args.field!r}; fields: {', '.join(fields)}")
-    reasons = match_value(args.field, args.value)
+    reasons = match_value(args.field, args.value) + _nmap_verdict(args.field, args.value)
     if args.json:
         print(json.dumps([{"rule": r.rule, "confidence": r.confidence,
                            "attributes": dict(r.attributes)} for r in reasons], indent=2))
@@ -461,6 +464,16 @@ def cmd_fingerprints(args: argparse.Namespace) -> int:
         attrs = ", ".join(f"{k}={clean(v, 80)}" for k, v in r.attributes)
         print(f"{r.rule} (confidence {r.confidence:g}): {attrs}")
     return EXIT_OK if reasons else EXIT_FINDINGS
+
+
+def _nmap_verdict(field: str, value: str) -> list[Reason]:
+    """What nmap's NULL lines make of a greeting, as a scan's banner probe would ask them."""
+    from scanner.classification.classify import nmap_reasons
+    from scanner.probes.nmap_match import as_observation, greeting_as_sent, identify, names_device
+
+    raw = greeting_as_sent(field, value)
+    m = identify("NULL", raw) if raw else None
+    return nmap_reasons((as_observation(m, 0, names_device(m)),)) if m else []
 
 
 def cmd_oui(args: argparse.Namespace) -> int:

@@ -39,6 +39,27 @@ def identify(probe: str, raw: bytes) -> NmapMatch | None:
         return None
 
 
+GREETING_FIELDS = ("ftp_banner", "ssh_banner", "telnet_banner", "smtp_banner", "pop3_banner")
+
+
+def greeting_as_sent(field: str, text: str) -> bytes | None:
+    """A greeting as a server sends it, for nmap's NULL lines, from the text a rule field
+    holds (recog's examples and ``praxisscan fingerprints match`` leave out FTP's "220 "
+    and SSH's "SSH-2.0-"); None for fields that are no greetings. Telnet text is taken as
+    it stands: its line breaks are part of what nmap's lines match."""
+    import re
+
+    if field not in GREETING_FIELDS:
+        return None
+    if field == "ftp_banner" and not re.match(r"\d{3}[ -]", text):
+        text = f"220 {text}"
+    elif field == "ssh_banner" and not text.startswith("SSH-"):
+        text = f"SSH-2.0-{text}"
+    if field != "telnet_banner" and not text.endswith("\n"):
+        text += "\r\n"
+    return text.encode("latin-1", "replace")
+
+
 def names_device(m: NmapMatch) -> str:
     """Whether the line tells what kind of device answered, for classification:
 
