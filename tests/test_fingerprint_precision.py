@@ -507,6 +507,8 @@ WRONG = [
     ("snmp_sysdescr", "Sun Integrated Lights-Out Manager", None, "HP"),
     # TalkSwitch's TS-350i phone system is no QNAP NAS (nmap 7.93's nmap-service-probes line 9304)
     ("http_title", "TalkSwitch TS-350i VoIP phone http config", "nas", "QNAP"),
+    # (batch 9) Google's Nest Wifi is a router, no speaker (the name as Google writes it)
+    ("http_title", "Google Nest Wifi", "media", None),
 ]
 
 
