@@ -509,6 +509,9 @@ WRONG = [
     ("http_title", "TalkSwitch TS-350i VoIP phone http config", "nas", "QNAP"),
     # (batch 9) Google's Nest Wifi is a router, no speaker (the name as Google writes it)
     ("http_title", "Google Nest Wifi", "media", None),
+    # Zyxel's WAX access points are no Netgear; Ericsson's RBS radio base stations no Orbi
+    ("http_title", "Zyxel WAX510D", None, "Netgear"),
+    ("http_title", "Ericsson RBS6201", "access-point", "Netgear"),
 ]
 
 
