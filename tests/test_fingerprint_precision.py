@@ -512,6 +512,9 @@ WRONG = [
     # Zyxel's WAX access points are no Netgear; Ericsson's RBS radio base stations no Orbi
     ("http_title", "Zyxel WAX510D", None, "Netgear"),
     ("http_title", "Ericsson RBS6201", "access-point", "Netgear"),
+    # WD's My Cloud EX2100 is no Juniper switch; Lexmark's four-digit B printers no OKI
+    ("http_title", "WD My Cloud EX2100", "switch", "Juniper"),
+    ("http_title", "Lexmark B2236dw", None, "OKI"),
 ]
 
 
