@@ -431,6 +431,11 @@ WRONG = [
     ("http_title", "MikroTik RB260GS", "router", None),
     # Dell's S-series data-centre switches are no Dell printers (Dell's model names)
     ("http_title", "Dell S4148F-ON", "printer", None),
+    # session 13, helper nuclei (nuclei-templates' whole titles): Microsoft's IIS 8 start page
+    # (iisstart.htm) is no Xerox "Internet Services" printer; a generic webcam's live view
+    # (GHDB's dork 'intitle:"Live View / - WebCam"') is no Axis camera
+    ("http_title", "Microsoft Internet Information Services 8", "printer", "Xerox"),
+    ("http_title", "Live View / - WebCam", None, "Axis"),
 ]
 
 
