@@ -436,6 +436,9 @@ WRONG = [
     # (GHDB's dork 'intitle:"Live View / - WebCam"') is no Axis camera
     ("http_title", "Microsoft Internet Information Services 8", "printer", "Xerox"),
     ("http_title", "Live View / - WebCam", None, "Axis"),
+    # session 13, helper satori: a bare Grandstream Server header with a version is a phone or
+    # adapter, but Grandstream's access points (GWN) are none (the maker's product name)
+    ("http_server", "Grandstream GWN7630", "voip-phone", None),
 ]
 
 
