@@ -439,6 +439,19 @@ WRONG = [
     # session 13, helper satori: a bare Grandstream Server header with a version is a phone or
     # adapter, but Grandstream's access points (GWN) are none (the maker's product name)
     ("http_server", "Grandstream GWN7630", "voip-phone", None),
+    # embedded web servers and SSH stacks that many kinds of device share name no device (the
+    # headers as a public Censys survey of a network and nmap's literal text show them; the
+    # role each one's nmap lines mostly give)
+    ("http_server", "GoAhead-Webs", "access-point", None),
+    ("http_server", "Boa/0.94.14rc21", "camera", None),
+    ("http_server", "lighttpd/1.4.39", "nas", None),
+    ("http_server", "Allegro-Software-RomPager/4.01", "printer", None),
+    ("http_server", "Allegro-Software-RomPager/4.01", "ups", None),
+    ("http_server", "Mbedthis-Appweb/2.4.2", "management-controller", None),
+    ("http_server", "micro_httpd", "router", None),
+    ("ssh_banner", "SSH-2.0-dropbear_2020.81", "router", None),
+    ("ssh_banner", "SSH-2.0-Cisco-1.25", "router", None),
+    ("ssh_banner", "SSH-2.0-Cisco-1.25", "switch", None),
 ]
 
 
