@@ -452,6 +452,11 @@ WRONG = [
     ("ssh_banner", "SSH-2.0-dropbear_2020.81", "router", None),
     ("ssh_banner", "SSH-2.0-Cisco-1.25", "router", None),
     ("ssh_banner", "SSH-2.0-Cisco-1.25", "switch", None),
+    # webcam and video-recording software on a PC is no camera (headers from the decoy server's
+    # list of real ones: webcamXP and Yawcam are Windows programs, Blue Iris a PC NVR)
+    ("http_server", "webcamXP", "camera", None),
+    ("http_server", "Yawcam", "camera", None),
+    ("http_server", "BlueIris-HTTP/1.1", "camera", None),
 ]
 
 
