@@ -457,6 +457,9 @@ WRONG = [
     ("http_server", "webcamXP", "camera", None),
     ("http_server", "Yawcam", "camera", None),
     ("http_server", "BlueIris-HTTP/1.1", "camera", None),
+    # Grandstream's GXV35xx-37xx are cameras and encoders, not video phones (the Telnet
+    # greeting of a GXV3674 in fingerprints/telnet_banner_devices.toml)
+    ("http_title", "Grandstream GXV3674_FHD_VF", "voip-phone", None),
 ]
 
 
