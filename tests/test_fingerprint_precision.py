@@ -431,6 +431,35 @@ WRONG = [
     ("http_title", "MikroTik RB260GS", "router", None),
     # Dell's S-series data-centre switches are no Dell printers (Dell's model names)
     ("http_title", "Dell S4148F-ON", "printer", None),
+    # session 13, helper nuclei (nuclei-templates' whole titles): Microsoft's IIS 8 start page
+    # (iisstart.htm) is no Xerox "Internet Services" printer; a generic webcam's live view
+    # (GHDB's dork 'intitle:"Live View / - WebCam"') is no Axis camera
+    ("http_title", "Microsoft Internet Information Services 8", "printer", "Xerox"),
+    ("http_title", "Live View / - WebCam", None, "Axis"),
+    # session 13, helper satori: a bare Grandstream Server header with a version is a phone or
+    # adapter, but Grandstream's access points (GWN) are none (the maker's product name)
+    ("http_server", "Grandstream GWN7630", "voip-phone", None),
+    # embedded web servers and SSH stacks that many kinds of device share name no device (the
+    # headers as a public Censys survey of a network and nmap's literal text show them; the
+    # role each one's nmap lines mostly give)
+    ("http_server", "GoAhead-Webs", "access-point", None),
+    ("http_server", "Boa/0.94.14rc21", "camera", None),
+    ("http_server", "lighttpd/1.4.39", "nas", None),
+    ("http_server", "Allegro-Software-RomPager/4.01", "printer", None),
+    ("http_server", "Allegro-Software-RomPager/4.01", "ups", None),
+    ("http_server", "Mbedthis-Appweb/2.4.2", "management-controller", None),
+    ("http_server", "micro_httpd", "router", None),
+    ("ssh_banner", "SSH-2.0-dropbear_2020.81", "router", None),
+    ("ssh_banner", "SSH-2.0-Cisco-1.25", "router", None),
+    ("ssh_banner", "SSH-2.0-Cisco-1.25", "switch", None),
+    # webcam and video-recording software on a PC is no camera (headers from the decoy server's
+    # list of real ones: webcamXP and Yawcam are Windows programs, Blue Iris a PC NVR)
+    ("http_server", "webcamXP", "camera", None),
+    ("http_server", "Yawcam", "camera", None),
+    ("http_server", "BlueIris-HTTP/1.1", "camera", None),
+    # Grandstream's GXV35xx-37xx are cameras and encoders, not video phones (the Telnet
+    # greeting of a GXV3674 in fingerprints/telnet_banner_devices.toml)
+    ("http_title", "Grandstream GXV3674_FHD_VF", "voip-phone", None),
     # session 13, helper lines: model numbers whose prefix other makers share (the model names
     # as each maker writes them). TRENDnet's TL2- switches are no TP-Link; Avocent's DSR KVM
     # switches no D-Link router; Huawei's four-digit USG firewalls and Ubiquiti's USG-3P no Zyxel;
