@@ -544,6 +544,9 @@ WRONG = [
     # WD's My Cloud EX2100 is no Juniper switch; Lexmark's four-digit B printers no OKI
     ("http_title", "WD My Cloud EX2100", "switch", "Juniper"),
     ("http_title", "Lexmark B2236dw", None, "OKI"),
+    # common words Dell uses as line names name no Dell without a model number
+    ("snmp_sysdescr", "Precision Time Protocol", None, "Dell"),
+    ("http_title", "Latitude and Longitude", None, "Dell"),
 ]
 
 
