@@ -547,6 +547,8 @@ WRONG = [
     # common words Dell uses as line names name no Dell without a model number
     ("snmp_sysdescr", "Precision Time Protocol", None, "Dell"),
     ("http_title", "Latitude and Longitude", None, "Dell"),
+    # Samsung's Galaxy Note 10.1 is a tablet, no smartphone
+    ("http_title", "Samsung Galaxy Note 10.1", "smartphone", None),
 ]
 
 
