@@ -549,6 +549,11 @@ WRONG = [
     ("http_title", "Latitude and Longitude", None, "Dell"),
     # Samsung's Galaxy Note 10.1 is a tablet, no smartphone
     ("http_title", "Samsung Galaxy Note 10.1", "smartphone", None),
+    # session 13, helper audit: Maxtor's Shared Storage drive (nmap-service-probes' literal
+    # title) is no Western Digital My Book World; Synology's Linux sysDescr (its DiskStation
+    # host name) is no DrayTek Vigor although both are net-snmp's Linux line
+    ("http_title", "SHARED STORAGE DRIVE", None, "Western Digital"),
+    ("snmp_sysdescr", "Linux DiskStation 4.4.302+ #64570 SMP", "router", "DrayTek"),
 ]
 
 
