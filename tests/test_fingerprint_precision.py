@@ -554,6 +554,8 @@ WRONG = [
     # host name) is no DrayTek Vigor although both are net-snmp's Linux line
     ("http_title", "SHARED STORAGE DRIVE", None, "Western Digital"),
     ("snmp_sysdescr", "Linux DiskStation 4.4.302+ #64570 SMP", "router", "DrayTek"),
+    # Sophos' anti-virus software's web UI (nmap 7.93 line 8028, Medusa httpd) is no firewall
+    ("http_title", "Sophos Anti-Virus - Home", "router", None),
 ]
 
 
