@@ -556,6 +556,8 @@ WRONG = [
     ("snmp_sysdescr", "Linux DiskStation 4.4.302+ #64570 SMP", "router", "DrayTek"),
     # Sophos' anti-virus software's web UI (nmap 7.93 line 8028, Medusa httpd) is no firewall
     ("http_title", "Sophos Anti-Virus - Home", "router", None),
+    # Securepoint's backup appliance is no firewall (the product name as securepoint.de writes it)
+    ("http_title", "Securepoint Unified Backup", "router", None),
 ]
 
 
