@@ -460,6 +460,8 @@ WRONG = [
     # Grandstream's GXV35xx-37xx are cameras and encoders, not video phones (the Telnet
     # greeting of a GXV3674 in fingerprints/telnet_banner_devices.toml)
     ("http_title", "Grandstream GXV3674_FHD_VF", "voip-phone", None),
+    # Sun's and Oracle's ILOM (Integrated Lights Out Manager) is no HP iLO
+    ("http_title", "Sun Integrated Lights-Out Manager", None, "HP"),
     # session 13, helper lines: model numbers whose prefix other makers share (the model names
     # as each maker writes them). TRENDnet's TL2- switches are no TP-Link; Avocent's DSR KVM
     # switches no D-Link router; Huawei's four-digit USG firewalls and Ubiquiti's USG-3P no Zyxel;
