@@ -560,6 +560,38 @@ WRONG = [
     ("http_title", "Sophos Anti-Virus - Home", "router", None),
     # Securepoint's backup appliance is no firewall (the product name as securepoint.de writes it)
     ("http_title", "Securepoint Unified Backup", "router", None),
+    # session 13, helper precision: product names of nmap 7.93's nmap-service-probes (p//,
+    # line numbers given) and the literal text of its patterns, run through the model fields.
+    # Role words inside the names of software, mail filters and other kinds of device
+    # (lines 3046, 4980, 617, 3485, 8885, 13026, 14656, 3944, 3301, 10004, 6316):
+    ("smtp_banner", "Barracuda Networks Spam Firewall smtpd", "router", None),
+    ("http_title", "Kerio Personal Firewall", "router", None),
+    ("http_title", "ConfigServer Security & Firewall", "router", None),
+    ("http_title", "Sophos Message Router", "router", None),
+    ("http_title", "Sophos PureMessage spam filter http interface", "router", None),
+    ("snmp_sysdescr", "SonicWALL Email Security Appliance smtp proxy", "router", None),
+    ("http_title", "SIP Express Router", "router", None),
+    ("telnet_banner", "Welcome to Tenor Multipath Switch Telnet Server", "switch", None),
+    ("smtp_banner", "Sendmail Switch smtpd", "switch", None),
+    ("http_title", "Digital Loggers Web Power Switch", "switch", None),
+    ("http_title", "Network UPS Tools upsd", "ups", None),
+    ("snmp_sysdescr", "Network UPS Tools upsd", "ups", None),
+    # TV recorders and satellite card sharing are no surveillance recorders (lines 1203, 5379, 307)
+    ("ftp_banner", "Topfield TF7100HDPVRt DVR ftpd", "camera", None),
+    ("http_title", "TiVo DVR Crestron control server", "camera", None),
+    ("telnet_banner", "CCcam DVR card sharing system information", "camera", None),
+    # Apple's QuickTime Streaming Server is no QNAP (line 5604); Catalyst the web frameworks no
+    # Cisco switch (lines 1189, 7987); SAP's Internet Communication Manager no Avaya PBX (5726);
+    # Samsung Contact, a mail server, no Samsung printer (2602); Sun's ILOM no HP iLO (7878);
+    # Citizen's CLP label printers no Samsung (13857); LANCOM's WLAN controller no router (12026)
+    ("http_title", "QTSS Admin Server httpd", "nas", "QNAP"),
+    ("http_title", "Adobe Business Catalyst CMS ftpd", "switch", "Cisco"),
+    ("http_server", "Catalyst Framework httpd", "switch", "Cisco"),
+    ("http_server", "SAP NetWeaver Application Server Internet Communication Manager httpd", "pbx", "Avaya"),
+    ("snmp_sysdescr", "Samsung Contact pop3d", "printer", None),
+    ("http_title", "Sun Integrated Lights-Out httpd", None, "HP"),
+    ("http_title", "Citizen CLP-521 printer smbd", None, "Samsung"),
+    ("http_title", "Lancom WLAN Controller httpd", "router", None),
 ]
 
 
