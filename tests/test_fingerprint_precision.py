@@ -592,6 +592,17 @@ WRONG = [
     ("http_title", "Sun Integrated Lights-Out httpd", None, "HP"),
     ("http_title", "Citizen CLP-521 printer smbd", None, "Samsung"),
     ("http_title", "Lancom WLAN Controller httpd", "router", None),
+    # fingerprint names of nmap 7.93's nmap-os-db with their Class lines: TV recorders, a WLAN
+    # controller, a load balancer, a lighting controller, a storage router, an ADSL modem, a scanner
+    ("http_title", "DirecTV HR34 DVR (Linux 2.6.22)", "camera", None),
+    ("snmp_sysdescr", "Motorola QIP7100 p2 FiOS DVR", "camera", None),
+    ("http_title", "3Com WX1200 Wireless LAN Switch", "switch", None),
+    ("snmp_sysdescr", "Radware OnDemand Switch 2 XL (APsolute OS 10.31)", "switch", None),
+    ("http_title", "Advanced Illumination DCS-100E lighting controller", "camera", "D-Link"),
+    ("snmp_sysdescr", "HP E1200 Network Storage Router NAS device or SonicWALL SOHO3 firewall",
+     "switch", None),
+    ("snmp_sysdescr", "GlobespanVirata GS8100, Huawei MT880, or Solwise SAR 100 ADSL modem", "switch", None),
+    ("http_title", "Raritan Dominion SX32 KVM switch or Ricoh Aficio IS200e scanner", "printer", None),
 ]
 
 
