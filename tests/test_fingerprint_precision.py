@@ -603,6 +603,10 @@ WRONG = [
      "switch", None),
     ("snmp_sysdescr", "GlobespanVirata GS8100, Huawei MT880, or Solwise SAR 100 ADSL modem", "switch", None),
     ("http_title", "Raritan Dominion SX32 KVM switch or Ricoh Aficio IS200e scanner", "printer", None),
+    # QNAP's VioStor video recorder is no NAS, HP's E1200 storage router no switch
+    # (nmap 7.93's nmap-service-probes lines 9662, 6186)
+    ("http_title", "Qnap VioStor video recorder http admin", "nas", None),
+    ("snmp_sysdescr", "HP E1200 storage telnetd", "switch", None),
 ]
 
 
