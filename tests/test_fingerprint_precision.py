@@ -607,6 +607,8 @@ WRONG = [
     # (nmap 7.93's nmap-service-probes lines 9662, 6186)
     ("http_title", "Qnap VioStor video recorder http admin", "nas", None),
     ("snmp_sysdescr", "HP E1200 storage telnetd", "switch", None),
+    # Google's video server (YouTube's, nmap 7.93's nmap-service-probes line 9901) is no camera
+    ("http_title", "Google Video Server", "camera", None),
 ]
 
 
