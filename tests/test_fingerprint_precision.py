@@ -609,6 +609,12 @@ WRONG = [
     ("snmp_sysdescr", "HP E1200 storage telnetd", "switch", None),
     # Google's video server (YouTube's, nmap 7.93's nmap-service-probes line 9901) is no camera
     ("http_title", "Google Video Server", "camera", None),
+    # TP-Link's embedded web server names itself so on its Web Smart Switches, powerline
+    # extenders and wireless adapters too (lines 8097-8110); Piolink's load balancer (5698)
+    ("http_server", "TP-LINK Router", "router", None),
+    ("http_server", "Router Webserver", "router", None),
+    ("http_server", "Router", "router", None),
+    ("http_server", "Piolink Switch", "switch", None),
 ]
 
 
