@@ -109,8 +109,8 @@ def _bonjour_printer(ty: str | None, product: str | None, mfg: str | None,
                      mdl: str | None) -> str | None:
     """A printer's make and model from its Bonjour TXT: ty= where it has one, else the
     PostScript product name (``product=(HP LaserJet 4100 Series)``), else the IEEE 1284
-    maker and model (``usb_MFG=``, ``usb_MDL=``; scanner/protocols/mdns.py lowercases the keys). Bonjour Printing 1.2.1 makes ty= and
-    product= the printer's own description; some print servers send only one of them."""
+    maker and model (``usb_MFG=``, ``usb_MDL=``; scanner/protocols/mdns.py lowercases the
+    keys). Bonjour Printing 1.2.1 describes all three; a record without ty= is still named."""
     if ty:
         return ty
     if product and product.strip("() "):
