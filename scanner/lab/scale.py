@@ -87,6 +87,7 @@ def build(lab_dir: Path, size: int, progress: Callable[[str], None],
     started = time.monotonic()
     progress(f"scale segment: {size} hosts in {SUBNET}")
     _fit_neighbour_tables(size, progress)
+    _fit_backlog(size, progress)
     for ns in (scale_ns, scanner_ns):
         run(["ip", "netns", "add", ns])
         run(["ip", "-n", ns, "link", "set", "lo", "up"])
@@ -149,6 +150,24 @@ def _fit_neighbour_tables(size: int, progress: Callable[[str], None]) -> None:
                             ("gc_thresh1", need // 8)):
             (base / name).write_text(f"{value}\n")
         progress(f"kernel neighbour table ({family}): gc_thresh3 {current} -> {need}")
+
+
+def _fit_backlog(size: int, progress: Callable[[str], None]) -> None:
+    """Room in the kernel's per-CPU input queue for a broadcast's copies: the bridge floods
+    each who-has to every host's veth at once, and all of them wait in the one queue of the
+    CPU that forwards (``net.core.netdev_max_backlog``, 1,000 by default). At 600 hosts a
+    sweep at 1,000 who-has a second overflowed it and the kernel dropped who-has frames
+    (``/proc/net/softnet_stat``'s second column), so a host's two who-has could both be lost.
+    On a real switch every device has a kernel of its own. Raised, never lowered."""
+    need = 1 << (16 * size).bit_length()
+    path = Path("/proc/sys/net/core/netdev_max_backlog")
+    try:
+        current = int(path.read_text())
+    except (OSError, ValueError):
+        return
+    if current < need:
+        path.write_text(f"{need}\n")
+        progress(f"kernel input queue: netdev_max_backlog {current} -> {need}")
 
 
 def _batch(ns: str | None, commands: list[str]) -> None:
