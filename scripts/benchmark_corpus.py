@@ -45,8 +45,7 @@ sys.path.insert(0, str(ROOT))
 
 from scanner.classification.classify import classify  # noqa: E402
 from scanner.model import Host, Observation, Source  # noqa: E402
-from scanner.probes.nmap_match import (  # noqa: E402
-    as_observation, greeting_as_sent, identify, names_device)
+from scanner.probes.nmap_match import greeting_observation  # noqa: E402
 
 CORPUS = ROOT / "tests" / "data" / "corpus"
 T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -109,11 +108,9 @@ def host_for(kind: str, value: str, nmap: bool = False) -> Host:
     obs_kind, fixed, key = KINDS[kind]
     text = unescape(value)
     observations = [Observation(Source.PROBE, obs_kind, (*fixed, (key, text)), T0)]
-    raw = greeting_as_sent(kind, text) if nmap else None
-    if raw is not None:
-        m = identify("NULL", raw)
-        if m is not None:
-            observations.append(as_observation(m, 0, names_device(m)))
+    verdict = greeting_observation(kind, text) if nmap else None
+    if verdict is not None:
+        observations.append(verdict)
     return Host(ip="192.0.2.1", observations=tuple(observations))
 
 
@@ -202,11 +199,12 @@ def main() -> None:
         for name, (k, r, ok, bad, m, mok) in sorted(t.files.items()):
             print(f"  {name:32} {k:4} strings, right role {ok:3}/{r:<3}, "
                   f"right maker {mok:3}/{m:<3}, wrong {bad}")
-        for kind, (r, ok, m, mok, bad) in sorted(by_kind(t.files).items()):
+        kinds = by_kind(t.files)
+        for kind, (r, ok, m, mok, bad) in sorted(kinds.items()):
             mark = "*" if kind in ISSUE_KINDS else " "
             print(f"  {mark} {kind:30} right role {pct(ok, r)} ({ok}/{r}), "
                   f"right maker {pct(mok, m)} ({mok}/{m}), wrong {bad}")
-        sub = [v for k, v in by_kind(t.files).items() if k in ISSUE_KINDS]
+        sub = [v for k, v in kinds.items() if k in ISSUE_KINDS]
         r, ok, m, mok = (sum(v[i] for v in sub) for i in range(4))
         print(f"  * the kinds the independent corpus holds: right role {pct(ok, r)} ({ok}/{r}), "
               f"right maker {pct(mok, m)} ({mok}/{m})")

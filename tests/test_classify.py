@@ -220,3 +220,12 @@ def test_a_cast_receivers_model_name_names_its_maker() -> None:
     mini = _host_from_mdns("Google-Nest-Mini-9a8b._googlecast._tcp.local.",
                            ("id=9a8b", "md=Google Nest Mini", "fn=Empfang"))
     assert (mini.role, mini.vendor) == (Role.MEDIA, "Google")
+
+
+def test_an_airplay_receivers_am_names_its_apple_model() -> None:
+    # _raop._tcp carries the model as am= (no model= key); AppleTV5,3 is Apple's identifier
+    # of the fourth-generation Apple TV (libirecovery's table)
+    tv = _host_from_mdns("0A1B2C3D4E5F@Wartezimmer._raop._tcp.local.",
+                         ("txtvers=1", "am=AppleTV5,3", "vs=220.68"))
+    assert (tv.role, tv.vendor) == (Role.MEDIA, "Apple")
+    assert tv.classification is not None and tv.classification.model == "AppleTV5,3"

@@ -469,11 +469,10 @@ def cmd_fingerprints(args: argparse.Namespace) -> int:
 def _nmap_verdict(field: str, value: str) -> list[Reason]:
     """What nmap's NULL lines make of a greeting, as a scan's banner probe would ask them."""
     from scanner.classification.classify import nmap_reasons
-    from scanner.probes.nmap_match import as_observation, greeting_as_sent, identify, names_device
+    from scanner.probes.nmap_match import greeting_observation
 
-    raw = greeting_as_sent(field, value)
-    m = identify("NULL", raw) if raw else None
-    return nmap_reasons((as_observation(m, 0, names_device(m)),)) if m else []
+    o = greeting_observation(field, value)
+    return nmap_reasons((o,)) if o else []
 
 
 def cmd_oui(args: argparse.Namespace) -> int:

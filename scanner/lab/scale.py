@@ -140,16 +140,11 @@ def _fit_neighbour_tables(size: int, progress: Callable[[str], None]) -> None:
     need = 1 << (4 * size + 1024).bit_length()
     for family in ("ipv4", "ipv6"):
         base = Path(f"/proc/sys/net/{family}/neigh/default")
-        try:
-            current = int((base / "gc_thresh3").read_text())
-        except (OSError, ValueError):
-            continue
-        if current >= need:
-            continue
-        for name, value in (("gc_thresh3", need), ("gc_thresh2", need // 2),
-                            ("gc_thresh1", need // 8)):
-            (base / name).write_text(f"{value}\n")
-        progress(f"kernel neighbour table ({family}): gc_thresh3 {current} -> {need}")
+        current = _raise_sysctl(base / "gc_thresh3", need)
+        if current is not None:
+            _raise_sysctl(base / "gc_thresh2", need // 2)
+            _raise_sysctl(base / "gc_thresh1", need // 8)
+            progress(f"kernel neighbour table ({family}): gc_thresh3 {current} -> {need}")
 
 
 def _fit_backlog(size: int, progress: Callable[[str], None]) -> None:
@@ -160,14 +155,22 @@ def _fit_backlog(size: int, progress: Callable[[str], None]) -> None:
     (``/proc/net/softnet_stat``'s second column), so a host's two who-has could both be lost.
     On a real switch every device has a kernel of its own. Raised, never lowered."""
     need = 1 << (16 * size).bit_length()
-    path = Path("/proc/sys/net/core/netdev_max_backlog")
+    current = _raise_sysctl(Path("/proc/sys/net/core/netdev_max_backlog"), need)
+    if current is not None:
+        progress(f"kernel input queue: netdev_max_backlog {current} -> {need}")
+
+
+def _raise_sysctl(path: Path, need: int) -> int | None:
+    """Set a kernel limit to ``need`` where it is lower (never lowered); the old value when
+    it was raised, else None (high enough, or not readable here)."""
     try:
         current = int(path.read_text())
     except (OSError, ValueError):
-        return
-    if current < need:
-        path.write_text(f"{need}\n")
-        progress(f"kernel input queue: netdev_max_backlog {current} -> {need}")
+        return None
+    if current >= need:
+        return None
+    path.write_text(f"{need}\n")
+    return current
 
 
 def _batch(ns: str | None, commands: list[str]) -> None:

@@ -14,6 +14,7 @@ tested" once per scan.
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import TYPE_CHECKING
 
 from scanner.model import Observation, Protocol, Service
@@ -47,8 +48,6 @@ def greeting_as_sent(field: str, text: str) -> bytes | None:
     holds (recog's examples and ``praxisscan fingerprints match`` leave out FTP's "220 "
     and SSH's "SSH-2.0-"); None for fields that are no greetings. Telnet text is taken as
     it stands: its line breaks are part of what nmap's lines match."""
-    import re
-
     if field not in GREETING_FIELDS:
         return None
     if field == "ftp_banner" and not re.match(r"\d{3}[ -]", text):
@@ -58,6 +57,14 @@ def greeting_as_sent(field: str, text: str) -> bytes | None:
     if field != "telnet_banner" and not text.endswith("\n"):
         text += "\r\n"
     return text.encode("latin-1", "replace")
+
+
+def greeting_observation(field: str, text: str) -> Observation | None:
+    """nmap's verdict on a greeting given as a rule field's text (see greeting_as_sent), as
+    the observation a scan's banner probe would add; None for other fields or no match."""
+    raw = greeting_as_sent(field, text)
+    m = identify("NULL", raw) if raw else None
+    return as_observation(m, 0, names_device(m)) if m else None
 
 
 def names_device(m: NmapMatch) -> str:
